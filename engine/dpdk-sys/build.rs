@@ -61,7 +61,7 @@ fn main() {
         )
         .allowlist_function("rte_(lcore_count|get_next_lcore|get_main_lcore|lcore_to_socket_id|socket_id)")
         .allowlist_function("rte_(strerror|version|get_tsc_hz|delay_us_block|thread_register)")
-        .allowlist_function("rte_pktmbuf_pool_create|rte_mempool_(free|avail_count|in_use_count|lookup)")
+        .allowlist_function("rte_pktmbuf_pool_create|rte_mempool_(free|avail_count|in_use_count|lookup|obj_iter)")
         .allowlist_function("rte_pktmbuf_free_bulk|rte_mbuf_dynfield_register")
         .allowlist_function("rte_ring_(create|free)|rte_eth_from_rings|rte_vdev_init")
         .allowlist_function(

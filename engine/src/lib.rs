@@ -1,1 +1,369 @@
+//! The packet generator engine: DPDK's EAL, ports, streams of template packets with per-packet field
+//! modifiers, TX/RX workers on lcores, counters and rates. Protocol-agnostic: it knows bytes,
+//! offsets and checksums, never protocols by name.
+//!
+//! Layers: `dpdk-sys` (raw FFI) < [`ffi`] (the only module with DPDK `unsafe`) < the rest (safe).
+//! `worker` is the data path; everything else runs on the control thread.
 
+#![deny(clippy::unwrap_used)]
+#![warn(missing_docs)]
+
+mod csum;
+mod eal;
+mod error;
+mod ffi;
+mod stats;
+mod stream;
+mod worker;
+
+pub use eal::{Config, embedded_args};
+pub use error::{Errno, Error, Result};
+pub use ffi::version as dpdk_version;
+pub use stats::{HwStats, PortStats, Rates, SizeCounts};
+pub use stream::{Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD};
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use ffi::Pool;
+use worker::{Shared, TxJob, TxSlot, WorkerCtx};
+
+/// What a port is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortInfo {
+    /// Port id.
+    pub id: u16,
+    /// Device name (e.g. `net_null0`, `0000:01:00.0`).
+    pub name: String,
+    /// Driver name (e.g. `net_ring`, `net_ixgbe`).
+    pub driver: String,
+    /// MAC address.
+    pub mac: [u8; 6],
+    /// Link up.
+    pub link_up: bool,
+    /// Link speed in Mb/s (0 when unknown).
+    pub speed_mbps: u32,
+    /// Full duplex.
+    pub full_duplex: bool,
+    /// NUMA socket (-1 when unknown).
+    pub socket: i32,
+}
+
+/// The process-wide engine: EAL, ports and workers. Created once by [`Engine::init`].
+pub struct Engine {
+    shared: &'static Shared,
+    macs: Vec<[u8; 6]>,
+    pools: Vec<Pool>,
+    data_room: usize,
+    workers: usize,
+    baseline: Mutex<Vec<PortStats>>,
+    rates: &'static Mutex<Vec<Rates>>,
+    down: AtomicBool,
+    next_tag: AtomicU32,
+}
+
+static ENGINE: OnceLock<Engine> = OnceLock::new();
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("ports", &self.shared.ports).field("workers", &self.workers).finish()
+    }
+}
+
+impl Engine {
+    /// Starts EAL, sets up every port and launches the workers. Once per process.
+    ///
+    /// # Errors
+    /// EAL refusing its arguments (with a hint), no ports, no worker lcore, a port that cannot be
+    /// configured, or a second call.
+    pub fn init(cfg: &Config) -> Result<&'static Engine> {
+        if STARTED.swap(true, SeqCst) {
+            return Err(Error::AlreadyInitialised);
+        }
+        let engine = eal::start(cfg)?;
+        let _ = ENGINE.set(engine);
+        let e = ENGINE.get().ok_or(Error::AlreadyInitialised)?;
+        e.launch()?;
+        Ok(e)
+    }
+
+    /// The engine, if [`Engine::init`] succeeded.
+    pub fn get() -> Option<&'static Engine> {
+        ENGINE.get()
+    }
+
+    fn launch(&'static self) -> Result<()> {
+        let lcores = ffi::worker_lcores();
+        let np = self.shared.ports.len();
+        for (w, &lcore) in lcores.iter().enumerate().take(self.workers) {
+            let ports: Box<[usize]> = (0..np).filter(|p| p % self.workers == w).collect();
+            let ctx: &'static WorkerCtx = Box::leak(Box::new(WorkerCtx { shared: self.shared, index: w, ports }));
+            ffi::remote_launch(worker::worker_main, ffi::static_arg(ctx), lcore)?;
+        }
+        let rates = self.rates;
+        std::thread::Builder::new()
+            .name("pktgen-rates".into())
+            .spawn(move || sample_rates(rates))
+            .map_err(|_| Error::Dpdk { what: "spawning the rate sampler", errno: Errno(11) })?;
+        Ok(())
+    }
+
+    /// Number of ports.
+    pub fn port_count(&self) -> u16 {
+        self.shared.ports.len() as u16
+    }
+
+    /// Bytes a frame may have without FCS (the data room of the port's buffers).
+    pub fn max_frame(&self) -> usize {
+        self.data_room
+    }
+
+    /// TSC ticks per second.
+    pub fn tsc_hz(&self) -> u64 {
+        self.shared.tsc_hz
+    }
+
+    /// Number of worker lcores running the data path.
+    pub fn worker_count(&self) -> usize {
+        self.workers
+    }
+
+    fn index(&self, port: u16) -> Result<usize> {
+        if (port as usize) < self.shared.ports.len() {
+            Ok(port as usize)
+        } else {
+            Err(Error::NoSuchPort { port, count: self.port_count() })
+        }
+    }
+
+    /// Information about a port, with its current link state.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn port_info(&self, port: u16) -> Result<PortInfo> {
+        let pid = self.shared.ports[self.index(port)?];
+        let dev = ffi::dev_info(pid)?;
+        let (link_up, speed, full_duplex) = ffi::link(pid);
+        let speed_mbps = if speed == u32::MAX { 0 } else { speed };
+        Ok(PortInfo { id: port, name: dev.name, driver: dev.driver, mac: self.macs[port as usize], link_up, speed_mbps, full_duplex, socket: dev.socket })
+    }
+
+    /// Enables or disables promiscuous mode.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`] or the driver refusing.
+    pub fn set_promiscuous(&self, port: u16, on: bool) -> Result<()> {
+        ffi::promiscuous(self.shared.ports[self.index(port)?], on)
+    }
+
+    /// Starts sending `spec` on `port`. The port must not be sending.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`], [`Error::Busy`], or [`Error::Stream`] naming what is wrong in `spec`.
+    pub fn start(&self, port: u16, spec: &StreamSpec) -> Result<()> {
+        let i = self.index(port)?;
+        self.check_up()?;
+        let program = spec.compile(self.data_room)?;
+        let slot = &self.shared.tx[i];
+        if slot.running.load(Acquire) {
+            return Err(Error::Busy(port));
+        }
+        let speed = self.port_info(port)?.speed_mbps;
+        let pps = match spec.rate {
+            Rate::Unpaced => 0.0,
+            Rate::Pps(p) => p,
+            Rate::Bps(b) => b / (program.mean_wire_bytes * 8.0),
+            // Without a known link speed a percentage means nothing: send unpaced, like Pktgen.
+            Rate::Percent(_) if speed == 0 => 0.0,
+            Rate::Percent(p) => speed as f64 * 1e6 * p / 100.0 / (program.mean_wire_bytes * 8.0),
+        };
+        let cycles_per_packet = if pps > 0.0 { self.shared.tsc_hz as f64 / pps } else { 0.0 };
+        let tag = self.next_tag.fetch_add(1, Relaxed);
+        let job = Box::new(TxJob { program, pool: self.pools[i], tag, cycles_per_packet });
+        slot.stop.store(false, Release);
+        slot.running.store(true, Release);
+        let old = slot.pending.swap(Box::into_raw(job), AcqRel);
+        if !old.is_null() {
+            // SAFETY-free: ownership of a never-picked-up job returns to us; drop it.
+            drop(reclaim(old));
+        }
+        Ok(())
+    }
+
+    /// Stops sending on `port` and waits (up to a second) for the worker to let go of the stream.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn stop(&self, port: u16) -> Result<()> {
+        let i = self.index(port)?;
+        let slot = &self.shared.tx[i];
+        if !slot.running.load(Acquire) {
+            return Ok(());
+        }
+        slot.stop.store(true, Release);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while slot.running.load(Acquire) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        // A job the worker never picked up (worker gone) is ours again.
+        let old = slot.pending.swap(std::ptr::null_mut(), AcqRel);
+        if !old.is_null() {
+            drop(reclaim(old));
+            slot.running.store(false, Release);
+        }
+        slot.stop.store(false, Release);
+        Ok(())
+    }
+
+    /// Whether `port` is sending (a stream started and not yet finished or stopped).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn is_sending(&self, port: u16) -> Result<bool> {
+        Ok(self.shared.tx[self.index(port)?].running.load(Acquire))
+    }
+
+    fn raw_stats(&self, i: usize) -> PortStats {
+        let np = self.shared.ports.len();
+        let mut s = PortStats::default();
+        for w in 0..self.workers {
+            self.shared.counters[w * np + i].add_to(&mut s);
+        }
+        let h = ffi::eth_stats(self.shared.ports[i]);
+        s.hw = HwStats {
+            ipackets: h.ipackets,
+            opackets: h.opackets,
+            ibytes: h.ibytes,
+            obytes: h.obytes,
+            ierrors: h.ierrors,
+            oerrors: h.oerrors,
+            imissed: h.imissed,
+            rx_nombuf: h.rx_nombuf,
+        };
+        s
+    }
+
+    /// Counters of `port` since the last [`Engine::clear`].
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn stats(&self, port: u16) -> Result<PortStats> {
+        let i = self.index(port)?;
+        let base = lock(&self.baseline)[i];
+        Ok(self.raw_stats(i).since(&base))
+    }
+
+    /// Re-baselines `port`'s counters to zero.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn clear(&self, port: u16) -> Result<()> {
+        let i = self.index(port)?;
+        let now = self.raw_stats(i);
+        lock(&self.baseline)[i] = now;
+        Ok(())
+    }
+
+    /// Rates of `port` over the last one-second interval.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn rates(&self, port: u16) -> Result<Rates> {
+        let i = self.index(port)?;
+        Ok(lock(self.rates).get(i).copied().unwrap_or_default())
+    }
+
+    /// The driver's extended counters (`rte_eth_xstats`) of `port`, by name.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn xstats(&self, port: u16) -> Result<Vec<(String, u64)>> {
+        Ok(ffi::xstats(self.shared.ports[self.index(port)?]))
+    }
+
+    fn check_up(&self) -> Result<()> {
+        if self.down.load(Acquire) { Err(Error::NoWorker) } else { Ok(()) }
+    }
+
+    /// Stops every port, waits for the workers and shuts EAL down. Later calls do nothing.
+    pub fn shutdown(&self) {
+        if self.down.swap(true, AcqRel) {
+            return;
+        }
+        for p in 0..self.port_count() {
+            let _ = self.stop(p);
+        }
+        self.shared.quit.store(true, Release);
+        ffi::wait_all_lcores();
+        for &p in self.shared.ports.iter() {
+            ffi::port_close(p);
+        }
+        ffi::eal_cleanup();
+    }
+}
+
+/// Takes back ownership of a job stored in a slot.
+fn reclaim(p: *mut TxJob) -> Box<TxJob> {
+    // SAFETY: slots only ever hold pointers from Box::into_raw, and the swap that returned `p`
+    // removed it from the slot, so nobody else owns it.
+    unsafe { Box::from_raw(p) }
+}
+
+fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
+    let mut last: Option<(Instant, Vec<PortStats>)> = None;
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let Some(e) = Engine::get() else { continue };
+        if e.down.load(Acquire) {
+            return;
+        }
+        let now = Instant::now();
+        let cur: Vec<PortStats> = (0..e.shared.ports.len()).map(|i| e.raw_stats(i)).collect();
+        if let Some((t, prev)) = &last {
+            let dt = now.duration_since(*t).as_secs_f64().max(1e-6);
+            let r = cur
+                .iter()
+                .zip(prev)
+                .map(|(c, p)| Rates {
+                    rx_pps: c.rx_packets.wrapping_sub(p.rx_packets) as f64 / dt,
+                    tx_pps: c.tx_packets.wrapping_sub(p.tx_packets) as f64 / dt,
+                    rx_bps: c.rx_bytes.wrapping_sub(p.rx_bytes) as f64 * 8.0 / dt,
+                    tx_bps: c.tx_bytes.wrapping_sub(p.tx_bytes) as f64 * 8.0 / dt,
+                })
+                .collect();
+            *lock(rates) = r;
+        }
+        last = Some((now, cur));
+    }
+}
+
+impl Engine {
+    pub(crate) fn assemble(ports: Vec<u16>, macs: Vec<[u8; 6]>, pools: Vec<Pool>, data_room: usize, workers: usize, tag_off: usize, tsc_hz: u64) -> Engine {
+        let np = ports.len();
+        let shared: &'static Shared = Box::leak(Box::new(Shared {
+            tx: (0..np).map(|_| TxSlot::default()).collect(),
+            counters: (0..np * workers).map(|_| Default::default()).collect(),
+            ports: ports.into(),
+            tag_off,
+            tsc_hz,
+            quit: AtomicBool::new(false),
+        }));
+        Engine {
+            shared,
+            macs,
+            pools,
+            data_room,
+            workers,
+            baseline: Mutex::new(vec![PortStats::default(); np]),
+            rates: Box::leak(Box::new(Mutex::new(vec![Rates::default(); np]))),
+            down: AtomicBool::new(false),
+            next_tag: AtomicU32::new(1),
+        }
+    }
+}

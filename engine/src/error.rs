@@ -1,0 +1,83 @@
+//! The engine's one error type; every message says what was wrong and, where it can, what to do.
+
+use std::fmt;
+
+/// A DPDK error number, shown as DPDK's own text for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // SAFETY: rte_strerror accepts any int and returns a pointer to a static or thread-local
+        // NUL-terminated string.
+        let s = unsafe { std::ffi::CStr::from_ptr(dpdk_sys::rte_strerror(self.0.abs())) };
+        write!(f, "{} (errno {})", s.to_string_lossy(), self.0.abs())
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// EAL refused its arguments or could not start.
+    #[error("DPDK EAL failed to start: {reason}. {hint}")]
+    Eal {
+        /// DPDK's reason.
+        reason: String,
+        /// What the user can try.
+        hint: &'static str,
+    },
+    /// `Engine::init` was called twice in one process.
+    #[error("the engine is already initialised; EAL can start only once per process")]
+    AlreadyInitialised,
+    /// An EAL argument cannot be passed to C.
+    #[error("EAL argument {0:?} contains a NUL byte")]
+    BadEalArg(String),
+    /// No port with that id.
+    #[error("port {port} does not exist (this instance has {count} port{s})", s = if *count == 1 { "" } else { "s" })]
+    NoSuchPort {
+        /// The id asked for.
+        port: u16,
+        /// How many ports there are.
+        count: u16,
+    },
+    /// No ports at all after EAL started.
+    #[error("no Ethernet ports found: bind a NIC to DPDK, or pass --vdev (e.g. --vdev net_null0), or run without EAL arguments for the two built-in back-to-back ports")]
+    NoPorts,
+    /// A DPDK call failed.
+    #[error("{what} failed on port {port}: {errno}")]
+    Port {
+        /// The port.
+        port: u16,
+        /// The call that failed.
+        what: &'static str,
+        /// DPDK's error.
+        errno: Errno,
+    },
+    /// A DPDK call not tied to a port failed.
+    #[error("{what} failed: {errno}")]
+    Dpdk {
+        /// The call that failed.
+        what: &'static str,
+        /// DPDK's error.
+        errno: Errno,
+    },
+    /// A stream specification is invalid.
+    #[error("invalid stream: {0}")]
+    Stream(String),
+    /// The operation needs the port to be idle.
+    #[error("port {0} is sending; stop it first")]
+    Busy(u16),
+    /// There is no worker lcore to run the data path.
+    #[error("no worker lcore: give EAL at least two cores (e.g. -l 0-1)")]
+    NoWorker,
+}
+
+/// The engine's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,532 @@
+//! The engine's only door to DPDK: every raw call it makes, wrapped in a small safe function or type.
+//! Above this file nothing says `unsafe` for DPDK (capsule's `ffi/dpdk.rs` layout).
+
+use std::ffi::{CStr, CString, c_char, c_int, c_uint, c_void};
+use std::ptr::{self, NonNull};
+
+use dpdk_sys as sys;
+
+use crate::error::{Errno, Error, Result};
+
+/// The calling thread's DPDK errno.
+pub(crate) fn errno() -> Errno {
+    // SAFETY: reads a thread-local int.
+    Errno(unsafe { sys::shim_rte_errno() })
+}
+
+fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+/// Starts EAL with `args` (argv[0] included). The strings are leaked: EAL keeps pointers into them.
+pub(crate) fn eal_init(args: &[String]) -> std::result::Result<(), Errno> {
+    let mut argv: Vec<*mut c_char> = args.iter().map(|a| cstring(a).into_raw()).collect();
+    argv.push(ptr::null_mut());
+    let argc = args.len() as c_int;
+    let argv = Box::leak(argv.into_boxed_slice());
+    // SAFETY: argv holds argc valid NUL-terminated strings plus a NULL, all leaked so they outlive EAL.
+    let rc = unsafe { sys::rte_eal_init(argc, argv.as_mut_ptr()) };
+    if rc < 0 { Err(errno()) } else { Ok(()) }
+}
+
+/// Releases EAL's resources; call once, after every lcore has returned.
+pub(crate) fn eal_cleanup() {
+    // SAFETY: the engine calls this once at shutdown after rte_eal_mp_wait_lcore.
+    unsafe { sys::rte_eal_cleanup() };
+}
+
+/// The DPDK version string, e.g. "DPDK 22.11.11".
+pub fn version() -> String {
+    // SAFETY: rte_version returns a static NUL-terminated string.
+    unsafe { CStr::from_ptr(sys::rte_version()) }.to_string_lossy().into_owned()
+}
+
+/// TSC ticks per second as EAL measured them.
+pub(crate) fn tsc_hz() -> u64 {
+    // SAFETY: no preconditions once EAL has started (the engine calls it only then).
+    unsafe { sys::rte_get_tsc_hz() }
+}
+
+/// The time stamp counter.
+#[inline(always)]
+pub(crate) fn rdtsc() -> u64 {
+    // SAFETY: no preconditions.
+    unsafe { sys::shim_rte_rdtsc() }
+}
+
+/// A spin-loop hint.
+#[inline(always)]
+pub(crate) fn pause() {
+    // SAFETY: no preconditions.
+    unsafe { sys::shim_rte_pause() }
+}
+
+/// The worker lcores (every enabled lcore except the main one).
+pub(crate) fn worker_lcores() -> Vec<u32> {
+    let mut v = Vec::new();
+    // SAFETY: iterates EAL's lcore table; -1 starts, skip_main=1, wrap=0.
+    let mut l = unsafe { sys::rte_get_next_lcore(u32::MAX, 1, 0) };
+    while (l as usize) < sys::RTE_MAX_LCORE as usize {
+        v.push(l);
+        // SAFETY: as above.
+        l = unsafe { sys::rte_get_next_lcore(l, 1, 0) };
+    }
+    v
+}
+
+/// The NUMA socket of an lcore.
+pub(crate) fn lcore_socket(lcore: u32) -> u32 {
+    // SAFETY: any lcore id is accepted.
+    unsafe { sys::rte_lcore_to_socket_id(lcore) }
+}
+
+/// Runs `f(arg)` on a worker lcore.
+pub(crate) fn remote_launch(f: extern "C" fn(*mut c_void) -> c_int, arg: *mut c_void, lcore: u32) -> Result<()> {
+    // SAFETY: f is a valid C-ABI function that never unwinds (it catches panics), and arg stays
+    // valid until the lcore returns (the engine passes 'static data).
+    let rc = unsafe { sys::rte_eal_remote_launch(Some(f), arg, lcore) };
+    if rc != 0 {
+        return Err(Error::Dpdk { what: "rte_eal_remote_launch", errno: Errno(rc) });
+    }
+    Ok(())
+}
+
+/// Waits until every worker lcore has returned.
+pub(crate) fn wait_all_lcores() {
+    // SAFETY: called from the main lcore.
+    unsafe { sys::rte_eal_mp_wait_lcore() };
+}
+
+/// A packet-buffer pool. Pools live as long as the process (the engine is 'static).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pool(NonNull<sys::rte_mempool>);
+
+// SAFETY: a mempool is designed for concurrent use from every lcore.
+unsafe impl Send for Pool {}
+// SAFETY: as above.
+unsafe impl Sync for Pool {}
+
+impl Pool {
+    /// Creates a pool of `n` buffers of `data_room` bytes (plus headroom) on `socket`.
+    pub(crate) fn create(name: &str, n: u32, data_room: u16, socket: i32) -> Result<Pool> {
+        let cname = cstring(name);
+        // SAFETY: cname is a valid string for the duration of the call; DPDK copies it.
+        let p = unsafe {
+            sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, 256, 0, data_room + sys::RTE_PKTMBUF_HEADROOM as u16, socket)
+        };
+        NonNull::new(p).map(Pool).ok_or(Error::Dpdk { what: "rte_pktmbuf_pool_create", errno: errno() })
+    }
+
+    fn raw(&self) -> *mut sys::rte_mempool {
+        self.0.as_ptr()
+    }
+}
+
+/// Registers the engine's per-mbuf tag (a 32-bit dynamic field) and returns its byte offset.
+pub(crate) fn register_tag_field() -> Result<usize> {
+    let mut p = sys::rte_mbuf_dynfield::default();
+    for (d, s) in p.name.iter_mut().zip(b"pktgen_tx_generation\0") {
+        *d = *s as c_char;
+    }
+    p.size = 4;
+    p.align = 4;
+    // SAFETY: p is a valid, NUL-terminated parameter block.
+    let off = unsafe { sys::rte_mbuf_dynfield_register(&p) };
+    if off < 0 {
+        return Err(Error::Dpdk { what: "rte_mbuf_dynfield_register", errno: errno() });
+    }
+    Ok(off as usize)
+}
+
+/// Maximum packets in one batch.
+pub(crate) const MAX_BURST: usize = 256;
+
+/// A batch of mbufs owned by the TX worker between the pool and `tx_burst`. Every pointer in
+/// `bufs[sent..len]` is an mbuf this batch owns; the driver owns those it accepted.
+pub(crate) struct TxBatch {
+    bufs: [*mut sys::rte_mbuf; MAX_BURST],
+    lens: [u32; MAX_BURST],
+    len: usize,
+    sent: usize,
+    tag_off: usize,
+}
+
+/// One mbuf of a [`TxBatch`], being filled.
+pub(crate) struct TxBuf<'a> {
+    /// The mbuf's data room from its data offset, `cap` bytes long.
+    pub frame: &'a mut [u8],
+    /// Whether the mbuf came from the pool without this stream's tag (its bytes are not a packet of it).
+    pub fresh: bool,
+}
+
+impl TxBatch {
+    pub(crate) fn new(tag_off: usize) -> TxBatch {
+        TxBatch { bufs: [ptr::null_mut(); MAX_BURST], lens: [0; MAX_BURST], len: 0, sent: 0, tag_off }
+    }
+
+    /// Packets waiting to be sent.
+    pub(crate) fn pending(&self) -> usize {
+        self.len - self.sent
+    }
+
+    /// Takes `n` mbufs from `pool` without resetting them (all or nothing).
+    pub(crate) fn take(&mut self, pool: Pool, n: usize) -> bool {
+        debug_assert!(self.pending() == 0 && n <= MAX_BURST);
+        // SAFETY: bufs has room for n pointers; get_bulk writes n valid mbuf pointers or none.
+        let rc = unsafe { sys::shim_rte_mempool_get_bulk(pool.raw(), self.bufs.as_mut_ptr().cast(), n as c_uint) };
+        if rc != 0 {
+            self.len = 0;
+            self.sent = 0;
+            return false;
+        }
+        self.len = n;
+        self.sent = 0;
+        true
+    }
+
+    /// Lends mbuf `i` for filling. A mbuf whose tag is not `tag` is reset and re-tagged first, and
+    /// reported fresh. `cap` must not exceed the pool's data room.
+    #[inline(always)]
+    pub(crate) fn buf(&mut self, i: usize, tag: u32, cap: usize) -> TxBuf<'_> {
+        let m = self.bufs[i];
+        // SAFETY: m is an mbuf this batch owns (i < len); the tag field is a registered 4-byte,
+        // 4-aligned dynamic field inside it.
+        let tagp = unsafe { m.cast::<u8>().add(self.tag_off).cast::<u32>() };
+        // SAFETY: as above.
+        let fresh = unsafe { *tagp != tag };
+        if fresh {
+            // SAFETY: m is a valid mbuf we own; reset only touches its metadata.
+            unsafe {
+                sys::shim_rte_pktmbuf_reset(m);
+                *tagp = tag;
+            }
+        }
+        // SAFETY: m is owned and valid; its data room spans buf_len - data_off bytes, and the
+        // engine sizes pools so that cap fits (checked in debug builds).
+        let frame = unsafe {
+            debug_assert!(usize::from((*m).buf_len - (*m).data_off) >= cap);
+            std::slice::from_raw_parts_mut(((*m).buf_addr as *mut u8).add(usize::from((*m).data_off)), cap)
+        };
+        TxBuf { frame, fresh }
+    }
+
+    /// Sets the length of mbuf `i`.
+    #[inline(always)]
+    pub(crate) fn set_len(&mut self, i: usize, len: usize) {
+        let m = self.bufs[i];
+        // SAFETY: m is an owned, valid, single-segment mbuf.
+        unsafe {
+            (*m).data_len = len as u16;
+            (*m).pkt_len = len as u32;
+        }
+        self.lens[i] = len as u32;
+    }
+
+    /// Hands the pending mbufs to the port; returns (packets, bytes) the driver accepted.
+    #[inline]
+    pub(crate) fn send(&mut self, port: u16, queue: u16) -> (usize, u64) {
+        let n = self.pending();
+        // SAFETY: bufs[sent..len] are owned, filled mbufs; the driver takes ownership of the
+        // first `k` it returns and we never touch those again.
+        let k = usize::from(unsafe {
+            sys::shim_rte_eth_tx_burst(port, queue, self.bufs.as_mut_ptr().add(self.sent), n as u16)
+        });
+        let bytes = self.lens[self.sent..self.sent + k].iter().map(|&l| u64::from(l)).sum();
+        self.sent += k;
+        (k, bytes)
+    }
+
+    /// Returns the unsent mbufs to their pool.
+    pub(crate) fn discard(&mut self) {
+        let n = self.pending();
+        if n > 0 {
+            // SAFETY: bufs[sent..len] are owned mbufs; free_bulk returns them to their pools.
+            unsafe { sys::rte_pktmbuf_free_bulk(self.bufs.as_mut_ptr().add(self.sent), n as c_uint) };
+        }
+        self.len = 0;
+        self.sent = 0;
+    }
+}
+
+impl Drop for TxBatch {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+/// A batch of received mbufs, read then freed by the RX worker.
+pub(crate) struct RxBatch {
+    bufs: [*mut sys::rte_mbuf; MAX_BURST],
+    len: usize,
+}
+
+impl RxBatch {
+    pub(crate) fn new() -> RxBatch {
+        RxBatch { bufs: [ptr::null_mut(); MAX_BURST], len: 0 }
+    }
+
+    /// Receives up to `n` packets; returns how many.
+    #[inline]
+    pub(crate) fn receive(&mut self, port: u16, queue: u16, n: usize) -> usize {
+        debug_assert!(self.len == 0);
+        // SAFETY: bufs has room for n <= MAX_BURST pointers; the driver writes that many at most.
+        self.len = usize::from(unsafe {
+            sys::shim_rte_eth_rx_burst(port, queue, self.bufs.as_mut_ptr(), n.min(MAX_BURST) as u16)
+        });
+        self.len
+    }
+
+    /// The first segment's bytes of received packet `i` and its total length.
+    #[inline(always)]
+    pub(crate) fn packet(&self, i: usize) -> (&[u8], u32) {
+        let m = self.bufs[i];
+        // SAFETY: m is a received mbuf we own until free(); data_len bytes from data_off are its
+        // first segment.
+        unsafe {
+            let d = std::slice::from_raw_parts(
+                ((*m).buf_addr as *const u8).add(usize::from((*m).data_off)),
+                usize::from((*m).data_len),
+            );
+            (d, (*m).pkt_len)
+        }
+    }
+
+    /// Frees every received mbuf.
+    #[inline]
+    pub(crate) fn free(&mut self) {
+        if self.len > 0 {
+            // SAFETY: bufs[..len] are owned mbufs from rx_burst.
+            unsafe { sys::rte_pktmbuf_free_bulk(self.bufs.as_mut_ptr(), self.len as c_uint) };
+        }
+        self.len = 0;
+    }
+}
+
+impl Drop for RxBatch {
+    fn drop(&mut self) {
+        self.free();
+    }
+}
+
+/// Valid port ids, in order.
+pub(crate) fn port_ids() -> Vec<u16> {
+    (0..sys::RTE_MAX_ETHPORTS as u16)
+        // SAFETY: any port id may be asked about.
+        .filter(|&p| unsafe { sys::rte_eth_dev_is_valid_port(p) } == 1)
+        .collect()
+}
+
+/// What the driver reports about a port.
+pub(crate) struct DevInfo {
+    pub driver: String,
+    pub name: String,
+    pub socket: i32,
+}
+
+fn port_err(port: u16, what: &'static str, rc: c_int) -> Error {
+    Error::Port { port, what, errno: Errno(rc) }
+}
+
+/// Driver information for a port.
+pub(crate) fn dev_info(port: u16) -> Result<DevInfo> {
+    let mut info = sys::rte_eth_dev_info::default();
+    // SAFETY: info is a valid out-parameter.
+    let rc = unsafe { sys::rte_eth_dev_info_get(port, &mut info) };
+    if rc != 0 {
+        return Err(port_err(port, "rte_eth_dev_info_get", rc));
+    }
+    let driver = if info.driver_name.is_null() {
+        String::new()
+    } else {
+        // SAFETY: driver_name is a static NUL-terminated string owned by the driver.
+        unsafe { CStr::from_ptr(info.driver_name) }.to_string_lossy().into_owned()
+    };
+    let mut name = [0 as c_char; 64];
+    // SAFETY: name has room for RTE_ETH_NAME_MAX_LEN (64) bytes.
+    let name = if unsafe { sys::rte_eth_dev_get_name_by_port(port, name.as_mut_ptr()) } == 0 {
+        // SAFETY: DPDK NUL-terminated the name.
+        unsafe { CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned()
+    } else {
+        String::new()
+    };
+    // SAFETY: any valid port id.
+    let socket = unsafe { sys::rte_eth_dev_socket_id(port) };
+    Ok(DevInfo {
+        driver,
+        name,
+        socket,
+    })
+}
+
+/// Configures one RX and one TX queue on `port` and starts it.
+pub(crate) fn port_setup(port: u16, rx_pool: Pool, rxd: u16, txd: u16, socket: i32, mtu: Option<u16>) -> Result<()> {
+    let conf = sys::rte_eth_conf::default();
+    // SAFETY: conf is a valid configuration; the port is stopped.
+    let rc = unsafe { sys::rte_eth_dev_configure(port, 1, 1, &conf) };
+    if rc != 0 {
+        return Err(port_err(port, "rte_eth_dev_configure", rc));
+    }
+    if let Some(mtu) = mtu {
+        // SAFETY: valid port; an MTU the driver refuses is reported, not fatal for small frames.
+        let rc = unsafe { sys::rte_eth_dev_set_mtu(port, mtu) };
+        if rc != 0 {
+            return Err(port_err(port, "rte_eth_dev_set_mtu (jumbo frames)", rc));
+        }
+    }
+    let (mut rxd, mut txd) = (rxd, txd);
+    // SAFETY: out-parameters point at our locals.
+    unsafe { sys::rte_eth_dev_adjust_nb_rx_tx_desc(port, &mut rxd, &mut txd) };
+    let sock = if socket < 0 { 0 } else { socket as c_uint };
+    // SAFETY: default queue configuration (NULL) and a live pool.
+    let rc = unsafe { sys::rte_eth_rx_queue_setup(port, 0, rxd, sock, ptr::null(), rx_pool.raw()) };
+    if rc != 0 {
+        return Err(port_err(port, "rte_eth_rx_queue_setup", rc));
+    }
+    // SAFETY: default queue configuration.
+    let rc = unsafe { sys::rte_eth_tx_queue_setup(port, 0, txd, sock, ptr::null()) };
+    if rc != 0 {
+        return Err(port_err(port, "rte_eth_tx_queue_setup", rc));
+    }
+    // SAFETY: configured port.
+    let rc = unsafe { sys::rte_eth_dev_start(port) };
+    if rc != 0 {
+        return Err(port_err(port, "rte_eth_dev_start", rc));
+    }
+    Ok(())
+}
+
+/// Stops and closes a port.
+pub(crate) fn port_close(port: u16) {
+    // SAFETY: valid port id; stopping a stopped port is harmless.
+    unsafe {
+        sys::rte_eth_dev_stop(port);
+        sys::rte_eth_dev_close(port);
+    }
+}
+
+/// The port's MAC address.
+pub(crate) fn mac(port: u16) -> [u8; 6] {
+    let mut a = sys::rte_ether_addr::default();
+    // SAFETY: a is a valid out-parameter.
+    unsafe { sys::rte_eth_macaddr_get(port, &mut a) };
+    a.addr_bytes
+}
+
+/// Link state: (up, speed in Mb/s, full duplex).
+pub(crate) fn link(port: u16) -> (bool, u32, bool) {
+    let mut l = sys::rte_eth_link::default();
+    // SAFETY: l is a valid out-parameter.
+    unsafe { sys::rte_eth_link_get_nowait(port, &mut l) };
+    (l.link_status() == 1, l.link_speed, l.link_duplex() == 1)
+}
+
+/// Enables or disables promiscuous mode.
+pub(crate) fn promiscuous(port: u16, on: bool) -> Result<()> {
+    // SAFETY: valid port id.
+    let rc = unsafe { if on { sys::rte_eth_promiscuous_enable(port) } else { sys::rte_eth_promiscuous_disable(port) } };
+    if rc != 0 && rc != -(libc_enotsup()) {
+        return Err(port_err(port, "promiscuous mode", rc));
+    }
+    Ok(())
+}
+
+fn libc_enotsup() -> c_int {
+    95
+}
+
+/// The driver's basic counters.
+pub(crate) fn eth_stats(port: u16) -> sys::rte_eth_stats {
+    let mut s = sys::rte_eth_stats::default();
+    // SAFETY: s is a valid out-parameter.
+    unsafe { sys::rte_eth_stats_get(port, &mut s) };
+    s
+}
+
+/// The driver's extended counters, by name.
+pub(crate) fn xstats(port: u16) -> Vec<(String, u64)> {
+    // SAFETY: a NULL buffer with size 0 asks for the count.
+    let n = unsafe { sys::rte_eth_xstats_get_names(port, ptr::null_mut(), 0) };
+    if n <= 0 {
+        return Vec::new();
+    }
+    let mut names = vec![sys::rte_eth_xstat_name::default(); n as usize];
+    let mut vals = vec![sys::rte_eth_xstat::default(); n as usize];
+    // SAFETY: both buffers hold n entries.
+    let (a, b) = unsafe {
+        (
+            sys::rte_eth_xstats_get_names(port, names.as_mut_ptr(), n as c_uint),
+            sys::rte_eth_xstats_get(port, vals.as_mut_ptr(), n as c_uint),
+        )
+    };
+    if a != n || b != n {
+        return Vec::new();
+    }
+    vals.iter()
+        .map(|v| {
+            let nm = &names[v.id as usize % names.len()].name;
+            // SAFETY: DPDK NUL-terminates xstat names within the fixed array.
+            let s = unsafe { CStr::from_ptr(nm.as_ptr()) }.to_string_lossy().into_owned();
+            (s, v.value)
+        })
+        .collect()
+}
+
+/// Creates the embedded default's two ports: rings wired so port 0's TX is port 1's RX and back.
+pub(crate) fn create_ring_pair(socket: i32, ring_size: u32) -> Result<()> {
+    let flags = sys::RING_F_SP_ENQ | sys::RING_F_SC_DEQ;
+    let mk = |name: &str| -> Result<*mut sys::rte_ring> {
+        let n = cstring(name);
+        // SAFETY: n is a valid name; DPDK copies it.
+        let r = unsafe { sys::rte_ring_create(n.as_ptr(), ring_size, socket, flags) };
+        if r.is_null() { Err(Error::Dpdk { what: "rte_ring_create", errno: errno() }) } else { Ok(r) }
+    };
+    let a_to_b = mk("pktgen_ring_0to1")?;
+    let b_to_a = mk("pktgen_ring_1to0")?;
+    for (name, rx, tx) in [("net_ring_pktgen0", b_to_a, a_to_b), ("net_ring_pktgen1", a_to_b, b_to_a)] {
+        let n = cstring(name);
+        let rxs = [rx];
+        let txs = [tx];
+        // SAFETY: the ring arrays hold one valid ring each for the duration of the call; the rings
+        // live for the process lifetime.
+        let rc = unsafe { sys::rte_eth_from_rings(n.as_ptr(), rxs.as_ptr(), 1, txs.as_ptr(), 1, socket as c_uint) };
+        if rc < 0 {
+            return Err(Error::Dpdk { what: "rte_eth_from_rings", errno: errno() });
+        }
+    }
+    Ok(())
+}
+
+/// Sleeps the calling thread (only on idle paths).
+pub(crate) fn idle_sleep(us: u64) {
+    std::thread::sleep(std::time::Duration::from_micros(us));
+}
+
+/// A `c_void` pointer to `'static` data, for lcore launch arguments.
+pub(crate) fn static_arg<T>(t: &'static T) -> *mut c_void {
+    (t as *const T).cast_mut().cast()
+}
+
+/// Recovers the `'static` data behind a launch argument.
+///
+/// # Safety
+/// `arg` must come from [`static_arg`] with the same `T`.
+pub(crate) unsafe fn from_arg<T>(arg: *mut c_void) -> &'static T {
+    // SAFETY: guaranteed by the caller.
+    unsafe { &*(arg as *const T) }
+}
+
+extern "C" fn clear_tag_cb(_mp: *mut sys::rte_mempool, arg: *mut c_void, obj: *mut c_void, _idx: c_uint) {
+    // SAFETY: obj is an mbuf of the pool being iterated and arg points at the tag offset; the
+    // field is a registered 4-byte dynamic field inside the mbuf.
+    unsafe {
+        let off = *(arg as *const usize);
+        *obj.cast::<u8>().add(off).cast::<u32>() = 0;
+    }
+}
+
+/// Marks every mbuf of a new pool as holding no stream's packet.
+pub(crate) fn clear_tags(pool: Pool, tag_off: usize) {
+    let mut off = tag_off;
+    // SAFETY: the pool is new and idle; the callback only writes the tag field of each object.
+    unsafe { sys::rte_mempool_obj_iter(pool.raw(), Some(clear_tag_cb), (&mut off as *mut usize).cast()) };
+}

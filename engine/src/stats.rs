@@ -1,0 +1,154 @@
+//! Per-worker, per-port counters: written by one worker without locks, summed by readers.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Counters one worker keeps for one port, on their own cache lines.
+#[repr(align(64))]
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub tx_packets: AtomicU64,
+    pub tx_bytes: AtomicU64,
+    pub tx_no_mbuf: AtomicU64,
+    pub rx_packets: AtomicU64,
+    pub rx_bytes: AtomicU64,
+    pub rx_broadcast: AtomicU64,
+    pub rx_multicast: AtomicU64,
+    /// Received frames by size with FCS: <64, 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518.
+    pub rx_sizes: [AtomicU64; 8],
+}
+
+/// Adds to a counter that only the calling worker writes (no locked instruction needed).
+#[inline(always)]
+pub(crate) fn bump(c: &AtomicU64, n: u64) {
+    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+/// The size bucket of a frame of `len` bytes without FCS.
+#[inline(always)]
+pub(crate) fn size_bucket(len: u32) -> usize {
+    match len + 4 {
+        0..=63 => 0,
+        64 => 1,
+        65..=127 => 2,
+        128..=255 => 3,
+        256..=511 => 4,
+        512..=1023 => 5,
+        1024..=1518 => 6,
+        _ => 7,
+    }
+}
+
+/// Received frames by size (with FCS) and by destination kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SizeCounts {
+    /// Shorter than 64 bytes.
+    pub runt: u64,
+    /// Exactly 64 bytes.
+    pub _64: u64,
+    /// 65..=127 bytes.
+    pub _65_127: u64,
+    /// 128..=255 bytes.
+    pub _128_255: u64,
+    /// 256..=511 bytes.
+    pub _256_511: u64,
+    /// 512..=1023 bytes.
+    pub _512_1023: u64,
+    /// 1024..=1518 bytes.
+    pub _1024_1518: u64,
+    /// Longer than 1518 bytes.
+    pub jumbo: u64,
+    /// Broadcast destination.
+    pub broadcast: u64,
+    /// Multicast (not broadcast) destination.
+    pub multicast: u64,
+}
+
+/// The driver's own counters (`rte_eth_stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HwStats {
+    /// Packets received.
+    pub ipackets: u64,
+    /// Packets sent.
+    pub opackets: u64,
+    /// Bytes received.
+    pub ibytes: u64,
+    /// Bytes sent.
+    pub obytes: u64,
+    /// Receive errors.
+    pub ierrors: u64,
+    /// Transmit errors.
+    pub oerrors: u64,
+    /// Packets dropped because the RX queue was full.
+    pub imissed: u64,
+    /// RX buffer allocation failures.
+    pub rx_nombuf: u64,
+}
+
+/// A port's counters since the last clear.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PortStats {
+    /// Packets the workers handed to the driver.
+    pub tx_packets: u64,
+    /// Bytes (without FCS) the workers handed to the driver.
+    pub tx_bytes: u64,
+    /// Times the TX pool was empty (buffers still in flight).
+    pub tx_no_mbuf: u64,
+    /// Packets the workers received.
+    pub rx_packets: u64,
+    /// Bytes (without FCS) the workers received.
+    pub rx_bytes: u64,
+    /// Received frames by size.
+    pub rx_sizes: SizeCounts,
+    /// The driver's counters.
+    pub hw: HwStats,
+}
+
+/// Rates over the last one-second interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rates {
+    /// Packets per second received.
+    pub rx_pps: f64,
+    /// Packets per second sent.
+    pub tx_pps: f64,
+    /// Bits per second received (frames without FCS).
+    pub rx_bps: f64,
+    /// Bits per second sent (frames without FCS).
+    pub tx_bps: f64,
+}
+
+impl Counters {
+    /// Adds this worker's counters into `s`.
+    pub(crate) fn add_to(&self, s: &mut PortStats) {
+        s.tx_packets += self.tx_packets.load(Relaxed);
+        s.tx_bytes += self.tx_bytes.load(Relaxed);
+        s.tx_no_mbuf += self.tx_no_mbuf.load(Relaxed);
+        s.rx_packets += self.rx_packets.load(Relaxed);
+        s.rx_bytes += self.rx_bytes.load(Relaxed);
+        let z = &mut s.rx_sizes;
+        let r = |i: usize| self.rx_sizes[i].load(Relaxed);
+        z.runt += r(0);
+        z._64 += r(1);
+        z._65_127 += r(2);
+        z._128_255 += r(3);
+        z._256_511 += r(4);
+        z._512_1023 += r(5);
+        z._1024_1518 += r(6);
+        z.jumbo += r(7);
+        z.broadcast += self.rx_broadcast.load(Relaxed);
+        z.multicast += self.rx_multicast.load(Relaxed);
+    }
+}
+
+macro_rules! sub_fields {
+    ($a:expr, $b:expr; $($f:ident),*) => { $( $a.$f = $a.$f.wrapping_sub($b.$f); )* };
+}
+
+impl PortStats {
+    /// These counters less a baseline taken earlier (a clear).
+    pub(crate) fn since(mut self, base: &PortStats) -> PortStats {
+        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes);
+        sub_fields!(self.rx_sizes, base.rx_sizes; runt, _64, _65_127, _128_255, _256_511, _512_1023, _1024_1518, jumbo, broadcast, multicast);
+        sub_fields!(self.hw, base.hw; ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf);
+        self
+    }
+}

@@ -1,0 +1,221 @@
+//! The data path: one loop per worker lcore that transmits the streams of its ports and receives
+//! on them. It allocates nothing per packet, takes no lock and makes no syscall while traffic
+//! flows; it learns of new streams and stop requests through atomics only.
+
+use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
+
+use crate::ffi::{self, Pool, RxBatch, TxBatch};
+use crate::stats::{Counters, bump, size_bucket};
+use crate::stream::{Cursor, Program};
+
+/// A compiled stream handed to a worker, with what it needs to run it.
+pub(crate) struct TxJob {
+    pub program: Program,
+    pub pool: Pool,
+    /// Tag marking the mbufs that hold a packet of this job.
+    pub tag: u32,
+    /// TSC cycles between packets; 0 sends unpaced.
+    pub cycles_per_packet: f64,
+}
+
+/// The control thread's mailbox to a port's TX worker.
+#[derive(Default)]
+pub(crate) struct TxSlot {
+    /// A job waiting to be picked up (owned by the slot until then).
+    pub pending: AtomicPtr<TxJob>,
+    /// Set by the control thread to end the current job.
+    pub stop: AtomicBool,
+    /// True from `start` until the job has ended.
+    pub running: AtomicBool,
+}
+
+/// What the engine shares with every worker; lives for the whole process.
+pub(crate) struct Shared {
+    pub ports: Box<[u16]>,
+    pub tx: Box<[TxSlot]>,
+    /// `counters[worker * nports + port index]`.
+    pub counters: Box<[Counters]>,
+    pub tag_off: usize,
+    pub tsc_hz: u64,
+    pub quit: AtomicBool,
+}
+
+/// One worker's assignment.
+pub(crate) struct WorkerCtx {
+    pub shared: &'static Shared,
+    pub index: usize,
+    /// Port indexes (into `Shared::ports`) this worker transmits and receives on.
+    pub ports: Box<[usize]>,
+}
+
+const RX_BURST: usize = 64;
+
+struct Active {
+    job: Box<TxJob>,
+    cursor: Cursor,
+    batch: Box<TxBatch>,
+    remaining: u64,
+    next_tsc: f64,
+}
+
+/// lcore entry point; `arg` is a `&'static WorkerCtx`.
+pub(crate) extern "C" fn worker_main(arg: *mut c_void) -> c_int {
+    // SAFETY: the engine launches this function only with static_arg(&'static WorkerCtx).
+    let ctx: &'static WorkerCtx = unsafe { ffi::from_arg(arg) };
+    // Unwinding into C is undefined behaviour: a panic ends this worker and is reported.
+    match std::panic::catch_unwind(|| run(ctx)) {
+        Ok(()) => 0,
+        Err(_) => {
+            eprintln!("pktgen: worker {} panicked; its ports stop", ctx.index);
+            for &pi in ctx.ports.iter() {
+                ctx.shared.tx[pi].running.store(false, Release);
+            }
+            -1
+        }
+    }
+}
+
+fn run(ctx: &WorkerCtx) {
+    let sh = ctx.shared;
+    let np = sh.ports.len();
+    let mut active: Vec<Option<Active>> = ctx.ports.iter().map(|_| None).collect();
+    let mut rx = RxBatch::new();
+    let mut idle: u32 = 0;
+    while !sh.quit.load(Relaxed) {
+        let mut busy = false;
+        let mut wait_cycles = f64::INFINITY;
+        for (slot_i, &pi) in ctx.ports.iter().enumerate() {
+            let slot = &sh.tx[pi];
+            let counters = &sh.counters[ctx.index * np + pi];
+            if active[slot_i].is_none() {
+                let p = slot.pending.swap(std::ptr::null_mut(), Acquire);
+                if !p.is_null() {
+                    // SAFETY: the control thread stored Box::into_raw(job) and gave up ownership.
+                    let job = unsafe { Box::from_raw(p) };
+                    active[slot_i] = Some(Active {
+                        cursor: job.program.cursor(ffi::rdtsc() ^ (pi as u64) << 32),
+                        remaining: if job.program.count == 0 { u64::MAX } else { job.program.count },
+                        next_tsc: ffi::rdtsc() as f64,
+                        batch: Box::new(TxBatch::new(sh.tag_off)),
+                        job,
+                    });
+                }
+            }
+            if let Some(a) = &mut active[slot_i] {
+                let finished = if slot.stop.load(Acquire) {
+                    true
+                } else {
+                    let (sent, wait) = transmit(a, sh.ports[pi], counters);
+                    busy |= sent > 0;
+                    wait_cycles = wait_cycles.min(wait);
+                    a.remaining == 0
+                };
+                if finished {
+                    a.batch.discard();
+                    active[slot_i] = None;
+                    slot.running.store(false, Release);
+                }
+            }
+            let port = sh.ports[pi];
+            let n = rx.receive(port, 0, RX_BURST);
+            if n > 0 {
+                busy = true;
+                receive(&rx, n, counters);
+                rx.free();
+            }
+        }
+        if busy || wait_cycles < sh.tsc_hz as f64 * 50e-6 {
+            idle = 0;
+            continue;
+        }
+        // Nothing to do: back off from spinning to sleeps of up to a millisecond, so that an idle
+        // generator costs almost no CPU; a paced stream sleeps no longer than half its next gap.
+        idle = idle.saturating_add(1);
+        if idle < 64 {
+            ffi::pause();
+        } else {
+            let us = (u64::from(idle - 63) * 10).min(1000);
+            let cap = (wait_cycles / sh.tsc_hz as f64 * 0.5e6) as u64;
+            ffi::idle_sleep(us.min(cap).max(1));
+        }
+    }
+    for a in active.iter_mut().flatten() {
+        a.batch.discard();
+    }
+}
+
+/// Sends what is due on one port. Returns (packets sent, TSC cycles until the next is due).
+#[inline]
+fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
+    let job = &*a.job;
+    let prog = &job.program;
+    if a.batch.pending() == 0 {
+        let mut want = (prog.burst as u64).min(a.remaining) as usize;
+        if job.cycles_per_packet > 0.0 {
+            let now = ffi::rdtsc() as f64;
+            if now < a.next_tsc {
+                return (0, a.next_tsc - now);
+            }
+            let behind = now - a.next_tsc;
+            let due = (behind / job.cycles_per_packet) as u64 + 1;
+            want = want.min(due as usize);
+        }
+        if !a.batch.take(job.pool, want) {
+            bump(&c.tx_no_mbuf, 1);
+            return (0, 0.0);
+        }
+        let cap = prog.max_len;
+        for i in 0..want {
+            let b = a.batch.buf(i, job.tag, cap);
+            let len = if prog.per_packet || b.fresh {
+                let tpl = &prog.templates[a.cursor.template];
+                if b.fresh {
+                    b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
+                }
+                if prog.per_packet { prog.build(&mut a.cursor, b.frame, b.fresh) } else { tpl.len }
+            } else {
+                prog.templates[0].len
+            };
+            a.batch.set_len(i, len);
+        }
+        if job.cycles_per_packet > 0.0 {
+            a.next_tsc += want as f64 * job.cycles_per_packet;
+            let now = ffi::rdtsc() as f64;
+            // After a stall, catch up by at most 4096 packets rather than one huge burst.
+            let max_lag = job.cycles_per_packet.max(1.0) * 4096.0;
+            if now - a.next_tsc > max_lag {
+                a.next_tsc = now - max_lag;
+            }
+        }
+    }
+    let (k, bytes) = a.batch.send(port, 0);
+    if k > 0 {
+        bump(&c.tx_packets, k as u64);
+        bump(&c.tx_bytes, bytes);
+        a.remaining -= k as u64;
+    }
+    (k, 0.0)
+}
+
+/// Counts a received batch.
+#[inline]
+fn receive(rx: &RxBatch, n: usize, c: &Counters) {
+    let mut bytes = 0u64;
+    for i in 0..n {
+        let (d, len) = rx.packet(i);
+        bytes += u64::from(len);
+        bump(&c.rx_sizes[size_bucket(len)], 1);
+        if let Some(&b0) = d.first() {
+            if b0 & 1 == 1 {
+                if d.len() >= 6 && d[..6] == [0xff; 6] {
+                    bump(&c.rx_broadcast, 1);
+                } else {
+                    bump(&c.rx_multicast, 1);
+                }
+            }
+        }
+    }
+    bump(&c.rx_packets, n as u64);
+    bump(&c.rx_bytes, bytes);
+}

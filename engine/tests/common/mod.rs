@@ -1,0 +1,89 @@
+//! Helpers shared by the engine's integration tests: one engine per process, a lock so tests in
+//! one process take turns on the ports, a small frame builder, and waiting on conditions.
+#![allow(dead_code)]
+
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use engine::{Checksum, Config, Engine, LengthField, Template};
+
+/// The process's engine on the embedded default (or `ENGINE_TEST_EAL` args, split on spaces).
+pub fn engine() -> &'static Engine {
+    static E: OnceLock<&'static Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        let eal_args = std::env::var("ENGINE_TEST_EAL")
+            .map(|s| s.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        Engine::init(&Config { eal_args, ..Config::default() }).expect("engine init")
+    })
+}
+
+/// Serialises tests that use the ports of one process.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static M: Mutex<()> = Mutex::new(());
+    M.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Polls `f` until it returns true or `timeout` passes; returns whether it did.
+pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    f()
+}
+
+/// L4 protocol of a test frame.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum L4 {
+    Udp,
+    Tcp,
+    Icmp,
+}
+
+/// An Ethernet/IPv4/L4 frame of `len` bytes (without FCS) with its checksum and length fix-ups.
+pub fn ipv4_frame(len: usize, l4: L4) -> Template {
+    let mut d = vec![0u8; len];
+    d[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 2]);
+    d[6..12].copy_from_slice(&[0x02, 0, 0, 0, 0, 1]);
+    d[12..14].copy_from_slice(&[0x08, 0x00]);
+    d[14] = 0x45;
+    d[16..18].copy_from_slice(&((len - 14) as u16).to_be_bytes());
+    d[22] = 64;
+    d[23] = match l4 {
+        L4::Udp => 17,
+        L4::Tcp => 6,
+        L4::Icmp => 1,
+    };
+    d[26..30].copy_from_slice(&[192, 168, 0, 1]);
+    d[30..34].copy_from_slice(&[192, 168, 1, 1]);
+    let mut lengths = vec![LengthField { offset: 16, adjust: 14 }];
+    let cs = match l4 {
+        L4::Udp => {
+            d[34..36].copy_from_slice(&1234u16.to_be_bytes());
+            d[36..38].copy_from_slice(&5678u16.to_be_bytes());
+            d[38..40].copy_from_slice(&((len - 34) as u16).to_be_bytes());
+            lengths.push(LengthField { offset: 38, adjust: 34 });
+            Checksum::Udp { l3: 14, l4: 34 }
+        }
+        L4::Tcp => {
+            d[34..36].copy_from_slice(&1234u16.to_be_bytes());
+            d[36..38].copy_from_slice(&5678u16.to_be_bytes());
+            d[46] = 0x50;
+            d[47] = 0x10;
+            d[48..50].copy_from_slice(&8192u16.to_be_bytes());
+            Checksum::Tcp { l3: 14, l4: 34 }
+        }
+        L4::Icmp => {
+            d[34] = 8;
+            Checksum::Icmp { l3: 14, l4: 34 }
+        }
+    };
+    for (i, b) in d.iter_mut().enumerate().skip(if l4 == L4::Tcp { 54 } else { 42 }) {
+        *b = b'a' + (i % 26) as u8;
+    }
+    Template { data: d, checksums: vec![cs, Checksum::Ipv4Header(14)], lengths }
+}
