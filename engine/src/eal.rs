@@ -57,18 +57,35 @@ fn hugepages_reserved() -> bool {
         .is_some_and(|n| n > 0)
 }
 
-fn hint(args: &[String]) -> &'static str {
+/// The device names of the `--vdev` arguments (`net_null0` of `--vdev net_null0,no-rx=1`).
+fn vdev_names(args: &[String]) -> Vec<&str> {
+    args.iter()
+        .zip(args.iter().skip(1))
+        .filter(|(a, _)| *a == "--vdev")
+        .map(|(_, v)| v.as_str())
+        .chain(args.iter().filter_map(|a| a.strip_prefix("--vdev=")))
+        .map(|v| v.split(',').next().unwrap_or(v))
+        .collect()
+}
+
+fn hint(args: &[String]) -> String {
     let has = |a: &str| args.iter().any(|x| x == a || x.starts_with(&format!("{a}=")));
+    let vdevs = vdev_names(args);
     if has("--in-memory") && has("--no-huge") {
-        "--in-memory cannot be combined with --no-huge on this DPDK; use --no-shconf instead"
+        "--in-memory cannot be combined with --no-huge on this DPDK; use --no-shconf instead".into()
     } else if !has("--no-huge") && !hugepages_reserved() {
         "No hugepages are reserved: add --no-huge -m 256 to the EAL arguments, or reserve some \
          (echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages); running pktgen without \
          EAL arguments uses the embedded default, which needs neither"
-    } else if args.iter().any(|a| a.contains("vdev")) {
-        "Check the --vdev names (net_null0, net_ring0, net_pcap0,rx_pcap=...,tx_pcap=..., net_af_packet0,iface=...) and their options"
+            .into()
+    } else if !vdevs.is_empty() {
+        format!(
+            "Check the --vdev device(s) {}: the name must start with a driver this DPDK has (net_null, net_ring, \
+             net_pcap, net_af_packet, net_tap, ...) followed by a number, then its options",
+            vdevs.join(", ")
+        )
     } else {
-        "Check the EAL arguments (see the DPDK EAL documentation); each process needs its own --file-prefix or --no-shconf"
+        "Check the EAL arguments (see the DPDK EAL documentation); each process needs its own --file-prefix or --no-shconf".into()
     }
 }
 
@@ -93,7 +110,8 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     }
     let ports = ffi::port_ids();
     if ports.is_empty() {
-        return Err(Error::NoPorts);
+        let vdevs = vdev_names(&args);
+        return Err(if vdevs.is_empty() { Error::NoPorts } else { Error::VdevFailed(vdevs.join(", ")) });
     }
     let tag_off = ffi::register_tag_field()?;
     let data_room: usize = if cfg.jumbo { 9614 } else { 2048 };

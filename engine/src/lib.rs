@@ -8,15 +8,19 @@
 #![deny(clippy::unwrap_used)]
 #![warn(missing_docs)]
 
+mod capture;
 mod csum;
 mod eal;
 mod error;
 mod ffi;
+mod pcap;
 mod stats;
 mod stream;
 mod worker;
 
+pub use capture::{Capture, CapturedPacket};
 pub use eal::{Config, embedded_args};
+pub use pcap::{read_pcap, write_pcap};
 pub use error::{Errno, Error, Result};
 pub use ffi::version as dpdk_version;
 pub use stats::{HwStats, PortStats, Rates, SizeCounts};
@@ -27,6 +31,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use ffi::Pool;
+use capture::{CaptureBuf, RxSlot};
 use worker::{Shared, TxJob, TxSlot, WorkerCtx};
 
 /// What a port is.
@@ -61,6 +66,8 @@ pub struct Engine {
     rates: &'static Mutex<Vec<Rates>>,
     down: AtomicBool,
     next_tag: AtomicU32,
+    /// (TSC, Unix time in ns) read together at start-up, to date TSC stamps.
+    epoch: (u64, u64),
 }
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -287,6 +294,50 @@ impl Engine {
         Ok(ffi::xstats(self.shared.ports[self.index(port)?]))
     }
 
+    /// Starts capturing what `port` receives into a buffer of `max_bytes` holding at most
+    /// `max_packets` packets of up to `snaplen` bytes each; later packets are counted as dropped.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`], or [`Error::Busy`] if a capture is already running on `port`.
+    pub fn capture_start(&self, port: u16, max_bytes: usize, max_packets: usize, snaplen: usize) -> Result<()> {
+        let slot = &self.shared.rx[self.index(port)?];
+        if slot.active.load(Acquire) {
+            return Err(Error::Busy(port));
+        }
+        let buf = Box::new(CaptureBuf::new(max_bytes, max_packets, snaplen.max(1)));
+        slot.stop.store(false, Release);
+        if let Some(old) = capture::reclaim(slot.pending.swap(Box::into_raw(buf), AcqRel)) {
+            drop(old);
+        }
+        slot.active.store(true, Release);
+        Ok(())
+    }
+
+    /// Stops capturing on `port` and returns what was captured (empty if no capture ran).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn capture_stop(&self, port: u16) -> Result<Capture> {
+        let slot = &self.shared.rx[self.index(port)?];
+        slot.stop.store(true, Release);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while slot.active.load(Acquire) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        let buf = capture::reclaim(slot.done.swap(std::ptr::null_mut(), AcqRel))
+            .or_else(|| capture::reclaim(slot.pending.swap(std::ptr::null_mut(), AcqRel)));
+        slot.active.store(false, Release);
+        slot.stop.store(false, Release);
+        Ok(buf.map(|b| b.finish(|tsc| self.tsc_to_unix_ns(tsc))).unwrap_or_default())
+    }
+
+    /// Converts a TSC reading of this process to Unix time in nanoseconds.
+    pub fn tsc_to_unix_ns(&self, tsc: u64) -> u64 {
+        let (t0, ns0) = self.epoch;
+        let dt = tsc.wrapping_sub(t0) as i64 as i128 * 1_000_000_000 / self.shared.tsc_hz.max(1) as i128;
+        (ns0 as i128 + dt) as u64
+    }
+
     fn check_up(&self) -> Result<()> {
         if self.down.load(Acquire) { Err(Error::NoWorker) } else { Ok(()) }
     }
@@ -348,6 +399,7 @@ impl Engine {
         let np = ports.len();
         let shared: &'static Shared = Box::leak(Box::new(Shared {
             tx: (0..np).map(|_| TxSlot::default()).collect(),
+            rx: (0..np).map(|_| RxSlot::default()).collect(),
             counters: (0..np * workers).map(|_| Default::default()).collect(),
             ports: ports.into(),
             tag_off,
@@ -364,6 +416,10 @@ impl Engine {
             rates: Box::leak(Box::new(Mutex::new(vec![Rates::default(); np]))),
             down: AtomicBool::new(false),
             next_tag: AtomicU32::new(1),
+            epoch: (
+                ffi::rdtsc(),
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64),
+            ),
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 
+use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::{Cursor, Program};
@@ -34,6 +35,7 @@ pub(crate) struct TxSlot {
 pub(crate) struct Shared {
     pub ports: Box<[u16]>,
     pub tx: Box<[TxSlot]>,
+    pub rx: Box<[RxSlot]>,
     /// `counters[worker * nports + port index]`.
     pub counters: Box<[Counters]>,
     pub tag_off: usize,
@@ -81,6 +83,7 @@ fn run(ctx: &WorkerCtx) {
     let np = sh.ports.len();
     let mut active: Vec<Option<Active>> = ctx.ports.iter().map(|_| None).collect();
     let mut rx = RxBatch::new();
+    let mut captures: Vec<Option<Box<CaptureBuf>>> = ctx.ports.iter().map(|_| None).collect();
     let mut idle: u32 = 0;
     while !sh.quit.load(Relaxed) {
         let mut busy = false;
@@ -117,11 +120,22 @@ fn run(ctx: &WorkerCtx) {
                     slot.running.store(false, Release);
                 }
             }
+            let rslot = &sh.rx[pi];
+            let cap = &mut captures[slot_i];
+            if cap.is_none() && rslot.active.load(Acquire) {
+                *cap = crate::capture::reclaim(rslot.pending.swap(std::ptr::null_mut(), Acquire));
+            }
+            if cap.is_some() && rslot.stop.load(Acquire) {
+                if let Some(done) = cap.take() {
+                    rslot.done.store(Box::into_raw(done), Release);
+                }
+                rslot.active.store(false, Release);
+            }
             let port = sh.ports[pi];
             let n = rx.receive(port, 0, RX_BURST);
             if n > 0 {
                 busy = true;
-                receive(&rx, n, counters);
+                receive(&rx, n, counters, cap.as_deref_mut());
                 rx.free();
             }
         }
@@ -200,10 +214,14 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
 
 /// Counts a received batch.
 #[inline]
-fn receive(rx: &RxBatch, n: usize, c: &Counters) {
+fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>) {
     let mut bytes = 0u64;
+    let now = if cap.is_some() { ffi::rdtsc() } else { 0 };
     for i in 0..n {
         let (d, len) = rx.packet(i);
+        if let Some(cap) = cap.as_deref_mut() {
+            cap.record(d, len, now);
+        }
         bytes += u64::from(len);
         bump(&c.rx_sizes[size_bucket(len)], 1);
         if let Some(&b0) = d.first() {

@@ -87,3 +87,39 @@ pub fn ipv4_frame(len: usize, l4: L4) -> Template {
     }
     Template { data: d, checksums: vec![cs, Checksum::Ipv4Header(14)], lengths }
 }
+
+/// Runs test `name` of this test binary in a new process whose engine starts with `eal` (split on
+/// spaces) and `env`; returns the child's output. EAL starts once per process, so every EAL
+/// configuration a test needs gets its own process.
+pub fn run_child(name: &str, eal: &str, env: &[(&str, &str)]) -> std::process::Output {
+    let exe = std::env::current_exe().expect("test binary path");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args([name, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("ENGINE_TEST_EAL", eal);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("spawn child test")
+}
+
+/// A private EAL argument set: no hugepages, no PCI, a unique file prefix, plus `extra`.
+pub fn private_eal(extra: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "--no-huge --no-pci --no-shconf --no-telemetry -m 256 -l 0-1 --log-level=warning --file-prefix t{}-{} {extra}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Asserts that a child run passed, showing its output if not.
+pub fn assert_child_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "child failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

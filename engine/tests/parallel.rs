@@ -1,0 +1,36 @@
+//! Two processes start EAL on the embedded default at the same time without colliding.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{L4, engine, ipv4_frame, wait_until};
+use engine::{Rate, StreamSpec};
+
+#[test]
+#[ignore = "runs in its own process, started by its parent test"]
+fn child_send_exact_count() {
+    let e = engine();
+    let spec = StreamSpec { templates: vec![ipv4_frame(60, L4::Udp)], count: 50_000, rate: Rate::Unpaced, ..Default::default() };
+    e.start(0, &spec).unwrap();
+    assert!(wait_until(Duration::from_secs(30), || e.stats(1).unwrap().rx_packets == 50_000));
+    e.shutdown();
+}
+
+#[test]
+fn two_processes_at_once() {
+    let exe = std::env::current_exe().unwrap();
+    let spawn = || {
+        std::process::Command::new(&exe)
+            .args(["child_send_exact_count", "--exact", "--ignored", "--nocapture"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for c in [a, b] {
+        let out = c.wait_with_output().unwrap();
+        common::assert_child_ok(&out);
+    }
+}
