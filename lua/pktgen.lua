@@ -1,0 +1,405 @@
+--- The Pktgen-compatible `pktgen` table (PKTGEN_API.md §2, §3) over the native `engine` module.
+-- Sets the global `pktgen` and returns it; functions are defined in Pktgen's registry order.
+local engine = require "engine"
+local args = require "pktgen.args"
+local portlist = require "pktgen.portlist"
+local config = require "pktgen.config"
+local build = require "pktgen.build"
+local stats = require "pktgen.stats"
+local settings = require "pktgen.settings"
+local random = require "pktgen.random"
+
+local M = {}
+
+local arity = args.arity
+
+--- Run fn(p, cfg) for every existing port of the list.
+local function each(fname, pl, fn)
+	for _, p in ipairs(portlist.parse(fname, pl)) do
+		fn(p, config.get(p))
+	end
+end
+
+--- Getter result: {[pid] = fn(p), n = count}.
+local function collect(fname, pl, fn)
+	local t, n = {}, 0
+	for _, p in ipairs(portlist.parse(fname, pl)) do
+		t[p] = fn(p)
+		n = n + 1
+	end
+	t.n = n
+	return t
+end
+
+--- A changed setting reaches a port that sends forever at once (Pktgen edits its live template);
+-- a counted stream keeps going with what it started with.
+local function touched(p, cfg)
+	if cfg.count == 0 and engine.sending(p) then
+		engine.stop(p)
+		engine.start(p, build.spec(cfg))
+	end
+end
+M._touched = touched
+
+local function setter(fname, pl, fn)
+	each(fname, pl, function(p, cfg)
+		fn(p, cfg)
+		touched(p, cfg)
+	end)
+end
+M._setter = setter
+M._each = each
+
+function M.quit(...)
+	engine.quit(0)
+end
+
+function M.set(...)
+	arity("set", select("#", ...), 3)
+	local pl, key, value = ...
+	setter("set", pl, function(p, cfg)
+		settings.set(cfg, key, value)
+	end)
+end
+
+function M.start(...)
+	arity("start", select("#", ...), 1)
+	each("start", (...), function(p, cfg)
+		if not engine.sending(p) then
+			engine.start(p, build.spec(cfg))
+		end
+	end)
+end
+
+function M.stop(...)
+	arity("stop", select("#", ...), 1)
+	each("stop", (...), function(p)
+		if engine.sending(p) then
+			engine.stop(p)
+		end
+	end)
+end
+
+function M.set_mac(...)
+	arity("set_mac", select("#", ...), 3)
+	local pl, which, mac = ...
+	local m = args.mac("set_mac", mac)
+	setter("set_mac", pl, function(p, cfg)
+		if which == "src" then
+			cfg.pkt.src_mac = m
+		elseif which == "dst" then
+			cfg.pkt.dst_mac = m
+		end
+	end)
+end
+
+function M.set_ipaddr(...)
+	arity("set_ipaddr", select("#", ...), 3)
+	local pl, which, text = ...
+	local ip = args.ip("set_ipaddr", text)
+	local w = string.lower(string.sub(tostring(which), 1, 1))
+	setter("set_ipaddr", pl, function(p, cfg)
+		settings.ipaddr(cfg.pkt, w, ip)
+	end)
+end
+
+function M.mac_from_arp(...)
+	arity("mac_from_arp", select("#", ...), 1)
+	-- Learning MACs from ARP replies needs the engine's receive path; accepted, no effect yet.
+end
+
+function M.set_proto(...)
+	arity("set_proto", select("#", ...), 2)
+	local pl, proto = ...
+	setter("set_proto", pl, function(p, cfg)
+		settings.proto(cfg.pkt, proto)
+	end)
+end
+
+function M.set_type(...)
+	arity("set_type", select("#", ...), 2)
+	local pl, t = ...
+	setter("set_type", pl, function(p, cfg)
+		settings.eth_type(cfg.pkt, settings.parse_type(t))
+	end)
+end
+
+function M.set_tcp_flags(...)
+	arity("set_tcp_flags", select("#", ...), 2)
+	local pl, flags = ...
+	local bits = require("proto.tcp").parse_flags(tostring(flags))
+	setter("set_tcp_flags", pl, function(p, cfg)
+		cfg.pkt.tcp_flags = bits
+	end)
+end
+
+function M.screen(...)
+	arity("screen", select("#", ...), 1)
+	engine.display(args.onoff((...)))
+end
+
+function M.prime(...)
+	arity("prime", select("#", ...), 1)
+	local primed = false
+	each("prime", (...), function(p, cfg)
+		if not engine.sending(p) then
+			engine.start(p, build.prime(cfg, cfg.prime))
+			primed = true
+		end
+	end)
+	if primed then
+		engine.sleep(300)
+	end
+end
+
+function M.delay(...)
+	arity("delay", select("#", ...), 1)
+	local ms = args.number("delay", (...), "milliseconds")
+	if ms > 0 then
+		engine.sleep(math.floor(ms))
+	end
+end
+
+function M.pause(...)
+	arity("pause", select("#", ...), 2)
+	local msg, ms = ...
+	ms = args.number("pause", ms, "milliseconds")
+	if msg ~= nil and tostring(msg) ~= "" then
+		io.write(tostring(msg))
+		io.flush()
+	end
+	if ms > 0 then
+		engine.sleep(math.floor(ms))
+	end
+end
+
+function M.sleep(...)
+	arity("sleep", select("#", ...), 1)
+	local s = args.number("sleep", (...), "seconds")
+	if s > 0 then
+		engine.sleep(math.floor(s * 1000))
+	end
+end
+
+function M.load(...)
+	arity("load", select("#", ...), 1)
+	require("pktgen.files").load("load", (...))
+end
+
+local function clear_port(p)
+	engine.clear(p)
+end
+
+function M.clear(...)
+	arity("clear", select("#", ...), 1)
+	each("clear", (...), clear_port)
+	stats.clear_totals()
+end
+
+function M.clr(...)
+	for _, p in ipairs(portlist.all()) do
+		clear_port(p)
+	end
+	stats.clear_totals()
+end
+
+function M.cls(...)
+end
+
+function M.update(...)
+end
+
+function M.reset(...)
+	arity("reset", select("#", ...), 1)
+	each("reset", (...), function(p)
+		if engine.sending(p) then
+			engine.stop(p)
+		end
+		config.reset(p)
+		engine.clear(p)
+	end)
+	stats.clear_totals()
+end
+
+function M.portCount(...)
+	return engine.ports()
+end
+
+function M.totalPorts(...)
+	return engine.ports()
+end
+
+function M.vlan(...)
+	arity("vlan", select("#", ...), 2)
+	local pl, onoff = ...
+	local on = args.onoff(onoff)
+	setter("vlan", pl, function(p, cfg)
+		if on then
+			settings.clear_pkt_modes(cfg)
+		end
+		cfg.pkt.vlan = on
+	end)
+end
+
+function M.vlanid(...)
+	arity("vlanid", select("#", ...), 2)
+	local pl, id = ...
+	id = args.uint("vlanid", id, "VLAN id")
+	if id < 1 or id > 4095 then
+		id = 1
+	end
+	setter("vlanid", pl, function(p, cfg)
+		cfg.pkt.vlanid = id
+	end)
+end
+
+function M.cos(...)
+	arity("cos", select("#", ...), 3)
+	local pl, _, cos = ...
+	cos = args.uint("cos", cos, "cos")
+	if cos > 7 then
+		cos = 0
+	end
+	setter("cos", pl, function(p, cfg)
+		cfg.pkt.cos = cos
+	end)
+end
+
+function M.tos(...)
+	arity("tos", select("#", ...), 2)
+	local pl, tos = ...
+	tos = args.uint("tos", tos, "tos", 8)
+	setter("tos", pl, function(p, cfg)
+		cfg.pkt.tos = tos
+	end)
+end
+
+function M.ports_per_page(...)
+	arity("ports_per_page", select("#", ...), 1)
+end
+
+function M.page(...)
+	arity("page", select("#", ...), 1)
+end
+
+function M.port(...)
+	arity("port", select("#", ...), 1)
+end
+
+function M.help(...)
+	return require("pktgen.help").text()
+end
+
+M["Lua.help"] = function(...)
+	return require("pktgen.help").text()
+end
+
+function M.isSending(...)
+	arity("isSending", select("#", ...), 1)
+	return collect("isSending", (...), stats.is_sending)
+end
+
+function M.linkState(...)
+	arity("linkState", select("#", ...), 1)
+	return collect("linkState", (...), stats.link_state)
+end
+
+function M.portStats(...)
+	local n = select("#", ...)
+	arity("portStats", n, 1, 2)
+	local pl, kind = ...
+	if n == 1 then
+		return collect("portStats", pl, stats.port_head)
+	end
+	local k = type(kind) == "string" and string.lower(kind)
+	if k ~= "port" and k ~= "rate" then
+		error(string.format("portStats: type must be 'port' or 'rate', got '%s'", tostring(kind)), 0)
+	end
+	return collect("portStats", pl, function(p)
+		return stats.port_legacy(p, k)
+	end)
+end
+
+function M.portInfo(...)
+	arity("portInfo", select("#", ...), 1)
+	return collect("portInfo", (...), stats.port_info)
+end
+
+--- Legacy getters, removed from Pktgen in 26.02 and kept here for older scripts.
+function M.pktStats(...)
+	arity("pktStats", select("#", ...), 1)
+	return collect("pktStats", (...), stats.pkt_stats)
+end
+
+function M.portSizes(...)
+	arity("portSizes", select("#", ...), 1)
+	return collect("portSizes", (...), stats.port_sizes)
+end
+
+function M.run(...)
+	arity("run", select("#", ...), 3)
+	local kind, what = ...
+	require("pktgen.files").run(kind, what)
+end
+
+function M.pattern(...)
+	arity("pattern", select("#", ...), 2)
+	local pl, kind = ...
+	local k = string.lower(tostring(kind))
+	local pat = (string.sub(k, 1, 3) == "abc" and "abc") or (string.sub(k, 1, 4) == "none" and "none")
+		or (string.sub(k, 1, 4) == "user" and "user") or (string.sub(k, 1, 4) == "zero" and "zero")
+	if not pat then
+		error(string.format("pattern: unknown pattern type '%s' (abc, none, user or zero)", tostring(kind)), 0)
+	end
+	setter("pattern", pl, function(p, cfg)
+		cfg.pkt.pattern = pat
+	end)
+end
+
+function M.userPattern(...)
+	arity("userPattern", select("#", ...), 2)
+	local pl, str = ...
+	str = tostring(str)
+	str = string.match(str, '^"(.*)"$') or string.match(str, "^'(.*)'$") or str
+	str = string.sub(str, 1, 16)
+	setter("userPattern", pl, function(p, cfg)
+		cfg.pkt.user_pattern = str
+		cfg.pkt.pattern = "user"
+	end)
+end
+
+-- Functions of Pktgen's registry that need engine features we do not have yet: they exist,
+-- and raise a clear error instead of "attempt to call a nil value".
+local function unsupported(name)
+	return function()
+		error(name .. ": not supported yet by this pktgen", 0)
+	end
+end
+for _, name in ipairs {
+	"ping4", "pcap", "icmp_echo", "send_arp", "save", "port_restart", "vxlan", "vxlan_id", "mpls",
+	"qinq", "gre", "gre_eth", "rnd_s_ip", "rnd_s_pt", "process", "capture", "blink", "continue",
+	"input", "latency", "jitter", "gtpu_teid", "latsampler_params", "latsampler", "clock_gettime",
+} do
+	M[name] = unsupported(name)
+end
+
+-- Sequence, range and random bitfields (PKTGEN_API §3.3, §3.4, §3.1 rnd).
+require("pktgen.seq").install(M)
+require("pktgen.range").install(M)
+random.install(M)
+
+--- pktgen.info (§3.10): 8 strings.
+local b = engine.build or {}
+M.info = {
+	Lua_Version = _VERSION,
+	Lua_Release = b.lua_release or _VERSION,
+	Lua_Copyright = b.lua_copyright or "",
+	Lua_Authors = b.lua_authors or "R. Ierusalimschy, L. H. de Figueiredo, W. Celes",
+	Pktgen_Version = b.pktgen_version or "Pktgen",
+	Pktgen_Copyright = b.pktgen_copyright or "",
+	Pktgen_Authors = b.pktgen_authors or "",
+	DPDK_Version = b.dpdk_version or engine.dpdk_version(),
+}
+
+pktgen = M
+return M

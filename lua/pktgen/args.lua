@@ -1,0 +1,217 @@
+--- Argument checks and parsers shared by the pktgen functions.
+-- Errors follow Pktgen's shape: "<fn>, wrong number of arguments", "<fn>: invalid MAC string '<x>'".
+-- Like luaL_error from a C function, the messages carry no "file:line:" prefix.
+local M = {}
+
+--- Raise Pktgen's arity error unless n is one of the allowed counts.
+function M.arity(name, n, ...)
+	for i = 1, select("#", ...) do
+		if n == select(i, ...) then
+			return
+		end
+	end
+	error(name .. ", wrong number of arguments", 0)
+end
+
+--- Pktgen's estate(): "on", "enable" or "start" (any case) mean on; anything else means off.
+function M.onoff(v)
+	local s = string.lower(tostring(v))
+	return s == "on" or s == "enable" or s == "start"
+end
+
+--- A number from a number or numeric string (as luaL_checknumber), or an error naming it.
+function M.number(name, v, what)
+	local n = math.type(v) and v or (type(v) == "string" and tonumber(v))
+	if not n then
+		error(string.format("%s: %s must be a number, got '%s'", name, what or "value", tostring(v)), 0)
+	end
+	return n
+end
+
+--- An integer, truncated toward zero and wrapped like a C cast to an unsigned of `bits` bits.
+function M.uint(name, v, what, bits)
+	local n = M.number(name, v, what)
+	if n ~= n or n == math.huge or n == -math.huge then
+		error(string.format("%s: %s must be a finite number, got '%s'", name, what or "value", tostring(v)), 0)
+	end
+	n = math.tointeger(n >= 0 and math.floor(n) or math.ceil(n))
+	return n & ((1 << (bits or 32)) - 1)
+end
+
+--- MAC text -> 6-byte string, or nil. "xx:xx:xx:xx:xx:xx" (also '-') or "xxxx:xxxx:xxxx".
+function M.parse_mac(s)
+	if type(s) ~= "string" then
+		return nil
+	end
+	local b = { string.match(s, "^%s*(%x%x?)[:%-](%x%x?)[:%-](%x%x?)[:%-](%x%x?)[:%-](%x%x?)[:%-](%x%x?)%s*$") }
+	if #b == 6 then
+		for i = 1, 6 do
+			b[i] = tonumber(b[i], 16)
+		end
+		return string.char(table.unpack(b))
+	end
+	local w = { string.match(s, "^%s*(%x%x?%x?%x?)[:.](%x%x?%x?%x?)[:.](%x%x?%x?%x?)%s*$") }
+	if #w == 3 then
+		return string.pack(">I2I2I2", tonumber(w[1], 16), tonumber(w[2], 16), tonumber(w[3], 16))
+	end
+	return nil
+end
+
+--- MAC text -> 6-byte string, or an error naming the function and the bad text.
+function M.mac(name, s)
+	local m = M.parse_mac(s)
+	if not m then
+		error(string.format("%s: invalid MAC string '%s'", name, tostring(s)), 0)
+	end
+	return m
+end
+
+--- 6-byte string -> "xx:xx:xx:xx:xx:xx".
+function M.mac_string(m)
+	return string.format("%02x:%02x:%02x:%02x:%02x:%02x", string.byte(m, 1, 6))
+end
+
+local function parse_ipv4(s)
+	local a, b, c, d = string.match(s, "^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+	if not a then
+		return nil
+	end
+	a, b, c, d = tonumber(a), tonumber(b), tonumber(c), tonumber(d)
+	if a > 255 or b > 255 or c > 255 or d > 255 then
+		return nil
+	end
+	return string.char(a, b, c, d)
+end
+
+local function parse_ipv6(s)
+	-- An embedded IPv4 tail ("::ffff:1.2.3.4") becomes two groups.
+	local head, v4 = string.match(s, "^(.*:)(%d+%.%d+%.%d+%.%d+)$")
+	local tail = {}
+	if head then
+		local b = parse_ipv4(v4)
+		if not b then
+			return nil
+		end
+		s = head
+		if string.sub(s, -2) ~= "::" then
+			s = string.sub(s, 1, -2)
+		end
+		tail = { (string.unpack(">I2", b, 1)), (string.unpack(">I2", b, 3)) }
+	end
+	local function groups(part)
+		local g = {}
+		if part == "" then
+			return g
+		end
+		for x in string.gmatch(part .. ":", "([^:]*):") do
+			if not string.match(x, "^%x%x?%x?%x?$") then
+				return nil
+			end
+			g[#g + 1] = tonumber(x, 16)
+		end
+		return g
+	end
+	local left, right
+	local l, r = string.match(s, "^(.-)::(.*)$")
+	if l then
+		if string.find(r, "::", 1, true) then
+			return nil
+		end
+		left, right = groups(l), groups(r)
+	else
+		left, right = groups(s), {}
+	end
+	if not left or not right then
+		return nil
+	end
+	for _, v in ipairs(tail) do
+		right[#right + 1] = v
+	end
+	local fill = 8 - #left - #right
+	if fill < 0 or (not l and fill ~= 0) or (l and fill < 1) then
+		return nil
+	end
+	local out = {}
+	for _, v in ipairs(left) do
+		out[#out + 1] = string.pack(">I2", v)
+	end
+	for _ = 1, fill do
+		out[#out + 1] = "\0\0"
+	end
+	for _, v in ipairs(right) do
+		out[#out + 1] = string.pack(">I2", v)
+	end
+	return table.concat(out)
+end
+
+--- IP text ("a.b.c.d", IPv6 text, either with "/prefix") -> {v = 4|6, addr = bytes, prefix = n|nil}, or nil.
+function M.parse_ip(s)
+	if type(s) ~= "string" then
+		return nil
+	end
+	s = string.match(s, "^%s*(.-)%s*$")
+	local text, prefix = string.match(s, "^([^/]+)/(%d+)$")
+	if not text then
+		text = s
+	end
+	prefix = prefix and tonumber(prefix)
+	local addr = parse_ipv4(text)
+	if addr then
+		if prefix and prefix > 32 then
+			return nil
+		end
+		return { v = 4, addr = addr, prefix = prefix }
+	end
+	addr = string.find(text, ":", 1, true) and parse_ipv6(text)
+	if addr then
+		if prefix and prefix > 128 then
+			return nil
+		end
+		return { v = 6, addr = addr, prefix = prefix }
+	end
+	return nil
+end
+
+--- Like parse_ip, or an error naming the function and the bad text.
+function M.ip(name, s)
+	local ip = M.parse_ip(s)
+	if not ip then
+		error(string.format("%s: invalid IP address '%s'", name, tostring(s)), 0)
+	end
+	return ip
+end
+
+--- Address bytes -> text: dotted quad, or IPv6 with the longest zero run shortened to "::".
+function M.ip_string(addr)
+	if #addr == 4 then
+		return string.format("%d.%d.%d.%d", string.byte(addr, 1, 4))
+	end
+	local g = {}
+	for i = 1, 16, 2 do
+		g[#g + 1] = (string.unpack(">I2", addr, i))
+	end
+	local best, bestlen, cur, curlen = nil, 1, nil, 0
+	for i = 1, 8 do
+		if g[i] == 0 then
+			cur = cur or i
+			curlen = curlen + 1
+			if curlen > bestlen then
+				best, bestlen = cur, curlen
+			end
+		else
+			cur, curlen = nil, 0
+		end
+	end
+	local parts = {}
+	for i = 1, 8 do
+		parts[i] = string.format("%x", g[i])
+	end
+	if not best then
+		return table.concat(parts, ":")
+	end
+	local l = table.concat(parts, ":", 1, best - 1)
+	local r = table.concat(parts, ":", best + bestlen, 8)
+	return l .. "::" .. r
+end
+
+return M

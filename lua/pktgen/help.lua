@@ -1,0 +1,26 @@
+--- The text returned by `pktgen.help()` and `pktgen["Lua.help"]()`.
+-- One line per function of the pktgen table, as Pktgen's help is one string.
+local M = {}
+
+M.LINES = {
+	"pktgen Lua API (Pktgen-DPDK compatible); pl is a port list: \"all\", \"0-3,5\" or a port number",
+	"  set(pl, key, value)         count|size|rate|burst|txburst|rxburst|cycles|sport|dport|ttl|seq_cnt|prime|dump",
+	"  start(pl) stop(pl) prime(pl) clear(pl) clr() reset(pl)",
+	"  set_mac(pl, 'src'|'dst', mac) set_ipaddr(pl, 'src'|'dst', ip[/nn]) set_proto(pl, 'udp'|'tcp'|'icmp')",
+	"  set_type(pl, 'ipv4'|'ipv6'|'arp') set_tcp_flags(pl, 'syn,ack') vlan(pl, onoff) vlanid(pl, id)",
+	"  cos(pl, _, cos) tos(pl, tos) pattern(pl, 'abc'|'none'|'user'|'zero') userPattern(pl, str)",
+	"  seq(n, pl, dmac, smac, dip, sip/nn, sport, dport, 'ipv4'|'ipv6', 'udp'|'tcp'|'icmp', vlan, size[, teid])",
+	"  seqTable(n, pl, tbl) seq_tcp_flags(n, pl, flags)",
+	"  set_range(pl, onoff) range.<field>(pl, 'start'|'min'|'max'|'inc', value)",
+	"  rnd(pl, idx, offset, mask) rnd_list([pl])",
+	"  delay(ms) sleep(s) pause(msg, ms) load(file) run('cmd'|'lua', str, _)",
+	"  isSending(pl) linkState(pl) portStats(pl[, 'port'|'rate']) portInfo(pl) pktStats(pl) portSizes(pl)",
+	"  portCount() totalPorts() info screen(onoff) page(name) cls() update() ports_per_page(n) port(n)",
+	"  help() quit()",
+}
+
+function M.text()
+	return table.concat(M.LINES, "\n") .. "\n"
+end
+
+return M

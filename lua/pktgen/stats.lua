@@ -1,0 +1,199 @@
+--- Getter shapes for one port: portStats (HEAD and legacy), pktStats, portSizes, portInfo,
+-- isSending and linkState values, from engine.stats / engine.rates / engine.info.
+local engine = require "engine"
+local args = require "pktgen.args"
+local config = require "pktgen.config"
+
+local M = {}
+
+--- Wire overhead per frame counted by Pktgen's bit rates: FCS, preamble, SFD and gap.
+M.OVERHEAD = 24
+
+-- Global maxima for portInfo's total_stats, refreshed whenever a getter samples the rates.
+local totals = { max_ipackets = 0, max_opackets = 0 }
+
+local function sample_rates(p)
+	local r = engine.rates(p)
+	if r.rx_pps > totals.max_ipackets then
+		totals.max_ipackets = r.rx_pps
+	end
+	if r.tx_pps > totals.max_opackets then
+		totals.max_opackets = r.tx_pps
+	end
+	return r
+end
+
+--- Forget the global maxima (clear / clr / reset).
+function M.clear_totals()
+	totals.max_ipackets, totals.max_opackets = 0, 0
+end
+
+local HW_KEYS = { "ipackets", "opackets", "ibytes", "obytes", "ierrors", "oerrors", "rx_nombuf", "imissed" }
+
+local function hw(st)
+	local t = {}
+	for _, k in ipairs(HW_KEYS) do
+		t[k] = st.hw[k] or 0
+	end
+	return t
+end
+
+--- portStats(pl)[p] at HEAD: {curr, sizes, qstats}.
+function M.port_head(p)
+	local st = engine.stats(p)
+	local s = st.sizes
+	return {
+		curr = hw(st),
+		sizes = {
+			_64 = s._64, _65_127 = s._65_127, _128_255 = s._128_255, _256_511 = s._256_511,
+			_512_1023 = s._512_1023, _1024_1522 = s._1024_1518, broadcast = s.broadcast,
+			multicast = s.multicast, jumbo = s.jumbo, runt = s.runt, unknown = 0,
+		},
+		-- The engine counts per port, not per queue: one RX queue, queue 0.
+		qstats = { [0] = { ipackets = st.rx_packets, opackets = st.tx_packets, errors = 0 } },
+	}
+end
+
+local function mbits(bps, pps)
+	return (bps + pps * M.OVERHEAD * 8) // 1000000
+end
+
+--- portStats(pl, "port"|"rate")[p], the flat shape before 26.02.
+-- "port": counters since the last clear. "rate": the same keys per second over the last
+-- interval, plus pkts_rx, pkts_tx, mbits_rx and mbits_tx (wire bits, as Pktgen).
+function M.port_legacy(p, kind)
+	if kind == "port" then
+		return hw(engine.stats(p))
+	end
+	local r = sample_rates(p)
+	local rx_bps, tx_bps = math.tointeger(r.rx_bps) or math.floor(r.rx_bps), math.tointeger(r.tx_bps) or math.floor(r.tx_bps)
+	local rx_pps, tx_pps = math.tointeger(r.rx_pps) or math.floor(r.rx_pps), math.tointeger(r.tx_pps) or math.floor(r.tx_pps)
+	return {
+		ipackets = rx_pps, opackets = tx_pps, ibytes = rx_bps // 8, obytes = tx_bps // 8,
+		ierrors = 0, oerrors = 0, rx_nombuf = 0, imissed = 0,
+		pkts_rx = rx_pps, pkts_tx = tx_pps, mbits_rx = mbits(rx_bps, rx_pps), mbits_tx = mbits(tx_bps, tx_pps),
+	}
+end
+
+--- portSizes(pl)[p] (removed in 26.02).
+function M.port_sizes(p)
+	local s = engine.stats(p).sizes
+	return {
+		runt = s.runt, _64 = s._64, _65_127 = s._65_127, _128_255 = s._128_255, _256_511 = s._256_511,
+		_512_1023 = s._512_1023, _1024_1518 = s._1024_1518, jumbo = s.jumbo,
+		broadcast = s.broadcast, multicast = s.multicast,
+	}
+end
+
+--- pktStats(pl)[p] (removed in 26.02). The engine does not classify received packets yet,
+-- so the per-protocol counters are 0; latency is the 23.06+ shape, all 0 for now.
+function M.pkt_stats(p)
+	local st = engine.stats(p)
+	return {
+		arp_pkts = 0, echo_pkts = 0, ip_pkts = 0, ipv6_pkts = 0, vlan_pkts = 0,
+		dropped_pkts = 0, unknown_pkts = 0, tx_failed = st.tx_no_mbuf or 0, mac_addr = 0,
+		latency = {
+			rate_us = 10000, entropy = 0, jitter_threshold = 50, jitter_count = 0,
+			num_pkts = 0, num_skipped = 0,
+			min_cycles = 0, avg_cycles = 0, max_cycles = 0,
+			min_us = 0.0, avg_us = 0.0, max_us = 0.0,
+		},
+	}
+end
+
+--- isSending(pl)[p]: "y" or "n".
+function M.is_sending(p)
+	return engine.sending(p) and "y" or "n"
+end
+
+--- linkState(pl)[p]: "<UP-10000-FD>" or "<--Down-->".
+function M.link_state(p)
+	local i = engine.info(p)
+	if not i.link_up then
+		return "<--Down-->"
+	end
+	return string.format("<UP-%d-%s>", math.tointeger(i.speed) or math.floor(i.speed), i.duplex or "FD")
+end
+
+--- Packets per second the port sends at its rate (0 when the link speed is unknown).
+function M.tx_pps(p, cfg)
+	local speed = engine.info(p).speed or 0
+	local size = cfg.pkt.size
+	return math.floor(speed * 1e6 / ((size + 20) * 8) * cfg.rate / 100)
+end
+
+local function pattern_type(pkt)
+	if pkt.pattern == "none" then
+		return "None"
+	elseif pkt.pattern == "zero" then
+		return "Zero"
+	elseif pkt.pattern == "user" then
+		return pkt.user_pattern
+	end
+	return "abcd..."
+end
+
+local ETH_TYPES = { ipv4 = "IPv4", ipv6 = "IPv6", arp = "ARP" }
+local PROTO_TYPES = { tcp = "TCP", udp = "UDP", icmp = "ICMP" }
+
+--- portInfo(pl)[p]: {total_stats, info} with the nested info tables of §3.7.
+function M.port_info(p)
+	local cfg = config.get(p)
+	local pkt = cfg.pkt
+	local ei = engine.info(p)
+	local v6 = pkt.eth_type == "ipv6"
+	local src, dst
+	if v6 then
+		src = args.ip_string(pkt.src_ip6.addr) .. "/" .. (pkt.src_ip6.prefix or 128)
+		dst = args.ip_string(pkt.dst_ip6.addr)
+	else
+		local prefix = pkt.src_ip.prefix or 32
+		src = args.ip_string(pkt.src_ip.addr) .. (prefix ~= 32 and ("/" .. prefix) or "")
+		dst = args.ip_string(pkt.dst_ip.addr)
+	end
+	local cumm = { rx_pps = 0, tx_pps = 0, rx_bps = 0, tx_bps = 0 }
+	for q = 0, engine.ports() - 1 do
+		local r = sample_rates(q)
+		for k in pairs(cumm) do
+			cumm[k] = cumm[k] + r[k]
+		end
+	end
+	local tx_pps = M.tx_pps(p, cfg)
+	local tx_cycles = tx_pps > 0 and (engine.tsc_hz() * cfg.tx_burst) // tx_pps or 0
+	return {
+		total_stats = {
+			max_ipackets = totals.max_ipackets,
+			max_opackets = totals.max_opackets,
+			cumm_rate_ipackets = cumm.rx_pps,
+			cumm_rate_opackets = cumm.tx_pps,
+			cumm_rate_itotals = cumm.rx_bps + cumm.rx_pps * M.OVERHEAD * 8,
+			cumm_rate_ototals = cumm.tx_bps + cumm.tx_pps * M.OVERHEAD * 8,
+		},
+		info = {
+			pattern_type = pattern_type(pkt),
+			tx_count = cfg.count == 0 and "Forever" or cfg.count,
+			tx_rate = math.tointeger(math.floor(cfg.rate)),
+			pkt_size = pkt.size,
+			tx_burst = cfg.tx_burst,
+			rx_burst = cfg.rx_burst,
+			eth_type = ETH_TYPES[pkt.eth_type] or "Other",
+			proto_type = PROTO_TYPES[pkt.proto] or "TCP",
+			vlanid = pkt.vlanid,
+			l2_l3_info = {
+				src_port = pkt.sport,
+				dst_port = pkt.dport,
+				ttl = pkt.ttl,
+				dst_ip = dst,
+				src_ip = src,
+				dst_mac = args.mac_string(pkt.dst_mac),
+				src_mac = args.mac_string(pkt.src_mac),
+			},
+			pci_vendor = string.format("%d/0000:0000/%s", ei.socket or 0, ei.name or ""),
+			tx_debug = { tx_pps = tx_pps, tx_cycles = tx_cycles },
+			["802.1p"] = { cos = pkt.cos, dscp = pkt.tos >> 2, ipp = pkt.tos >> 5 },
+			VxLAN = { vni_flags = 0, group_id = 0, vlan_id = 0, link_state = M.link_state(p) },
+		},
+	}
+end
+
+return M
