@@ -1,1 +1,71 @@
-fn main() {}
+//! `pktgen`: a packet generator driven by Lua scripts, compatible with Pktgen-DPDK's Lua API.
+//!
+//! Layer: the runtime. It parses the command line, starts the engine (DPDK), builds the one Lua
+//! state with the native `engine` module and the embedded stdlib, runs scripts, the console and
+//! stdin on a single-threaded executor, and shuts everything down in order: ports, Lua, EAL.
+
+#![forbid(unsafe_code)]
+
+mod app;
+mod args;
+mod console;
+mod lua;
+mod state;
+mod version;
+
+use std::process::ExitCode;
+
+use engine::{Config, Engine};
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = match args::parse(&argv) {
+        Ok(a) => a,
+        Err(args::Exit::Help(text)) => {
+            println!("{}", text.trim_end());
+            return ExitCode::SUCCESS;
+        }
+        Err(args::Exit::Usage(msg)) => {
+            eprintln!("pktgen: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let defaults = Config::default();
+    let cfg = Config {
+        eal_args: args.eal.clone(),
+        jumbo: args.opts.jumbo,
+        promiscuous: args.opts.promiscuous,
+        rx_desc: args.opts.rxd.unwrap_or(defaults.rx_desc),
+        tx_desc: args.opts.txd.unwrap_or(defaults.tx_desc),
+        ..defaults
+    };
+    if args.opts.verbose {
+        let eal = if cfg.eal_args.is_empty() { engine::embedded_args() } else { cfg.eal_args.clone() };
+        eprintln!("pktgen: EAL arguments: {}", eal.join(" "));
+    }
+    let engine = match Engine::init(&cfg) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("pktgen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.opts.verbose {
+        for p in 0..engine.port_count() {
+            if let Ok(i) = engine.port_info(p) {
+                eprintln!("pktgen: port {p}: {} ({}), {} Mb/s, link {}", i.name, i.driver, i.speed_mbps, if i.link_up { "up" } else { "down" });
+            }
+        }
+        eprintln!("pktgen: {} worker lcore(s)", engine.worker_count());
+        eprintln!("pktgen: Lua shell: {}", args.listen.as_deref().unwrap_or("off"));
+        let ignored = args.accepted_only();
+        if !ignored.is_empty() {
+            eprintln!("pktgen: accepted without effect: {}", ignored.join(" "));
+        }
+    }
+
+    let status = app::run(engine, &args);
+    engine.shutdown();
+    ExitCode::from(u8::try_from(status).unwrap_or(1))
+}

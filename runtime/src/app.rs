@@ -1,0 +1,139 @@
+//! The life cycle (DESIGN.md "Runtime"): script files in order, then the console (stdin a
+//! terminal) or stdin as one chunk, then keep serving until SIGINT/SIGTERM, `quit` or
+//! `pktgen.quit()` (with `--exit`, quit right away). Everything runs as tasks on one smol
+//! `LocalExecutor` on the main thread, because the Lua state is not `Send`; the 22022 shell adds
+//! its listener as one more task on the same executor.
+
+use std::io::{IsTerminal as _, Read as _};
+
+use async_signal::{Signal, Signals};
+use engine::Engine;
+use mlua::Lua;
+use smol::LocalExecutor;
+use smol::future::FutureExt as _;
+use smol::stream::StreamExt as _;
+
+use crate::args::Args;
+use crate::console::{self, Prompt};
+use crate::lua;
+use crate::state::Shared;
+
+/// How the run ended, for the exit status.
+#[derive(Debug)]
+enum End {
+    /// Scripts and stdin done (with `--exit`), or a quit request.
+    Done,
+    /// SIGINT or SIGTERM.
+    Signal(Signal),
+}
+
+/// Scripts, then console or stdin, then serving until asked to quit.
+async fn session(lua: &Lua, args: &Args, shared: &Shared, prompt: &Prompt) {
+    for path in &args.files {
+        if shared.quit_status().is_some() {
+            return;
+        }
+        if let Err(msg) = lua::run_file(lua, path).await {
+            // Pktgen runs every -f file; so do we, and the failure shows in the exit status.
+            eprintln!("pktgen: {path}: {msg}");
+            shared.set_failed();
+        }
+    }
+    if shared.quit_status().is_some() {
+        return;
+    }
+    if shared.interactive() {
+        console::run(lua, shared, prompt).await;
+    } else {
+        // A pipe, a file, /dev/null or a service manager's stdin: read it all, run it as one chunk
+        // (so its top-level locals work), reading on a blocking thread to keep the executor free.
+        let input = smol::unblock(|| {
+            let mut v = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut v).map(|_| v)
+        })
+        .await;
+        match input {
+            Ok(src) if src.iter().any(|b| !b.is_ascii_whitespace()) => {
+                if let Err(e) = lua::run_chunk(lua, &src, "=stdin").await {
+                    eprintln!("pktgen: stdin: {}", lua::report(&e));
+                    shared.set_failed();
+                }
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("pktgen: reading stdin: {e}"),
+        }
+    }
+    if args.opts.exit {
+        return;
+    }
+    shared.quit_requested().await;
+}
+
+async fn signalled() -> End {
+    let Ok(mut signals) = Signals::new([Signal::Int, Signal::Term]) else {
+        // Without signal handling Ctrl-C still ends the process, just without a clean shutdown.
+        return std::future::pending().await;
+    };
+    match signals.next().await {
+        Some(Ok(s)) => End::Signal(s),
+        _ => std::future::pending().await,
+    }
+}
+
+/// Runs everything on the executor and returns the exit status. On return the ports are stopped
+/// and the Lua state is dropped; the caller shuts the engine down.
+pub fn run(e: &'static Engine, args: &Args) -> i32 {
+    let shared = Shared::default();
+    shared.set_interactive(std::io::stdin().is_terminal());
+    let setup = lua::Setup { lua_path: args.opts.lua_path.clone().map(Into::into), pcap: args.pcap.clone(), jumbo: args.opts.jumbo };
+    let lua = match lua::new(&setup, e, shared.clone()) {
+        Ok(l) => l,
+        Err(msg) => {
+            eprintln!("pktgen: {msg}");
+            return 1;
+        }
+    };
+
+    let ex = LocalExecutor::new();
+    let prompt = Prompt::default();
+    if shared.interactive() {
+        ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone())).detach();
+    }
+    // The 22022 shell will be spawned here on `ex` (args.listen holds its address).
+
+    let main = async {
+        let work = async {
+            session(&lua, args, &shared, &prompt).await;
+            End::Done
+        };
+        // A quit request cancels whatever runs at its next yield (Pktgen's quit is immediate).
+        let quit = async {
+            shared.quit_requested().await;
+            End::Done
+        };
+        work.or(quit).or(signalled()).await
+    };
+    let end = smol::block_on(ex.run(main));
+
+    let status = match end {
+        End::Signal(s) => {
+            if shared.interactive() {
+                println!();
+            }
+            eprintln!("pktgen: {s:?}, shutting down");
+            i32::from(shared.failed())
+        }
+        End::Done => match shared.quit_status() {
+            Some(s) if s != 0 => s,
+            _ => i32::from(shared.failed()),
+        },
+    };
+    lua::flush_lua_stdout(&lua);
+    for p in 0..e.port_count() {
+        let _ = e.stop(p);
+    }
+    // Tasks hold Lua handles: drop them before the state, and the state before EAL goes.
+    drop(ex);
+    drop(lua);
+    status
+}

@@ -1,0 +1,277 @@
+//! The command line, Pktgen's shape: `pktgen [EAL args] -- [pktgen args]`. Without `--`, every
+//! argument is ours and EAL gets the engine's embedded default.
+
+use argh::FromArgs;
+
+/// The default address of the Lua shell (Pktgen's 22022, but on loopback only).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:22022";
+
+/// What `argh` parses: everything after `--` (or the whole command line without it).
+#[derive(FromArgs, Debug)]
+#[argh(
+    description = "pktgen: a packet generator driven by Lua scripts, compatible with Pktgen-DPDK's Lua API.",
+    example = "{command_name} test/hello-world.lua --exit\n{command_name} -f setup.lua -f run.pkt\n{command_name} --vdev net_null0 --vdev net_null1 --no-huge -m 256 -- -f test.lua --exit",
+    note = "Usage: pktgen [EAL args] -- [pktgen args]. Without `--`, every argument is a pktgen argument and \
+            EAL gets the embedded default (no hugepages, no NIC, two back-to-back ring ports).\n\
+            Files whose name contains .lua run as Lua; any other file is a Pktgen CLI command file (.pkt).\n\
+            Files given with -f run first, then positional files, in order. A failing file does not stop the next.\n\
+            After the files: with a terminal on stdin, a console (Lua, or Pktgen CLI commands such as `start 0`);\n\
+            otherwise stdin is read to its end and run as one more Lua chunk.\n\
+            pktgen then keeps running until SIGINT/SIGTERM, `quit`, or pktgen.quit(); --exit quits as soon as the\n\
+            files and stdin are done, with status 1 if any failed.",
+    help_triggers("-h", "--help")
+)]
+pub struct Opts {
+    /// script or command file to run after start-up (repeatable): .lua runs as Lua, anything else as Pktgen CLI commands
+    #[argh(option, short = 'f')]
+    pub file: Vec<String>,
+
+    /// enable the Lua shell on the default address 127.0.0.1:22022
+    #[argh(switch, short = 'G')]
+    pub shell: bool,
+
+    /// enable the Lua shell on host:port (`:port` keeps the default host, 127.0.0.1)
+    #[argh(option, short = 'g')]
+    pub shell_addr: Option<String>,
+
+    /// pcap file to replay on port P, as P:file (repeatable)
+    #[argh(option, short = 's')]
+    pub pcap: Vec<String>,
+
+    /// put every port in promiscuous mode
+    #[argh(switch, short = 'P')]
+    pub promiscuous: bool,
+
+    /// allow jumbo frames (up to 9618 bytes with FCS)
+    #[argh(switch, short = 'j')]
+    pub jumbo: bool,
+
+    /// lcore-to-port matrix, as Pktgen's `[1:2].0` (accepted; the engine assigns ports to workers itself)
+    #[argh(option, short = 'm')]
+    pub matrix: Vec<String>,
+
+    /// log file (accepted for Pktgen compatibility)
+    #[argh(option, short = 'l')]
+    pub log: Option<String>,
+
+    /// obsolete port mask (accepted and ignored, as by Pktgen)
+    #[argh(option, short = 'p')]
+    pub portmask: Option<String>,
+
+    /// enable NUMA support (accepted; ports use their own NUMA socket anyway)
+    #[argh(switch, short = 'N')]
+    pub numa: bool,
+
+    /// enable colour/theme output (accepted; no effect)
+    #[argh(switch, short = 'T')]
+    pub theme: bool,
+
+    /// verbose start-up: print the EAL arguments and the ports on stderr
+    #[argh(switch, short = 'v')]
+    pub verbose: bool,
+
+    /// use clock_gettime for timing (accepted; no effect)
+    #[argh(switch, short = 'c')]
+    pub clock_gettime: bool,
+
+    /// TX descriptors per queue (also --txd=N)
+    #[argh(option)]
+    pub txd: Option<u16>,
+
+    /// RX descriptors per queue (also --rxd=N)
+    #[argh(option)]
+    pub rxd: Option<u16>,
+
+    /// quit as soon as the files and stdin are done; exit status 1 if any of them failed
+    #[argh(switch)]
+    pub exit: bool,
+
+    /// directory searched for stdlib modules (pktgen.lua, Pktgen.lua, pktgen/*.lua) before the embedded copy
+    #[argh(option)]
+    pub lua_path: Option<String>,
+
+    /// do not start the Lua shell
+    #[argh(switch)]
+    pub no_listen: bool,
+
+    /// address of the Lua shell, host:port (default 127.0.0.1:22022; any address but loopback lets others run code here)
+    #[argh(option)]
+    pub listen: Option<String>,
+
+    /// script or command files to run after the -f files
+    #[argh(positional)]
+    pub files: Vec<String>,
+}
+
+/// The parsed command line.
+#[derive(Debug)]
+pub struct Args {
+    /// EAL arguments (before `--`); empty selects the embedded default.
+    pub eal: Vec<String>,
+    /// Files to run, in order.
+    pub files: Vec<String>,
+    /// Where the Lua shell listens, or `None` for no shell.
+    pub listen: Option<String>,
+    /// `-s P:file`: PCAP files by port.
+    pub pcap: Vec<(u16, String)>,
+    /// Everything else as argh parsed it.
+    pub opts: Opts,
+}
+
+/// Why parsing stopped: help was asked for (exit 0) or the command line is wrong (exit 2).
+#[derive(Debug)]
+pub enum Exit {
+    /// `--help`: print this on stdout and exit 0.
+    Help(String),
+    /// A bad command line: print this on stderr and exit 2.
+    Usage(String),
+}
+
+/// Parses `argv` (without the program name).
+///
+/// # Errors
+/// [`Exit::Help`] for `-h`/`--help`, [`Exit::Usage`] for anything argh or we reject.
+pub fn parse(argv: &[String]) -> Result<Args, Exit> {
+    let (eal, ours) = match argv.iter().position(|a| a == "--") {
+        Some(i) => (argv[..i].to_vec(), &argv[i + 1..]),
+        None => (Vec::new(), argv),
+    };
+    // argh has no `--opt=value`; Pktgen documents `--txd=N`, so split those.
+    let mut split: Vec<String> = Vec::with_capacity(ours.len());
+    for a in ours {
+        match a.split_once('=') {
+            Some((k, v)) if k.starts_with("--") && k.len() > 2 => {
+                split.push(k.to_string());
+                split.push(v.to_string());
+            }
+            _ => split.push(a.clone()),
+        }
+    }
+    let refs: Vec<&str> = split.iter().map(String::as_str).collect();
+    let opts = Opts::from_args(&["pktgen"], &refs).map_err(|e| match e.status {
+        Ok(()) => Exit::Help(e.output),
+        Err(()) => Exit::Usage(format!("{}\nRun 'pktgen --help' for the options.", e.output.trim_end())),
+    })?;
+
+    let mut files = opts.file.clone();
+    files.extend(opts.files.iter().cloned());
+
+    let mut pcap = Vec::new();
+    for s in &opts.pcap {
+        let bad = || Exit::Usage(format!("-s {s}: expected P:file, e.g. -s 0:traffic.pcap"));
+        let (p, f) = s.split_once(':').ok_or_else(bad)?;
+        let p: u16 = p.trim().parse().map_err(|_| bad())?;
+        if f.is_empty() {
+            return Err(bad());
+        }
+        pcap.push((p, f.to_string()));
+    }
+
+    if opts.no_listen && (opts.listen.is_some() || opts.shell_addr.is_some()) {
+        return Err(Exit::Usage("--no-listen cannot be combined with --listen or -g".into()));
+    }
+    let listen = if opts.no_listen {
+        None
+    } else if let Some(a) = &opts.listen {
+        Some(shell_addr(a).map_err(Exit::Usage)?)
+    } else if let Some(a) = &opts.shell_addr {
+        Some(shell_addr(a).map_err(|m| Exit::Usage(format!("-g: {m}")))?)
+    } else {
+        // -G asks for the default address, which is also what we do without it.
+        let _ = opts.shell;
+        Some(DEFAULT_LISTEN.to_string())
+    };
+    Ok(Args { eal, files, listen, pcap, opts })
+}
+
+impl Args {
+    /// The options accepted for Pktgen compatibility that change nothing yet, for `-v`.
+    pub fn accepted_only(&self) -> Vec<String> {
+        let o = &self.opts;
+        let mut v = Vec::new();
+        v.extend(o.matrix.iter().map(|m| format!("-m {m}")));
+        v.extend(o.log.iter().map(|l| format!("-l {l}")));
+        v.extend(o.portmask.iter().map(|p| format!("-p {p}")));
+        for (on, flag) in [(o.numa, "-N"), (o.theme, "-T"), (o.clock_gettime, "-c")] {
+            if on {
+                v.push(flag.to_string());
+            }
+        }
+        v
+    }
+}
+
+/// Normalises `host:port`, `host`, or `:port` (port in decimal, 0x hex or 0 octal, as Pktgen's
+/// `strtol(..., 0)`) to `host:port`.
+fn shell_addr(a: &str) -> Result<String, String> {
+    let (host, port) = match a.rsplit_once(':') {
+        // A bare IPv6 address has colons too; only `[v6]:port` carries a port then.
+        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (h, Some(p)),
+        _ => (a, None),
+    };
+    let host = if host.is_empty() { "127.0.0.1" } else { host };
+    let port = match port {
+        None => 22022,
+        Some(p) => parse_port(p).ok_or_else(|| format!("bad port {p:?} in {a:?}"))?,
+    };
+    Ok(format!("{host}:{port}"))
+}
+
+fn parse_port(p: &str) -> Option<u16> {
+    if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+        u16::from_str_radix(h, 16).ok()
+    } else if p.len() > 1 && p.starts_with('0') {
+        u16::from_str_radix(&p[1..], 8).ok()
+    } else {
+        p.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Result<Args, Exit> {
+        let v: Vec<String> = s.split_whitespace().map(String::from).collect();
+        parse(&v)
+    }
+
+    #[test]
+    fn splits_eal_at_double_dash() {
+        let a = args("--vdev net_null0 -l 0-1 -- -f a.lua b.pkt --exit").unwrap_or_else(|_| panic!("parse"));
+        assert_eq!(a.eal, ["--vdev", "net_null0", "-l", "0-1"]);
+        assert_eq!(a.files, ["a.lua", "b.pkt"]);
+        assert!(a.opts.exit);
+    }
+
+    #[test]
+    fn without_double_dash_everything_is_ours() {
+        let a = args("test/hello-world.lua --exit -l log.txt --txd=512").unwrap_or_else(|_| panic!("parse"));
+        assert!(a.eal.is_empty());
+        assert_eq!(a.files, ["test/hello-world.lua"]);
+        assert_eq!(a.opts.log.as_deref(), Some("log.txt"));
+        assert_eq!(a.opts.txd, Some(512));
+        assert_eq!(a.listen.as_deref(), Some(DEFAULT_LISTEN));
+    }
+
+    #[test]
+    fn shell_addresses() {
+        assert_eq!(shell_addr(":0x5606").as_deref(), Ok("127.0.0.1:22022"));
+        assert_eq!(shell_addr("0.0.0.0:2000").as_deref(), Ok("0.0.0.0:2000"));
+        assert_eq!(shell_addr("localhost").as_deref(), Ok("localhost:22022"));
+        assert_eq!(shell_addr("[::1]:5").as_deref(), Ok("[::1]:5"));
+        assert!(shell_addr("x:70000").is_err());
+        assert!(args("--no-listen").is_ok_and(|a| a.listen.is_none()));
+        assert!(args("-g :9000").is_ok_and(|a| a.listen.as_deref() == Some("127.0.0.1:9000")));
+    }
+
+    #[test]
+    fn pcap_and_errors() {
+        let a = args("-s 1:x.pcap").unwrap_or_else(|_| panic!("parse"));
+        assert_eq!(a.pcap, [(1, "x.pcap".to_string())]);
+        assert!(matches!(args("-s x.pcap"), Err(Exit::Usage(_))));
+        assert!(matches!(args("--bogus"), Err(Exit::Usage(_))));
+        assert!(matches!(args("--help"), Err(Exit::Help(_))));
+        assert!(matches!(args("-h"), Err(Exit::Help(_))));
+    }
+}

@@ -1,0 +1,213 @@
+//! The console on a terminal: a `lua`-style REPL (multi-line input, expression lines print their
+//! values) that also takes Pktgen CLI command lines (`start 0`, `set 0 rate 10`, `quit`), and the
+//! per-second rate line printed while ports send.
+
+use std::cell::Cell;
+use std::io::{BufRead as _, Write as _};
+use std::rc::Rc;
+use std::time::Duration;
+
+use engine::Engine;
+use mlua::{Function, Lua, MultiValue, Value};
+
+use crate::lua;
+use crate::state::Shared;
+
+const PROMPT: &str = "pktgen> ";
+const MORE: &str = ">> ";
+
+/// The prompt currently shown (if the console is waiting for input), so the rate line can
+/// redraw it after printing over it.
+#[derive(Clone, Debug, Default)]
+pub struct Prompt(Rc<Cell<Option<&'static str>>>);
+
+/// Words that start a Pktgen CLI command (Pktgen's cli-functions.c); a line starting with one of
+/// them goes to `pktgen.cli` unless the word is a Lua global (then the line is Lua).
+const CLI_WORDS: &[&str] = &[
+    "start", "stop", "str", "stp", "set", "enable", "disable", "range", "seq", "sequence", "page", "clear", "clr",
+    "load", "save", "script", "lua", "latency", "pcap", "help", "port", "ports", "theme", "screen", "cls", "reset",
+    "restart", "rnd", "ping4", "ping6", "delay", "sleep", "pause", "prime", "off", "on", "quit", "exit", "dbg",
+    "geom", "geometry", "redisplay", "capture", "blink", "vlan", "vlanid", "mac", "ip", "proto", "type", "dst", "src",
+    "tcp", "udp", "rate", "size", "count", "burst", "sport", "dport", "ttl", "jitter", "plugin", "stats", "show",
+];
+
+/// Whether `line` is a Pktgen CLI command rather than Lua.
+fn looks_like_cli(lua: &Lua, line: &str) -> bool {
+    let word_end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(line.len());
+    let (word, rest) = line.split_at(word_end);
+    if !CLI_WORDS.contains(&word) {
+        return false;
+    }
+    // `start = 1`, `start(0)`, `start.x`, `start:go()`: Lua syntax, not a command.
+    let rest = rest.trim_start();
+    if ["=", "(", ".", "[", ":", ","].iter().any(|p| rest.starts_with(p)) && !rest.starts_with("==") {
+        return false;
+    }
+    lua.globals().get::<Value>(word).map(|v| v.is_nil()).unwrap_or(true)
+}
+
+fn show_prompt(prompt: &Prompt, p: &'static str) {
+    print!("{p}");
+    let _ = std::io::stdout().flush();
+    prompt.0.set(Some(p));
+}
+
+/// Reads stdin lines on a plain thread (a terminal cannot be made non-blocking without changing
+/// it for everyone sharing it); the channel closes at EOF.
+fn spawn_reader() -> smol::channel::Receiver<String> {
+    let (tx, rx) = smol::channel::unbounded();
+    let _ = std::thread::Builder::new().name("pktgen-stdin".into()).spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            match line {
+                Ok(l) => {
+                    if tx.send_blocking(l).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    rx
+}
+
+async fn call(lua: &Lua, f: Function, args: impl mlua::IntoLuaMulti) {
+    let r = f.call_async::<MultiValue>(args).await;
+    lua::flush_lua_stdout(lua);
+    match r {
+        Ok(values) if !values.is_empty() => {
+            // Like the `lua` REPL: results go through the global print (tostring on each).
+            if let Ok(print) = lua.globals().get::<Function>("print") {
+                if let Err(e) = print.call::<()>(values) {
+                    eprintln!("{}", lua::report(&e));
+                }
+            }
+            lua::flush_lua_stdout(lua);
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("{}", lua::report(&e)),
+    }
+}
+
+/// Runs the console until EOF (Ctrl-D) or `quit`; both request a quit. Console errors are shown
+/// but do not count as failures (an interactive typo should not change the exit status).
+pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
+    let lines = spawn_reader();
+    let mut buf = String::new();
+    loop {
+        show_prompt(prompt, if buf.is_empty() { PROMPT } else { MORE });
+        let Ok(line) = lines.recv().await else {
+            println!();
+            shared.request_quit(0);
+            return;
+        };
+        prompt.0.set(None);
+        if buf.is_empty() {
+            let t = line.trim();
+            if t.is_empty() {
+                continue;
+            }
+            if t == "quit" || t == "exit" {
+                shared.request_quit(0);
+                return;
+            }
+            if looks_like_cli(lua, t) {
+                match lua::cli_fn(lua, "run_line") {
+                    Ok(f) => call(lua, f, t).await,
+                    Err(e) => eprintln!("{}", lua::report(&e)),
+                }
+                continue;
+            }
+            // An expression line prints its values (lua.c: try `return <line>` first).
+            if let Ok(f) = lua.load(format!("return {line}")).set_name("=stdin").into_function() {
+                call(lua, f, ()).await;
+                continue;
+            }
+        }
+        buf.push_str(&line);
+        buf.push('\n');
+        match lua.load(buf.as_str()).set_name("=stdin").into_function() {
+            Ok(f) => {
+                buf.clear();
+                call(lua, f, ()).await;
+            }
+            Err(mlua::Error::SyntaxError { incomplete_input: true, .. }) => {}
+            Err(e) => {
+                buf.clear();
+                eprintln!("{}", lua::report(&e));
+            }
+        }
+    }
+}
+
+fn si(v: f64, unit: &str) -> String {
+    if v >= 1e9 {
+        format!("{:.2} G{unit}", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{:.2} M{unit}", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.1} K{unit}", v / 1e3)
+    } else {
+        format!("{v:.0} {unit}")
+    }
+}
+
+/// One line with every port's rates, e.g.
+/// `port 0: tx 14.88 Mpps 7.62 Gb/s rx 0 pps 0 b/s | port 1: ...`.
+fn rate_line(e: &Engine) -> String {
+    (0..e.port_count())
+        .filter_map(|p| e.rates(p).ok().map(|r| (p, r)))
+        .map(|(p, r)| {
+            format!("port {p}: tx {} {} rx {} {}", si(r.tx_pps, "pps"), si(r.tx_bps, "b/s"), si(r.rx_pps, "pps"), si(r.rx_bps, "b/s"))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// Prints the rate line once a second while display is on and some port sends (or has just
+/// stopped, so the last line shows the final rates going to zero once).
+pub async fn rates(lua: Lua, e: &'static Engine, shared: Shared, prompt: Prompt) {
+    let mut was_sending = false;
+    loop {
+        smol::Timer::after(Duration::from_secs(1)).await;
+        let sending = (0..e.port_count()).any(|p| e.is_sending(p).unwrap_or(false));
+        if shared.display() && (sending || was_sending) {
+            lua::flush_lua_stdout(&lua);
+            // Clear the prompt line, print, then redraw the prompt (what was typed stays in the
+            // terminal's line buffer, only its echo is lost).
+            print!("\r\x1b[2K{}\n", rate_line(e));
+            if let Some(p) = prompt.0.get() {
+                print!("{p}");
+            }
+            let _ = std::io::stdout().flush();
+        }
+        was_sending = sending;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_lines_are_told_from_lua() {
+        let lua = Lua::new();
+        assert!(looks_like_cli(&lua, "start 0"));
+        assert!(looks_like_cli(&lua, "set 0 rate 10"));
+        assert!(looks_like_cli(&lua, "quit"));
+        assert!(looks_like_cli(&lua, "lua 'print(1)'"));
+        assert!(!looks_like_cli(&lua, "start = 1"));
+        assert!(!looks_like_cli(&lua, "print(1)"));
+        assert!(!looks_like_cli(&lua, "pktgen.start(0)"));
+        assert!(!looks_like_cli(&lua, "stop(0)"));
+        lua.globals().set("start", 1).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!looks_like_cli(&lua, "start 0"));
+    }
+
+    #[test]
+    fn si_units() {
+        assert_eq!(si(14_880_952.0, "pps"), "14.88 Mpps");
+        assert_eq!(si(0.0, "b/s"), "0 b/s");
+        assert_eq!(si(10e9, "b/s"), "10.00 Gb/s");
+    }
+}

@@ -1,0 +1,331 @@
+//! The stream spec table given to `engine.start` (docs/ENGINE_MODULE.md) turned into an
+//! [`engine::StreamSpec`], with errors that name the bad key
+//! (`engine.start: spec.fields[2].width must be 1, 2, 4 or 6`). Range checks that need the port
+//! (sizes against the buffer, offsets against the frame) are the engine's.
+
+use engine::{Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template};
+use mlua::{Error, Result, Table, Value};
+
+const WHO: &str = "engine.start";
+
+fn err<T>(path: &str, what: impl std::fmt::Display) -> Result<T> {
+    Err(Error::runtime(format!("{WHO}: {path} {what}")))
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Integer(i) => i.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("string {:?}", s.to_string_lossy()),
+        other => other.type_name().to_string(),
+    }
+}
+
+/// An integer (or an integral float, as Lua scripts often compute them) in `min..=max`.
+fn int(v: &Value, path: &str, min: i64, max: i64) -> Result<i64> {
+    let n = match v {
+        Value::Integer(i) => Some(*i),
+        Value::Number(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
+        _ => None,
+    };
+    match n {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        _ => err(path, format_args!("must be an integer in {min}..={max}, got {}", describe(v))),
+    }
+}
+
+fn number(v: &Value, path: &str) -> Result<f64> {
+    match v {
+        Value::Integer(i) => Ok(*i as f64),
+        Value::Number(f) => Ok(*f),
+        _ => err(path, format_args!("must be a number, got {}", describe(v))),
+    }
+}
+
+fn table(v: &Value, path: &str) -> Result<Table> {
+    match v {
+        Value::Table(t) => Ok(t.clone()),
+        _ => err(path, format_args!("must be a table, got {}", describe(v))),
+    }
+}
+
+/// Rejects keys outside `allowed`, so a typo (`chksums`) is an error rather than silently ignored.
+fn only_keys(t: &Table, path: &str, allowed: &[&str]) -> Result<()> {
+    for pair in t.pairs::<Value, Value>() {
+        let (k, _) = pair?;
+        let ok = match &k {
+            Value::String(s) => allowed.iter().any(|a| s.as_bytes().as_ref() == a.as_bytes()),
+            _ => false,
+        };
+        if !ok {
+            return err(&format!("{path}[{}]", describe(&k)), format_args!("is not a known key ({})", allowed.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+/// The elements of an array table `t[1..n]`; any other key is an error.
+fn array(v: &Value, path: &str) -> Result<Vec<Value>> {
+    let t = table(v, path)?;
+    let n = t.raw_len();
+    let mut out = Vec::with_capacity(n);
+    for i in 1..=n {
+        out.push(t.raw_get::<Value>(i)?);
+    }
+    let total = t.pairs::<Value, Value>().count();
+    if total != n {
+        return err(path, "must be an array (keys 1..n only)");
+    }
+    Ok(out)
+}
+
+fn get(t: &Table, key: &str) -> Result<Value> {
+    t.raw_get::<Value>(key)
+}
+
+fn required(t: &Table, path: &str, key: &str) -> Result<Value> {
+    match get(t, key)? {
+        Value::Nil => err(&format!("{path}.{key}"), "is required"),
+        v => Ok(v),
+    }
+}
+
+fn u16_at(t: &Table, path: &str, key: &str) -> Result<u16> {
+    Ok(int(&required(t, path, key)?, &format!("{path}.{key}"), 0, u16::MAX as i64)? as u16)
+}
+
+fn checksum(v: &Value, path: &str) -> Result<Checksum> {
+    let t = table(v, path)?;
+    only_keys(&t, path, &["kind", "l3", "l4"])?;
+    let kind = match required(&t, path, "kind")? {
+        Value::String(s) => s.to_string_lossy(),
+        other => return err(&format!("{path}.kind"), format_args!("must be a string, got {}", describe(&other))),
+    };
+    let l3 = u16_at(&t, path, "l3")?;
+    if kind == "ipv4" {
+        if !get(&t, "l4")?.is_nil() {
+            return err(&format!("{path}.l4"), "is not used by an ipv4 header checksum; remove it");
+        }
+        return Ok(Checksum::Ipv4Header(l3));
+    }
+    let l4 = u16_at(&t, path, "l4")?;
+    match kind.as_str() {
+        "udp" => Ok(Checksum::Udp { l3, l4 }),
+        "tcp" => Ok(Checksum::Tcp { l3, l4 }),
+        "icmp" => Ok(Checksum::Icmp { l3, l4 }),
+        "icmpv6" => Ok(Checksum::Icmpv6 { l3, l4 }),
+        _ => err(&format!("{path}.kind"), format_args!("must be ipv4, udp, tcp, icmp or icmpv6, got {kind:?}")),
+    }
+}
+
+fn template(v: &Value, path: &str) -> Result<Template> {
+    let t = table(v, path)?;
+    only_keys(&t, path, &["data", "checksums", "lengths"])?;
+    let data = match required(&t, path, "data")? {
+        Value::String(s) => s.as_bytes().to_vec(),
+        other => return err(&format!("{path}.data"), format_args!("must be a string of frame bytes, got {}", describe(&other))),
+    };
+    let mut checksums = Vec::new();
+    let cv = get(&t, "checksums")?;
+    if !cv.is_nil() {
+        for (i, c) in array(&cv, &format!("{path}.checksums"))?.iter().enumerate() {
+            checksums.push(checksum(c, &format!("{path}.checksums[{}]", i + 1))?);
+        }
+    }
+    let mut lengths = Vec::new();
+    let lv = get(&t, "lengths")?;
+    if !lv.is_nil() {
+        for (i, l) in array(&lv, &format!("{path}.lengths"))?.iter().enumerate() {
+            let p = format!("{path}.lengths[{}]", i + 1);
+            let lt = table(l, &p)?;
+            only_keys(&lt, &p, &["offset", "adjust"])?;
+            let offset = u16_at(&lt, &p, "offset")?;
+            let adjust = match get(&lt, "adjust")? {
+                Value::Nil => 0,
+                a => int(&a, &format!("{p}.adjust"), 0, u16::MAX as i64)? as u16,
+            };
+            lengths.push(LengthField { offset, adjust });
+        }
+    }
+    Ok(Template { data, checksums, lengths })
+}
+
+fn field(v: &Value, path: &str) -> Result<Field> {
+    let t = table(v, path)?;
+    only_keys(&t, path, &["offset", "width", "start", "min", "max", "step", "keep", "set", "random"])?;
+    let offset = u16_at(&t, path, "offset")?;
+    let wv = required(&t, path, "width")?;
+    let width = match int(&wv, "", 0, 255) {
+        Ok(w @ (1 | 2 | 4 | 6)) => w as u8,
+        _ => return err(&format!("{path}.width"), format_args!("must be 1, 2, 4 or 6, got {}", describe(&wv))),
+    };
+    let all_ones = (1i64 << (8 * width as u32)) - 1;
+    let opt = |key: &str, default: i64| -> Result<i64> {
+        match get(&t, key)? {
+            Value::Nil => Ok(default),
+            v => int(&v, &format!("{path}.{key}"), 0, all_ones),
+        }
+    };
+    let walk_keys = ["start", "min", "max", "step"].iter().any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
+    let random_keys = ["keep", "set", "random"].iter().any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
+    let op = match (walk_keys, random_keys) {
+        (true, true) => return err(path, "mixes a walk (start/min/max/step) with random bits (keep/set/random)"),
+        (false, false) => return err(path, "needs start/min/max/step (a walk) or keep/set/random (random bits)"),
+        (true, false) => {
+            let start = int(&required(&t, path, "start")?, &format!("{path}.start"), 0, all_ones)?;
+            let step = match get(&t, "step")? {
+                Value::Nil => 1,
+                v => int(&v, &format!("{path}.step"), -all_ones, all_ones)?,
+            };
+            FieldOp::Walk { start: start as u64, min: opt("min", 0)? as u64, max: opt("max", all_ones)? as u64, step }
+        }
+        (false, true) => FieldOp::Random { keep: opt("keep", 0)? as u64, set: opt("set", 0)? as u64, random: opt("random", 0)? as u64 },
+    };
+    Ok(Field { offset, width, op })
+}
+
+fn size(v: &Value) -> Result<SizeWalk> {
+    let path = "spec.size";
+    let t = table(v, path)?;
+    only_keys(&t, path, &["start", "min", "max", "step"])?;
+    let min = u16_at(&t, path, "min")?;
+    let max = u16_at(&t, path, "max")?;
+    let start = match get(&t, "start")? {
+        Value::Nil => min,
+        v => int(&v, "spec.size.start", 0, u16::MAX as i64)? as u16,
+    };
+    let step = match get(&t, "step")? {
+        Value::Nil => 1,
+        v => int(&v, "spec.size.step", -(u16::MAX as i64), u16::MAX as i64)? as i32,
+    };
+    Ok(SizeWalk { start, min, max, step })
+}
+
+fn rate(v: &Value) -> Result<Rate> {
+    let path = "spec.rate";
+    let t = table(v, path)?;
+    only_keys(&t, path, &["percent", "pps", "bps"])?;
+    let mut found = Vec::new();
+    for key in ["percent", "pps", "bps"] {
+        let v = get(&t, key)?;
+        if !v.is_nil() {
+            found.push((key, number(&v, &format!("{path}.{key}"))?));
+        }
+    }
+    match found.as_slice() {
+        [("percent", p)] => Ok(Rate::Percent(*p)),
+        [("pps", p)] => Ok(Rate::Pps(*p)),
+        [("bps", b)] => Ok(Rate::Bps(*b)),
+        _ => err(path, "must have exactly one of percent, pps or bps (or leave rate out to send unpaced)"),
+    }
+}
+
+/// Converts `engine.start`'s spec table.
+///
+/// # Errors
+/// A Lua runtime error naming the first bad key.
+pub fn from_lua(spec: &Value) -> Result<StreamSpec> {
+    let t = table(spec, "spec")?;
+    only_keys(&t, "spec", &["templates", "fields", "size", "rate", "count", "burst"])?;
+    let mut s = StreamSpec { rate: Rate::Unpaced, ..StreamSpec::default() };
+    for (i, tv) in array(&required(&t, "spec", "templates")?, "spec.templates")?.iter().enumerate() {
+        s.templates.push(template(tv, &format!("spec.templates[{}]", i + 1))?);
+    }
+    if s.templates.is_empty() {
+        return err("spec.templates", "must hold at least one frame");
+    }
+    let fv = get(&t, "fields")?;
+    if !fv.is_nil() {
+        for (i, f) in array(&fv, "spec.fields")?.iter().enumerate() {
+            s.fields.push(field(f, &format!("spec.fields[{}]", i + 1))?);
+        }
+    }
+    let sv = get(&t, "size")?;
+    if !sv.is_nil() {
+        s.size = Some(size(&sv)?);
+    }
+    let rv = get(&t, "rate")?;
+    if !rv.is_nil() {
+        s.rate = rate(&rv)?;
+    }
+    let cv = get(&t, "count")?;
+    if !cv.is_nil() {
+        s.count = int(&cv, "spec.count", 0, i64::MAX)? as u64;
+    }
+    let bv = get(&t, "burst")?;
+    if !bv.is_nil() {
+        s.burst = int(&bv, "spec.burst", 1, 256)? as u16;
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlua::Lua;
+
+    fn conv(src: &str) -> Result<StreamSpec> {
+        let lua = Lua::new();
+        let v: Value = lua.load(src).eval()?;
+        from_lua(&v)
+    }
+
+    fn msg(src: &str) -> String {
+        match conv(src) {
+            Ok(s) => panic!("expected an error, got {s:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn full_spec() -> Result<()> {
+        let s = conv(
+            r#"{ templates = { { data = string.rep("\0", 60),
+                   checksums = { {kind = "ipv4", l3 = 14}, {kind = "udp", l3 = 14, l4 = 34} },
+                   lengths = { {offset = 16, adjust = 14} } } },
+                 fields = { {offset = 30, width = 4, start = 5, min = 1, max = 10, step = -1},
+                            {offset = 26, width = 4, keep = 0xffffff00, random = 0xff} },
+                 size = {min = 60, max = 100}, rate = {pps = 1e3}, count = 10.0, burst = 8 }"#,
+        )?;
+        assert_eq!(s.templates[0].data.len(), 60);
+        assert_eq!(s.templates[0].checksums, [Checksum::Ipv4Header(14), Checksum::Udp { l3: 14, l4: 34 }]);
+        assert_eq!(s.templates[0].lengths, [LengthField { offset: 16, adjust: 14 }]);
+        assert_eq!(s.fields[0].op, FieldOp::Walk { start: 5, min: 1, max: 10, step: -1 });
+        assert_eq!(s.fields[1].op, FieldOp::Random { keep: 0xffffff00, set: 0, random: 0xff });
+        assert_eq!(s.size, Some(SizeWalk { start: 60, min: 60, max: 100, step: 1 }));
+        assert_eq!(s.rate, Rate::Pps(1e3));
+        assert_eq!((s.count, s.burst), (10, 8));
+        Ok(())
+    }
+
+    #[test]
+    fn defaults() -> Result<()> {
+        let s = conv(r#"{ templates = { { data = "x" } } }"#)?;
+        assert_eq!(s.rate, Rate::Unpaced);
+        assert_eq!((s.count, s.burst), (0, 32));
+        Ok(())
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let t = r#"templates = { { data = "x" } }"#;
+        assert_eq!(
+            msg(&format!("{{ {t}, fields = {{ {{offset=1, width=4, start=0}}, {{offset=1, width=3, start=0}} }} }}")),
+            "runtime error: engine.start: spec.fields[2].width must be 1, 2, 4 or 6, got 3"
+        );
+        assert!(msg(&format!("{{ {t}, cuont = 1 }}")).contains("spec[string \"cuont\"] is not a known key"));
+        assert!(msg("{ templates = {} }").contains("spec.templates must hold at least one frame"));
+        assert!(msg("{}").contains("spec.templates is required"));
+        assert!(msg(r#"{ templates = { { data = 5 } } }"#).contains("spec.templates[1].data must be a string"));
+        assert!(msg(&format!("{{ {t}, rate = {{pps = 1, bps = 2}} }}")).contains("spec.rate must have exactly one"));
+        assert!(msg(&format!("{{ {t}, burst = 0 }}")).contains("spec.burst must be an integer in 1..=256, got 0"));
+        assert!(msg(&format!("{{ {t}, count = 1.5 }}")).contains("spec.count must be an integer"));
+        assert!(
+            msg(r#"{ templates = { { data = "x", checksums = { {kind = "sctp", l3 = 1, l4 = 2} } } } }"#)
+                .contains("spec.templates[1].checksums[1].kind must be ipv4, udp, tcp, icmp or icmpv6")
+        );
+        assert!(msg(&format!("{{ {t}, fields = {{ {{offset=1, width=1, start=256}} }} }}")).contains("spec.fields[1].start"));
+        assert!(msg(&format!("{{ {t}, fields = {{ {{offset=1, width=1}} }} }}")).contains("needs start/min/max/step"));
+        assert!(msg("5").contains("spec must be a table, got 5"));
+    }
+}

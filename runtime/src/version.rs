@@ -1,0 +1,12 @@
+//! What `engine.build` reports (and so `pktgen.info`): this program's and the vendored Lua's
+//! versions, copyright and authors.
+
+/// Our version in Pktgen's shape (`Pktgen <version>`), naming the Pktgen-DPDK Lua API it follows
+/// so that scripts matching `Pktgen (%d+)%.(%d+)` see the API generation they can rely on.
+pub const PKTGEN_VERSION: &str = concat!("Pktgen 26.02.4 (pktgen-rs ", env!("CARGO_PKG_VERSION"), ")");
+/// Copyright line of this program.
+pub const PKTGEN_COPYRIGHT: &str = "Copyright(c) 2026, the pktgen-rs authors. BSD-3-Clause.";
+/// Authors line; the Lua API is Keith Wiles' Pktgen-DPDK's.
+pub const PKTGEN_AUTHORS: &str = "the pktgen-rs authors, after Pktgen-DPDK by Keith Wiles @ Intel Corp";
+
+include!(concat!(env!("OUT_DIR"), "/lua_version.rs"));
