@@ -12,8 +12,14 @@ M.OVERHEAD = 24
 -- Global maxima for portInfo's total_stats, refreshed whenever a getter samples the rates.
 local totals = { max_ipackets = 0, max_opackets = 0 }
 
+local function int(x)
+	return math.tointeger(x) or math.tointeger(math.floor(x)) or 0
+end
+
+-- The port's rates over the last interval, as integers (the engine may give floats).
 local function sample_rates(p)
-	local r = engine.rates(p)
+	local e = engine.rates(p)
+	local r = { rx_pps = int(e.rx_pps), tx_pps = int(e.tx_pps), rx_bps = int(e.rx_bps), tx_bps = int(e.tx_bps) }
 	if r.rx_pps > totals.max_ipackets then
 		totals.max_ipackets = r.rx_pps
 	end
@@ -66,8 +72,7 @@ function M.port_legacy(p, kind)
 		return hw(engine.stats(p))
 	end
 	local r = sample_rates(p)
-	local rx_bps, tx_bps = math.tointeger(r.rx_bps) or math.floor(r.rx_bps), math.tointeger(r.tx_bps) or math.floor(r.tx_bps)
-	local rx_pps, tx_pps = math.tointeger(r.rx_pps) or math.floor(r.rx_pps), math.tointeger(r.tx_pps) or math.floor(r.tx_pps)
+	local rx_bps, tx_bps, rx_pps, tx_pps = r.rx_bps, r.tx_bps, r.rx_pps, r.tx_pps
 	return {
 		ipackets = rx_pps, opackets = tx_pps, ibytes = rx_bps // 8, obytes = tx_bps // 8,
 		ierrors = 0, oerrors = 0, rx_nombuf = 0, imissed = 0,
@@ -112,14 +117,14 @@ function M.link_state(p)
 	if not i.link_up then
 		return "<--Down-->"
 	end
-	return string.format("<UP-%d-%s>", math.tointeger(i.speed) or math.floor(i.speed), i.duplex or "FD")
+	return string.format("<UP-%d-%s>", int(i.speed or 0), i.duplex or "FD")
 end
 
 --- Packets per second the port sends at its rate (0 when the link speed is unknown).
 function M.tx_pps(p, cfg)
 	local speed = engine.info(p).speed or 0
 	local size = cfg.pkt.size
-	return math.floor(speed * 1e6 / ((size + 20) * 8) * cfg.rate / 100)
+	return int(speed * 1e6 / ((size + 20) * 8) * cfg.rate / 100)
 end
 
 local function pattern_type(pkt)
