@@ -8,47 +8,13 @@ local build = require "pktgen.build"
 local stats = require "pktgen.stats"
 local settings = require "pktgen.settings"
 local random = require "pktgen.random"
+local ports = require "pktgen.each"
 
 local M = {}
 
 local arity = args.arity
 
---- Run fn(p, cfg) for every existing port of the list.
-local function each(fname, pl, fn)
-	for _, p in ipairs(portlist.parse(fname, pl)) do
-		fn(p, config.get(p))
-	end
-end
-
---- Getter result: {[pid] = fn(p), n = count}.
-local function collect(fname, pl, fn)
-	local t, n = {}, 0
-	for _, p in ipairs(portlist.parse(fname, pl)) do
-		t[p] = fn(p)
-		n = n + 1
-	end
-	t.n = n
-	return t
-end
-
---- A changed setting reaches a port that sends forever at once (Pktgen edits its live template);
--- a counted stream keeps going with what it started with.
-local function touched(p, cfg)
-	if cfg.count == 0 and engine.sending(p) then
-		engine.stop(p)
-		engine.start(p, build.spec(cfg))
-	end
-end
-M._touched = touched
-
-local function setter(fname, pl, fn)
-	each(fname, pl, function(p, cfg)
-		fn(p, cfg)
-		touched(p, cfg)
-	end)
-end
-M._setter = setter
-M._each = each
+local each, setter, collect = ports.port, ports.setter, ports.collect
 
 function M.quit(...)
 	engine.quit(0)

@@ -2,6 +2,7 @@
 -- A mask is up to 32 characters of 0, 1, . and X, left-aligned on a 32-bit big-endian word at `offset`.
 local engine = require "engine"
 local args = require "pktgen.args"
+local each = require "pktgen.each"
 local portlist = require "pktgen.portlist"
 local config = require "pktgen.config"
 
@@ -92,7 +93,7 @@ function M.install(pktgen)
 			error("rnd: mask must be a string", 0)
 		end
 		local clean = M.clean(mask)
-		pktgen._setter("rnd", pl, function(p, cfg)
+		each.setter("rnd", pl, function(p, cfg)
 			cfg.rnd[idx] = { offset = offset, mask = clean, active = clean ~= "" }
 			if M.any_active(cfg) then
 				-- Random mode forces single-packet mode (§9).

@@ -2,6 +2,7 @@
 -- that walks each field with a non-zero increment (engine `fields` and `size`).
 local engine = require "engine"
 local args = require "pktgen.args"
+local each = require "pktgen.each"
 local config = require "pktgen.config"
 local settings = require "pktgen.settings"
 
@@ -101,7 +102,7 @@ function M.install(pktgen)
 		arity("set_range", select("#", ...), 2)
 		local pl, onoff = ...
 		local on = args.onoff(onoff)
-		pktgen._each("set_range", pl, function(p, cfg)
+		each.port("set_range", pl, function(p, cfg)
 			if on then
 				if engine.sending(p) then
 					print(string.format("set_range: port %d is sending, stop it before enabling range mode", p))
@@ -125,7 +126,7 @@ function M.install(pktgen)
 			arity(fname, select("#", ...), 3)
 			local pl, what, value = ...
 			local w = WHAT[what]
-			pktgen._setter(fname, pl, function(p, cfg)
+			each.setter(fname, pl, function(p, cfg)
 				if w then
 					local f = type(key) == "function" and key(cfg) or cfg.range[key]
 					f[w] = parse(fname, value, w, cfg)
@@ -199,7 +200,7 @@ function M.install(pktgen)
 		arity("range.set_type", select("#", ...), 2)
 		local pl, t = ...
 		local et = settings.parse_type(t)
-		pktgen._setter("range.set_type", pl, function(p, cfg)
+		each.setter("range.set_type", pl, function(p, cfg)
 			local r = cfg.range
 			r.eth_type = et
 			if et == "ipv6" then
@@ -215,7 +216,7 @@ function M.install(pktgen)
 		arity("range.ip_proto", select("#", ...), 2)
 		local pl, proto = ...
 		local pr = settings.parse_proto(proto)
-		pktgen._setter("range.ip_proto", pl, function(p, cfg)
+		each.setter("range.ip_proto", pl, function(p, cfg)
 			cfg.range.proto = pr
 			if pr == "icmp" then
 				cfg.range.eth_type = "ipv4"
@@ -231,7 +232,7 @@ function M.install(pktgen)
 		if not v then
 			error(string.format("range.mpls_entry: invalid hex value '%s'", tostring(hex)), 0)
 		end
-		pktgen._each("range.mpls_entry", pl, function(p, cfg) cfg.range.mpls_entry = v end)
+		each.port("range.mpls_entry", pl, function(p, cfg) cfg.range.mpls_entry = v end)
 	end
 
 	function range.qinqids(...)
@@ -242,14 +243,14 @@ function M.install(pktgen)
 			return (n < 1 or n > 4095) and 1 or n
 		end
 		outer, inner = id(outer), id(inner)
-		pktgen._each("range.qinqids", pl, function(p, cfg) cfg.pkt.qinq = { outer, inner } end)
+		each.port("range.qinqids", pl, function(p, cfg) cfg.pkt.qinq = { outer, inner } end)
 	end
 
 	function range.gre_key(...)
 		arity("range.gre_key", select("#", ...), 2)
 		local pl, key = ...
 		key = args.uint("range.gre_key", key, "key")
-		pktgen._each("range.gre_key", pl, function(p, cfg) cfg.range.gre_key = key end)
+		each.port("range.gre_key", pl, function(p, cfg) cfg.range.gre_key = key end)
 	end
 end
 
