@@ -48,9 +48,18 @@ fn main() {
     src.push_str("pub(crate) static FILES: &[(&str, &str)] = &[\n");
     for f in &files {
         let rel = f.strip_prefix(&lua_dir).expect("walked under lua/");
-        let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
         let abs = fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-        writeln!(src, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).expect("write to String");
+        writeln!(
+            src,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("write to String");
     }
     src.push_str("];\n");
 
@@ -59,8 +68,12 @@ fn main() {
         .ok()
         .and_then(|d| fs::read_to_string(Path::new(&d).join("lua.h")).ok())
         .unwrap_or_default();
-    let major = define(&header, "LUA_VERSION_MAJOR").map(|s| unquote(&s)).unwrap_or_else(|| "5".into());
-    let minor = define(&header, "LUA_VERSION_MINOR").map(|s| unquote(&s)).unwrap_or_else(|| "4".into());
+    let major = define(&header, "LUA_VERSION_MAJOR")
+        .map(|s| unquote(&s))
+        .unwrap_or_else(|| "5".into());
+    let minor = define(&header, "LUA_VERSION_MINOR")
+        .map(|s| unquote(&s))
+        .unwrap_or_else(|| "4".into());
     let release = define(&header, "LUA_VERSION_RELEASE").map(|s| unquote(&s));
     let lua_release = match release {
         Some(r) => format!("Lua {major}.{minor}.{r}"),
@@ -68,7 +81,10 @@ fn main() {
     };
     // LUA_COPYRIGHT is `LUA_RELEASE "  Copyright (C) ..."`: keep the quoted tail.
     let tail = define(&header, "LUA_COPYRIGHT")
-        .and_then(|s| s.split_once('"').map(|(_, t)| t.trim_end_matches('"').to_string()))
+        .and_then(|s| {
+            s.split_once('"')
+                .map(|(_, t)| t.trim_end_matches('"').to_string())
+        })
         .unwrap_or_else(|| "  Copyright (C) 1994-2025 Lua.org, PUC-Rio".into());
     let authors = define(&header, "LUA_AUTHORS")
         .map(|s| unquote(&s))
@@ -80,7 +96,12 @@ fn main() {
     writeln!(src, "/// The vendored Lua's release, e.g. `Lua 5.4.9`.").expect("write");
     writeln!(src, "pub(crate) const LUA_RELEASE: &str = {lua_release:?};").expect("write");
     writeln!(src, "/// The vendored Lua's copyright line.").expect("write");
-    writeln!(src, "pub(crate) const LUA_COPYRIGHT: &str = {:?};", format!("{lua_release}{tail}")).expect("write");
+    writeln!(
+        src,
+        "pub(crate) const LUA_COPYRIGHT: &str = {:?};",
+        format!("{lua_release}{tail}")
+    )
+    .expect("write");
     writeln!(src, "/// The vendored Lua's authors.").expect("write");
     writeln!(src, "pub(crate) const LUA_AUTHORS: &str = {authors:?};").expect("write");
 

@@ -69,9 +69,9 @@ async fn session(lua: &Lua, args: &Args, shared: &Shared, prompt: &Prompt) {
     shared.quit_requested().await;
 }
 
-async fn signalled() -> End {
-    let Ok(mut signals) = Signals::new([Signal::Int, Signal::Term]) else {
-        // Without signal handling Ctrl-C still ends the process, just without a clean shutdown.
+async fn signalled(signals: Option<Signals>) -> End {
+    // Without signal handling Ctrl-C still ends the process, just without a clean shutdown.
+    let Some(mut signals) = signals else {
         return std::future::pending().await;
     };
     match signals.next().await {
@@ -83,9 +83,16 @@ async fn signalled() -> End {
 /// Runs everything on the executor and returns the exit status. On return the ports are stopped
 /// and the Lua state is dropped; the caller shuts the engine down.
 pub fn run(e: &'static Engine, args: &Args) -> i32 {
+    // Handlers go in before any script runs, so a signal never finds the default action (death
+    // without stopping the ports) once the first script may have started traffic.
+    let signals = Signals::new([Signal::Int, Signal::Term]).ok();
     let shared = Shared::default();
     shared.set_interactive(std::io::stdin().is_terminal());
-    let setup = lua::Setup { lua_path: args.opts.lua_path.clone().map(Into::into), pcap: args.pcap.clone(), jumbo: args.opts.jumbo };
+    let setup = lua::Setup {
+        lua_path: args.opts.lua_path.clone().map(Into::into),
+        pcap: args.pcap.clone(),
+        jumbo: args.opts.jumbo,
+    };
     let lua = match lua::new(&setup, e, shared.clone()) {
         Ok(l) => l,
         Err(msg) => {
@@ -97,7 +104,8 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
     let ex = LocalExecutor::new();
     let prompt = Prompt::default();
     if shared.interactive() {
-        ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone())).detach();
+        ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
+            .detach();
     }
     // The 22022 shell will be spawned here on `ex` (args.listen holds its address).
 
@@ -111,7 +119,7 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
             shared.quit_requested().await;
             End::Done
         };
-        work.or(quit).or(signalled()).await
+        work.or(quit).or(signalled(signals)).await
     };
     let end = smol::block_on(ex.run(main));
 

@@ -147,10 +147,17 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
             _ => split.push(a.clone()),
         }
     }
+    // argh refuses anything after --help; help wins wherever it stands.
+    if split.iter().any(|a| a == "-h" || a == "--help") {
+        split = vec!["--help".to_string()];
+    }
     let refs: Vec<&str> = split.iter().map(String::as_str).collect();
     let opts = Opts::from_args(&["pktgen"], &refs).map_err(|e| match e.status {
         Ok(()) => Exit::Help(e.output),
-        Err(()) => Exit::Usage(format!("{}\nRun 'pktgen --help' for the options.", e.output.trim_end())),
+        Err(()) => Exit::Usage(format!(
+            "{}\nRun 'pktgen --help' for the options.",
+            e.output.trim_end()
+        )),
     })?;
 
     let mut files = opts.file.clone();
@@ -168,7 +175,9 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
     }
 
     if opts.no_listen && (opts.listen.is_some() || opts.shell_addr.is_some()) {
-        return Err(Exit::Usage("--no-listen cannot be combined with --listen or -g".into()));
+        return Err(Exit::Usage(
+            "--no-listen cannot be combined with --listen or -g".into(),
+        ));
     }
     let listen = if opts.no_listen {
         None
@@ -181,7 +190,13 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
         let _ = opts.shell;
         Some(DEFAULT_LISTEN.to_string())
     };
-    Ok(Args { eal, files, listen, pcap, opts })
+    Ok(Args {
+        eal,
+        files,
+        listen,
+        pcap,
+        opts,
+    })
 }
 
 impl Args {
@@ -273,5 +288,6 @@ mod tests {
         assert!(matches!(args("--bogus"), Err(Exit::Usage(_))));
         assert!(matches!(args("--help"), Err(Exit::Help(_))));
         assert!(matches!(args("-h"), Err(Exit::Help(_))));
+        assert!(matches!(args("--help --no-listen"), Err(Exit::Help(_))));
     }
 }

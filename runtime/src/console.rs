@@ -24,16 +24,78 @@ pub struct Prompt(Rc<Cell<Option<&'static str>>>);
 /// Words that start a Pktgen CLI command (Pktgen's cli-functions.c); a line starting with one of
 /// them goes to `pktgen.cli` unless the word is a Lua global (then the line is Lua).
 const CLI_WORDS: &[&str] = &[
-    "start", "stop", "str", "stp", "set", "enable", "disable", "range", "seq", "sequence", "page", "clear", "clr",
-    "load", "save", "script", "lua", "latency", "pcap", "help", "port", "ports", "theme", "screen", "cls", "reset",
-    "restart", "rnd", "ping4", "ping6", "delay", "sleep", "pause", "prime", "off", "on", "quit", "exit", "dbg",
-    "geom", "geometry", "redisplay", "capture", "blink", "vlan", "vlanid", "mac", "ip", "proto", "type", "dst", "src",
-    "tcp", "udp", "rate", "size", "count", "burst", "sport", "dport", "ttl", "jitter", "plugin", "stats", "show",
+    "start",
+    "stop",
+    "str",
+    "stp",
+    "set",
+    "enable",
+    "disable",
+    "range",
+    "seq",
+    "sequence",
+    "page",
+    "clear",
+    "clr",
+    "load",
+    "save",
+    "script",
+    "lua",
+    "latency",
+    "pcap",
+    "help",
+    "port",
+    "ports",
+    "theme",
+    "screen",
+    "cls",
+    "reset",
+    "restart",
+    "rnd",
+    "ping4",
+    "ping6",
+    "delay",
+    "sleep",
+    "pause",
+    "prime",
+    "off",
+    "on",
+    "quit",
+    "exit",
+    "dbg",
+    "geom",
+    "geometry",
+    "redisplay",
+    "capture",
+    "blink",
+    "vlan",
+    "vlanid",
+    "mac",
+    "ip",
+    "proto",
+    "type",
+    "dst",
+    "src",
+    "tcp",
+    "udp",
+    "rate",
+    "size",
+    "count",
+    "burst",
+    "sport",
+    "dport",
+    "ttl",
+    "jitter",
+    "plugin",
+    "stats",
+    "show",
 ];
 
 /// Whether `line` is a Pktgen CLI command rather than Lua.
 fn looks_like_cli(lua: &Lua, line: &str) -> bool {
-    let word_end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(line.len());
+    let word_end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(line.len());
     let (word, rest) = line.split_at(word_end);
     if !CLI_WORDS.contains(&word) {
         return false;
@@ -43,7 +105,10 @@ fn looks_like_cli(lua: &Lua, line: &str) -> bool {
     if ["=", "(", ".", "[", ":", ","].iter().any(|p| rest.starts_with(p)) && !rest.starts_with("==") {
         return false;
     }
-    lua.globals().get::<Value>(word).map(|v| v.is_nil()).unwrap_or(true)
+    lua.globals()
+        .get::<Value>(word)
+        .map(|v| v.is_nil())
+        .unwrap_or(true)
 }
 
 fn show_prompt(prompt: &Prompt, p: &'static str) {
@@ -56,18 +121,20 @@ fn show_prompt(prompt: &Prompt, p: &'static str) {
 /// it for everyone sharing it); the channel closes at EOF.
 fn spawn_reader() -> smol::channel::Receiver<String> {
     let (tx, rx) = smol::channel::unbounded();
-    let _ = std::thread::Builder::new().name("pktgen-stdin".into()).spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            match line {
-                Ok(l) => {
-                    if tx.send_blocking(l).is_err() {
-                        return;
+    let _ = std::thread::Builder::new()
+        .name("pktgen-stdin".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                match line {
+                    Ok(l) => {
+                        if tx.send_blocking(l).is_err() {
+                            return;
+                        }
                     }
+                    Err(_) => return,
                 }
-                Err(_) => return,
             }
-        }
-    });
+        });
     rx
 }
 
@@ -77,10 +144,10 @@ async fn call(lua: &Lua, f: Function, args: impl mlua::IntoLuaMulti) {
     match r {
         Ok(values) if !values.is_empty() => {
             // Like the `lua` REPL: results go through the global print (tostring on each).
-            if let Ok(print) = lua.globals().get::<Function>("print") {
-                if let Err(e) = print.call::<()>(values) {
-                    eprintln!("{}", lua::report(&e));
-                }
+            if let Ok(print) = lua.globals().get::<Function>("print")
+                && let Err(e) = print.call::<()>(values)
+            {
+                eprintln!("{}", lua::report(&e));
             }
             lua::flush_lua_stdout(lua);
         }
@@ -119,7 +186,11 @@ pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
                 continue;
             }
             // An expression line prints its values (lua.c: try `return <line>` first).
-            if let Ok(f) = lua.load(format!("return {line}")).set_name("=stdin").into_function() {
+            if let Ok(f) = lua
+                .load(format!("return {line}"))
+                .set_name("=stdin")
+                .into_function()
+            {
                 call(lua, f, ()).await;
                 continue;
             }
@@ -131,7 +202,10 @@ pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
                 buf.clear();
                 call(lua, f, ()).await;
             }
-            Err(mlua::Error::SyntaxError { incomplete_input: true, .. }) => {}
+            Err(mlua::Error::SyntaxError {
+                incomplete_input: true,
+                ..
+            }) => {}
             Err(e) => {
                 buf.clear();
                 eprintln!("{}", lua::report(&e));
@@ -158,7 +232,13 @@ fn rate_line(e: &Engine) -> String {
     (0..e.port_count())
         .filter_map(|p| e.rates(p).ok().map(|r| (p, r)))
         .map(|(p, r)| {
-            format!("port {p}: tx {} {} rx {} {}", si(r.tx_pps, "pps"), si(r.tx_bps, "b/s"), si(r.rx_pps, "pps"), si(r.rx_bps, "b/s"))
+            format!(
+                "port {p}: tx {} {} rx {} {}",
+                si(r.tx_pps, "pps"),
+                si(r.tx_bps, "b/s"),
+                si(r.rx_pps, "pps"),
+                si(r.rx_bps, "b/s")
+            )
         })
         .collect::<Vec<_>>()
         .join(" | ")

@@ -41,7 +41,11 @@ fn main() -> ExitCode {
         ..defaults
     };
     if args.opts.verbose {
-        let eal = if cfg.eal_args.is_empty() { engine::embedded_args() } else { cfg.eal_args.clone() };
+        let eal = if cfg.eal_args.is_empty() {
+            engine::embedded_args()
+        } else {
+            cfg.eal_args.clone()
+        };
         eprintln!("pktgen: EAL arguments: {}", eal.join(" "));
     }
     let engine = match Engine::init(&cfg) {
@@ -54,7 +58,13 @@ fn main() -> ExitCode {
     if args.opts.verbose {
         for p in 0..engine.port_count() {
             if let Ok(i) = engine.port_info(p) {
-                eprintln!("pktgen: port {p}: {} ({}), {} Mb/s, link {}", i.name, i.driver, i.speed_mbps, if i.link_up { "up" } else { "down" });
+                eprintln!(
+                    "pktgen: port {p}: {} ({}), {} Mb/s, link {}",
+                    i.name,
+                    i.driver,
+                    i.speed_mbps,
+                    if i.link_up { "up" } else { "down" }
+                );
             }
         }
         eprintln!("pktgen: {} worker lcore(s)", engine.worker_count());

@@ -29,7 +29,10 @@ type Ret = std::result::Result<MultiValue, String>;
 fn finish(lua: &Lua, r: Ret) -> Result<MultiValue> {
     match r {
         Ok(v) => Ok(v),
-        Err(msg) => Ok(MultiValue::from_iter([fail_tag(), Value::String(lua.create_string(msg)?)])),
+        Err(msg) => Ok(MultiValue::from_iter([
+            fail_tag(),
+            Value::String(lua.create_string(msg)?),
+        ])),
     }
 }
 
@@ -58,18 +61,27 @@ fn number(who: &str, what: &str, v: &Value) -> std::result::Result<f64, String> 
     match v {
         Value::Integer(i) => Ok(*i as f64),
         Value::Number(f) if !f.is_nan() => Ok(*f),
-        _ => Err(format!("engine.{who}: {what} must be a number, got {}", describe(v))),
+        _ => Err(format!(
+            "engine.{who}: {what} must be a number, got {}",
+            describe(v)
+        )),
     }
 }
 
 /// The port argument: an integer naming an existing port (the engine's message otherwise).
 fn port(e: &Engine, who: &str, v: &Value) -> std::result::Result<u16, String> {
     let Some(p) = integer(v) else {
-        return Err(format!("engine.{who}: port must be an integer, got {}", describe(v)));
+        return Err(format!(
+            "engine.{who}: port must be an integer, got {}",
+            describe(v)
+        ));
     };
     let n = e.port_count();
     if p < 0 || p >= n as i64 {
-        return Err(format!("port {p} does not exist (this instance has {n} port{})", if n == 1 { "" } else { "s" }));
+        return Err(format!(
+            "port {p} does not exist (this instance has {n} port{})",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     Ok(p as u16)
 }
@@ -95,13 +107,11 @@ fn values(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
 }
 
 /// Registers a sync native function under `name`.
-fn sync_fn(
-    lua: &Lua,
-    raw: &Table,
-    name: &str,
-    f: impl Fn(&Lua, MultiValue) -> Ret + 'static,
-) -> Result<()> {
-    raw.set(name, lua.create_function(move |lua, args: MultiValue| finish(lua, f(lua, args)))?)
+fn sync_fn(lua: &Lua, raw: &Table, name: &str, f: impl Fn(&Lua, MultiValue) -> Ret + 'static) -> Result<()> {
+    raw.set(
+        name,
+        lua.create_function(move |lua, args: MultiValue| finish(lua, f(lua, args)))?,
+    )
 }
 
 fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
@@ -146,7 +156,9 @@ pub fn exit_status(v: &Value) -> std::result::Result<i32, String> {
     match v {
         Value::Nil | Value::Boolean(true) => Ok(0),
         Value::Boolean(false) => Ok(1),
-        v => integer(v).map(|i| i as i32).ok_or_else(|| format!("exit status must be an integer or a boolean, got {}", describe(v))),
+        v => integer(v)
+            .map(|i| i as i32)
+            .ok_or_else(|| format!("exit status must be an integer or a boolean, got {}", describe(v))),
     }
 }
 
@@ -154,7 +166,13 @@ pub fn exit_status(v: &Value) -> std::result::Result<i32, String> {
 ///
 /// # Errors
 /// Lua failing to allocate.
-pub fn register(lua: &Lua, e: &'static Engine, shared: Shared, pcap: &[(u16, String)], jumbo: bool) -> Result<()> {
+pub fn register(
+    lua: &Lua,
+    e: &'static Engine,
+    shared: Shared,
+    pcap: &[(u16, String)],
+    jumbo: bool,
+) -> Result<()> {
     let raw = lua.create_table()?;
 
     sync_fn(lua, &raw, "ports", move |lua, _| values(lua, e.port_count()))?;
@@ -203,7 +221,12 @@ pub fn register(lua: &Lua, e: &'static Engine, shared: Shared, pcap: &[(u16, Str
         let p = port(e, "rates", &arg(&a, 0))?;
         let r = e.rates(p).map_err(|e| e.to_string())?;
         let t = lua
-            .create_table_from([("rx_pps", r.rx_pps), ("tx_pps", r.tx_pps), ("rx_bps", r.rx_bps), ("tx_bps", r.tx_bps)])
+            .create_table_from([
+                ("rx_pps", r.rx_pps),
+                ("tx_pps", r.tx_pps),
+                ("rx_bps", r.rx_bps),
+                ("tx_bps", r.tx_bps),
+            ])
             .map_err(|e| e.to_string())?;
         values(lua, t)
     })?;
@@ -221,7 +244,9 @@ pub fn register(lua: &Lua, e: &'static Engine, shared: Shared, pcap: &[(u16, Str
     sync_fn(lua, &raw, "xstats", move |lua, a| {
         let p = port(e, "xstats", &arg(&a, 0))?;
         let x = e.xstats(p).map_err(|e| e.to_string())?;
-        let t = lua.create_table_from(x.into_iter().map(|(k, v)| (k, n(v)))).map_err(|e| e.to_string())?;
+        let t = lua
+            .create_table_from(x.into_iter().map(|(k, v)| (k, n(v))))
+            .map_err(|e| e.to_string())?;
         values(lua, t)
     })?;
     // The contract's sizes: 1514 (1518 with FCS) normally, 9614 with -j. The engine reports its
@@ -229,7 +254,9 @@ pub fn register(lua: &Lua, e: &'static Engine, shared: Shared, pcap: &[(u16, Str
     let max_frame = e.max_frame().min(if jumbo { 9614 } else { 1514 });
     sync_fn(lua, &raw, "max_frame", move |lua, _| values(lua, max_frame))?;
     sync_fn(lua, &raw, "tsc_hz", move |lua, _| values(lua, e.tsc_hz()))?;
-    sync_fn(lua, &raw, "dpdk_version", move |lua, _| values(lua, engine::dpdk_version()))?;
+    sync_fn(lua, &raw, "dpdk_version", move |lua, _| {
+        values(lua, engine::dpdk_version())
+    })?;
     let sh = shared.clone();
     sync_fn(lua, &raw, "quit", move |lua, a| {
         let status = exit_status(&arg(&a, 0)).map_err(|m| format!("engine.quit: {m}"))?;
@@ -266,7 +293,9 @@ pub fn register(lua: &Lua, e: &'static Engine, shared: Shared, pcap: &[(u16, Str
                 let p = port(e, "wait", &arg(&a, 0))?;
                 let timeout = match arg(&a, 1) {
                     Value::Nil => None,
-                    v => Some(Duration::from_secs_f64(number("wait", "timeout_ms", &v)?.max(0.0) / 1000.0)),
+                    v => Some(Duration::from_secs_f64(
+                        number("wait", "timeout_ms", &v)?.max(0.0) / 1000.0,
+                    )),
                 };
                 let deadline = timeout.map(|t| std::time::Instant::now() + t);
                 loop {
@@ -298,7 +327,10 @@ pub fn register(lua: &Lua, e: &'static Engine, shared: Shared, pcap: &[(u16, Str
     build.set("lua_authors", version::LUA_AUTHORS)?;
     build.set("dpdk_version", engine::dpdk_version())?;
     raw.set("build", build)?;
-    raw.set("pcap_files", lua.create_table_from(pcap.iter().map(|(p, f)| (*p, f.clone())))?)?;
+    raw.set(
+        "pcap_files",
+        lua.create_table_from(pcap.iter().map(|(p, f)| (*p, f.clone())))?,
+    )?;
 
     // The wrapper: `FAIL, msg` from a native function becomes `error(msg, 0)`, i.e. a plain
     // string error with the engine's exact text.

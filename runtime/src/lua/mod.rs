@@ -39,7 +39,9 @@ pub fn new(setup: &Setup, e: &'static Engine, shared: Shared) -> Result<Lua, Str
     r.map_err(|e| format!("setting up Lua failed: {}", report(&e)))?;
 
     let require: Function = lua.globals().get("require").map_err(|e| e.to_string())?;
-    let m: Value = require.call("pktgen").map_err(|e| format!("loading the Lua stdlib failed: {}", report(&e)))?;
+    let m: Value = require
+        .call("pktgen")
+        .map_err(|e| format!("loading the Lua stdlib failed: {}", report(&e)))?;
     // The stdlib sets the global itself; this only helps a module that merely returns its table.
     let g = lua.globals();
     if g.get::<Value>("pktgen").map_err(|e| e.to_string())?.is_nil() && m.is_table() {
@@ -80,7 +82,10 @@ fn install_debug(lua: &Lua) -> mlua::Result<()> {
 /// running workers. (The Lua state cannot be dropped from inside one of its own calls.)
 fn install_exit(lua: &Lua, e: &'static Engine) -> mlua::Result<()> {
     let os: Table = lua.globals().get("os")?;
-    let flush: Function = lua.load("io.stdout:flush() io.stderr:flush()").set_name("=os.exit").into_function()?;
+    let flush: Function = lua
+        .load("io.stdout:flush() io.stderr:flush()")
+        .set_name("=os.exit")
+        .into_function()?;
     os.set(
         "exit",
         lua.create_function(move |_, args: MultiValue| -> mlua::Result<()> {
@@ -144,7 +149,10 @@ pub async fn run_file(lua: &Lua, path: &str) -> Result<(), String> {
     // Pktgen's rule (cli_execute_cmdfile): a name containing ".lua" is Lua.
     if path.contains(".lua") {
         let src = std::fs::read(path).map_err(|e| format!("cannot open {path}: {e}"))?;
-        run_chunk(lua, &src, &format!("@{path}")).await.map(drop).map_err(|e| report(&e))
+        run_chunk(lua, &src, &format!("@{path}"))
+            .await
+            .map(drop)
+            .map_err(|e| report(&e))
     } else {
         if let Err(e) = std::fs::metadata(path) {
             return Err(format!("cannot open {path}: {e}"));

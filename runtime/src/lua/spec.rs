@@ -30,7 +30,10 @@ fn int(v: &Value, path: &str, min: i64, max: i64) -> Result<i64> {
     };
     match n {
         Some(n) if (min..=max).contains(&n) => Ok(n),
-        _ => err(path, format_args!("must be an integer in {min}..={max}, got {}", describe(v))),
+        _ => err(
+            path,
+            format_args!("must be an integer in {min}..={max}, got {}", describe(v)),
+        ),
     }
 }
 
@@ -58,7 +61,10 @@ fn only_keys(t: &Table, path: &str, allowed: &[&str]) -> Result<()> {
             _ => false,
         };
         if !ok {
-            return err(&format!("{path}[{}]", describe(&k)), format_args!("is not a known key ({})", allowed.join(", ")));
+            return err(
+                &format!("{path}[{}]", describe(&k)),
+                format_args!("is not a known key ({})", allowed.join(", ")),
+            );
         }
     }
     Ok(())
@@ -91,7 +97,12 @@ fn required(t: &Table, path: &str, key: &str) -> Result<Value> {
 }
 
 fn u16_at(t: &Table, path: &str, key: &str) -> Result<u16> {
-    Ok(int(&required(t, path, key)?, &format!("{path}.{key}"), 0, u16::MAX as i64)? as u16)
+    Ok(int(
+        &required(t, path, key)?,
+        &format!("{path}.{key}"),
+        0,
+        u16::MAX as i64,
+    )? as u16)
 }
 
 fn checksum(v: &Value, path: &str) -> Result<Checksum> {
@@ -99,12 +110,20 @@ fn checksum(v: &Value, path: &str) -> Result<Checksum> {
     only_keys(&t, path, &["kind", "l3", "l4"])?;
     let kind = match required(&t, path, "kind")? {
         Value::String(s) => s.to_string_lossy(),
-        other => return err(&format!("{path}.kind"), format_args!("must be a string, got {}", describe(&other))),
+        other => {
+            return err(
+                &format!("{path}.kind"),
+                format_args!("must be a string, got {}", describe(&other)),
+            );
+        }
     };
     let l3 = u16_at(&t, path, "l3")?;
     if kind == "ipv4" {
         if !get(&t, "l4")?.is_nil() {
-            return err(&format!("{path}.l4"), "is not used by an ipv4 header checksum; remove it");
+            return err(
+                &format!("{path}.l4"),
+                "is not used by an ipv4 header checksum; remove it",
+            );
         }
         return Ok(Checksum::Ipv4Header(l3));
     }
@@ -114,7 +133,10 @@ fn checksum(v: &Value, path: &str) -> Result<Checksum> {
         "tcp" => Ok(Checksum::Tcp { l3, l4 }),
         "icmp" => Ok(Checksum::Icmp { l3, l4 }),
         "icmpv6" => Ok(Checksum::Icmpv6 { l3, l4 }),
-        _ => err(&format!("{path}.kind"), format_args!("must be ipv4, udp, tcp, icmp or icmpv6, got {kind:?}")),
+        _ => err(
+            &format!("{path}.kind"),
+            format_args!("must be ipv4, udp, tcp, icmp or icmpv6, got {kind:?}"),
+        ),
     }
 }
 
@@ -123,7 +145,12 @@ fn template(v: &Value, path: &str) -> Result<Template> {
     only_keys(&t, path, &["data", "checksums", "lengths"])?;
     let data = match required(&t, path, "data")? {
         Value::String(s) => s.as_bytes().to_vec(),
-        other => return err(&format!("{path}.data"), format_args!("must be a string of frame bytes, got {}", describe(&other))),
+        other => {
+            return err(
+                &format!("{path}.data"),
+                format_args!("must be a string of frame bytes, got {}", describe(&other)),
+            );
+        }
     };
     let mut checksums = Vec::new();
     let cv = get(&t, "checksums")?;
@@ -147,17 +174,32 @@ fn template(v: &Value, path: &str) -> Result<Template> {
             lengths.push(LengthField { offset, adjust });
         }
     }
-    Ok(Template { data, checksums, lengths })
+    Ok(Template {
+        data,
+        checksums,
+        lengths,
+    })
 }
 
 fn field(v: &Value, path: &str) -> Result<Field> {
     let t = table(v, path)?;
-    only_keys(&t, path, &["offset", "width", "start", "min", "max", "step", "keep", "set", "random"])?;
+    only_keys(
+        &t,
+        path,
+        &[
+            "offset", "width", "start", "min", "max", "step", "keep", "set", "random",
+        ],
+    )?;
     let offset = u16_at(&t, path, "offset")?;
     let wv = required(&t, path, "width")?;
     let width = match int(&wv, "", 0, 255) {
         Ok(w @ (1 | 2 | 4 | 6)) => w as u8,
-        _ => return err(&format!("{path}.width"), format_args!("must be 1, 2, 4 or 6, got {}", describe(&wv))),
+        _ => {
+            return err(
+                &format!("{path}.width"),
+                format_args!("must be 1, 2, 4 or 6, got {}", describe(&wv)),
+            );
+        }
     };
     let all_ones = (1i64 << (8 * width as u32)) - 1;
     let opt = |key: &str, default: i64| -> Result<i64> {
@@ -166,20 +208,48 @@ fn field(v: &Value, path: &str) -> Result<Field> {
             v => int(&v, &format!("{path}.{key}"), 0, all_ones),
         }
     };
-    let walk_keys = ["start", "min", "max", "step"].iter().any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
-    let random_keys = ["keep", "set", "random"].iter().any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
+    let walk_keys = ["start", "min", "max", "step"]
+        .iter()
+        .any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
+    let random_keys = ["keep", "set", "random"]
+        .iter()
+        .any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
     let op = match (walk_keys, random_keys) {
-        (true, true) => return err(path, "mixes a walk (start/min/max/step) with random bits (keep/set/random)"),
-        (false, false) => return err(path, "needs start/min/max/step (a walk) or keep/set/random (random bits)"),
+        (true, true) => {
+            return err(
+                path,
+                "mixes a walk (start/min/max/step) with random bits (keep/set/random)",
+            );
+        }
+        (false, false) => {
+            return err(
+                path,
+                "needs start/min/max/step (a walk) or keep/set/random (random bits)",
+            );
+        }
         (true, false) => {
-            let start = int(&required(&t, path, "start")?, &format!("{path}.start"), 0, all_ones)?;
+            let start = int(
+                &required(&t, path, "start")?,
+                &format!("{path}.start"),
+                0,
+                all_ones,
+            )?;
             let step = match get(&t, "step")? {
                 Value::Nil => 1,
                 v => int(&v, &format!("{path}.step"), -all_ones, all_ones)?,
             };
-            FieldOp::Walk { start: start as u64, min: opt("min", 0)? as u64, max: opt("max", all_ones)? as u64, step }
+            FieldOp::Walk {
+                start: start as u64,
+                min: opt("min", 0)? as u64,
+                max: opt("max", all_ones)? as u64,
+                step,
+            }
         }
-        (false, true) => FieldOp::Random { keep: opt("keep", 0)? as u64, set: opt("set", 0)? as u64, random: opt("random", 0)? as u64 },
+        (false, true) => FieldOp::Random {
+            keep: opt("keep", 0)? as u64,
+            set: opt("set", 0)? as u64,
+            random: opt("random", 0)? as u64,
+        },
     };
     Ok(Field { offset, width, op })
 }
@@ -198,7 +268,12 @@ fn size(v: &Value) -> Result<SizeWalk> {
         Value::Nil => 1,
         v => int(&v, "spec.size.step", -(u16::MAX as i64), u16::MAX as i64)? as i32,
     };
-    Ok(SizeWalk { start, min, max, step })
+    Ok(SizeWalk {
+        start,
+        min,
+        max,
+        step,
+    })
 }
 
 fn rate(v: &Value) -> Result<Rate> {
@@ -216,7 +291,10 @@ fn rate(v: &Value) -> Result<Rate> {
         [("percent", p)] => Ok(Rate::Percent(*p)),
         [("pps", p)] => Ok(Rate::Pps(*p)),
         [("bps", b)] => Ok(Rate::Bps(*b)),
-        _ => err(path, "must have exactly one of percent, pps or bps (or leave rate out to send unpaced)"),
+        _ => err(
+            path,
+            "must have exactly one of percent, pps or bps (or leave rate out to send unpaced)",
+        ),
     }
 }
 
@@ -226,10 +304,21 @@ fn rate(v: &Value) -> Result<Rate> {
 /// A Lua runtime error naming the first bad key.
 pub fn from_lua(spec: &Value) -> Result<StreamSpec> {
     let t = table(spec, "spec")?;
-    only_keys(&t, "spec", &["templates", "fields", "size", "rate", "count", "burst"])?;
-    let mut s = StreamSpec { rate: Rate::Unpaced, ..StreamSpec::default() };
-    for (i, tv) in array(&required(&t, "spec", "templates")?, "spec.templates")?.iter().enumerate() {
-        s.templates.push(template(tv, &format!("spec.templates[{}]", i + 1))?);
+    only_keys(
+        &t,
+        "spec",
+        &["templates", "fields", "size", "rate", "count", "burst"],
+    )?;
+    let mut s = StreamSpec {
+        rate: Rate::Unpaced,
+        ..StreamSpec::default()
+    };
+    for (i, tv) in array(&required(&t, "spec", "templates")?, "spec.templates")?
+        .iter()
+        .enumerate()
+    {
+        s.templates
+            .push(template(tv, &format!("spec.templates[{}]", i + 1))?);
     }
     if s.templates.is_empty() {
         return err("spec.templates", "must hold at least one frame");
@@ -288,11 +377,43 @@ mod tests {
                  size = {min = 60, max = 100}, rate = {pps = 1e3}, count = 10.0, burst = 8 }"#,
         )?;
         assert_eq!(s.templates[0].data.len(), 60);
-        assert_eq!(s.templates[0].checksums, [Checksum::Ipv4Header(14), Checksum::Udp { l3: 14, l4: 34 }]);
-        assert_eq!(s.templates[0].lengths, [LengthField { offset: 16, adjust: 14 }]);
-        assert_eq!(s.fields[0].op, FieldOp::Walk { start: 5, min: 1, max: 10, step: -1 });
-        assert_eq!(s.fields[1].op, FieldOp::Random { keep: 0xffffff00, set: 0, random: 0xff });
-        assert_eq!(s.size, Some(SizeWalk { start: 60, min: 60, max: 100, step: 1 }));
+        assert_eq!(
+            s.templates[0].checksums,
+            [Checksum::Ipv4Header(14), Checksum::Udp { l3: 14, l4: 34 }]
+        );
+        assert_eq!(
+            s.templates[0].lengths,
+            [LengthField {
+                offset: 16,
+                adjust: 14
+            }]
+        );
+        assert_eq!(
+            s.fields[0].op,
+            FieldOp::Walk {
+                start: 5,
+                min: 1,
+                max: 10,
+                step: -1
+            }
+        );
+        assert_eq!(
+            s.fields[1].op,
+            FieldOp::Random {
+                keep: 0xffffff00,
+                set: 0,
+                random: 0xff
+            }
+        );
+        assert_eq!(
+            s.size,
+            Some(SizeWalk {
+                start: 60,
+                min: 60,
+                max: 100,
+                step: 1
+            })
+        );
         assert_eq!(s.rate, Rate::Pps(1e3));
         assert_eq!((s.count, s.burst), (10, 8));
         Ok(())
@@ -310,22 +431,39 @@ mod tests {
     fn errors_name_the_key() {
         let t = r#"templates = { { data = "x" } }"#;
         assert_eq!(
-            msg(&format!("{{ {t}, fields = {{ {{offset=1, width=4, start=0}}, {{offset=1, width=3, start=0}} }} }}")),
+            msg(&format!(
+                "{{ {t}, fields = {{ {{offset=1, width=4, start=0}}, {{offset=1, width=3, start=0}} }} }}"
+            )),
             "runtime error: engine.start: spec.fields[2].width must be 1, 2, 4 or 6, got 3"
         );
         assert!(msg(&format!("{{ {t}, cuont = 1 }}")).contains("spec[string \"cuont\"] is not a known key"));
         assert!(msg("{ templates = {} }").contains("spec.templates must hold at least one frame"));
         assert!(msg("{}").contains("spec.templates is required"));
-        assert!(msg(r#"{ templates = { { data = 5 } } }"#).contains("spec.templates[1].data must be a string"));
-        assert!(msg(&format!("{{ {t}, rate = {{pps = 1, bps = 2}} }}")).contains("spec.rate must have exactly one"));
-        assert!(msg(&format!("{{ {t}, burst = 0 }}")).contains("spec.burst must be an integer in 1..=256, got 0"));
+        assert!(
+            msg(r#"{ templates = { { data = 5 } } }"#).contains("spec.templates[1].data must be a string")
+        );
+        assert!(
+            msg(&format!("{{ {t}, rate = {{pps = 1, bps = 2}} }}"))
+                .contains("spec.rate must have exactly one")
+        );
+        assert!(
+            msg(&format!("{{ {t}, burst = 0 }}")).contains("spec.burst must be an integer in 1..=256, got 0")
+        );
         assert!(msg(&format!("{{ {t}, count = 1.5 }}")).contains("spec.count must be an integer"));
         assert!(
             msg(r#"{ templates = { { data = "x", checksums = { {kind = "sctp", l3 = 1, l4 = 2} } } } }"#)
                 .contains("spec.templates[1].checksums[1].kind must be ipv4, udp, tcp, icmp or icmpv6")
         );
-        assert!(msg(&format!("{{ {t}, fields = {{ {{offset=1, width=1, start=256}} }} }}")).contains("spec.fields[1].start"));
-        assert!(msg(&format!("{{ {t}, fields = {{ {{offset=1, width=1}} }} }}")).contains("needs start/min/max/step"));
+        assert!(
+            msg(&format!(
+                "{{ {t}, fields = {{ {{offset=1, width=1, start=256}} }} }}"
+            ))
+            .contains("spec.fields[1].start")
+        );
+        assert!(
+            msg(&format!("{{ {t}, fields = {{ {{offset=1, width=1}} }} }}"))
+                .contains("needs start/min/max/step")
+        );
         assert!(msg("5").contains("spec must be a table, got 5"));
     }
 }

@@ -59,7 +59,10 @@ pub fn install(lua: &Lua, dir: Option<PathBuf>) -> Result<()> {
             Ok((src, chunk)) => {
                 let f: Function = lua.load(src).set_name(&chunk).into_function()?;
                 // Like Lua's own searchers: the loader plus the "file name" it was found at.
-                Ok(MultiValue::from_iter([Value::Function(f), Value::String(lua.create_string(chunk.trim_start_matches(['@', '='])) ?)]))
+                Ok(MultiValue::from_iter([
+                    Value::Function(f),
+                    Value::String(lua.create_string(chunk.trim_start_matches(['@', '=']))?),
+                ]))
             }
             Err(msg) => Ok(MultiValue::from_iter([Value::String(lua.create_string(msg)?)])),
         }
@@ -82,7 +85,10 @@ mod tests {
 
     #[test]
     fn module_names_map_to_files() {
-        assert_eq!(candidates("pktgen.cli"), ["pktgen/cli.lua".to_string(), "pktgen/cli/init.lua".to_string()]);
+        assert_eq!(
+            candidates("pktgen.cli"),
+            ["pktgen/cli.lua".to_string(), "pktgen/cli/init.lua".to_string()]
+        );
         assert_eq!(candidates("Pktgen")[0], "Pktgen.lua");
     }
 
@@ -96,7 +102,11 @@ mod tests {
         let t: Table = lua.load("return require 'x'").eval()?;
         assert_eq!(t.get::<String>("where")?, "dir");
         assert_eq!(t.get::<String>("name")?, "x");
-        let err = lua.load("require 'no.such.mod'").exec().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+        let err = lua
+            .load("require 'no.such.mod'")
+            .exec()
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string());
         assert!(err.contains("no embedded stdlib module 'no.such.mod'"), "{err}");
         assert!(err.contains("no/such/mod/init.lua"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);

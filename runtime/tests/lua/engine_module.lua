@@ -1,0 +1,115 @@
+--- The native engine module's contract (docs/ENGINE_MODULE.md) as seen from Lua, on the embedded
+-- default's two back-to-back ring ports.
+local engine = require "engine"
+
+local function eq(what, got, want)
+	if got ~= want then
+		error(string.format("%s = %s, want %s", what, tostring(got), tostring(want)), 2)
+	end
+end
+
+local function fails(want, f, ...)
+	local ok, err = pcall(f, ...)
+	if ok then
+		error("expected an error containing " .. want, 2)
+	end
+	-- Errors are plain strings with the engine's text, not userdata.
+	eq("type(err)", type(err), "string")
+	if not string.find(err, want, 1, true) then
+		error(string.format("error %q does not contain %q", err, want), 2)
+	end
+end
+
+eq("require twice", require "engine", engine)
+eq("ports", engine.ports(), 2)
+eq("max_frame", engine.max_frame(), 1514)
+assert(engine.tsc_hz() > 0)
+assert(string.match(engine.dpdk_version(), "^DPDK %d+%.%d+"))
+
+local i = engine.info(1)
+eq("info.id", i.id, 1)
+eq("info.driver", i.driver, "net_ring")
+assert(string.match(i.mac, "^%x%x:%x%x:%x%x:%x%x:%x%x:%x%x$"), i.mac)
+eq("info.link_up", i.link_up, true)
+eq("info.speed", i.speed, 10000)
+eq("info.duplex", i.duplex, "FD")
+
+for _, k in ipairs { "pktgen_version", "pktgen_copyright", "pktgen_authors", "lua_release", "lua_copyright", "lua_authors", "dpdk_version" } do
+	eq("type(build." .. k .. ")", type(engine.build[k]), "string")
+end
+assert(string.match(engine.build.lua_release, "^Lua 5%.4%.%d+$"), engine.build.lua_release)
+eq("pcap_files", type(engine.pcap_files), "table")
+
+fails("port 7 does not exist (this instance has 2 ports)", engine.info, 7)
+fails("port -1 does not exist", engine.stats, -1)
+fails("engine.info: port must be an integer, got string \"x\"", engine.info, "x")
+fails("engine.start: spec.fields[2].width must be 1, 2, 4 or 6", engine.start, 0, {
+	templates = { { data = string.rep("\0", 60) } },
+	fields = { { offset = 0, width = 1, start = 0 }, { offset = 0, width = 3, start = 0 } },
+})
+fails("engine.start: spec.templates is required", engine.start, 0, {})
+fails("engine.start: spec.burst must be an integer in 1..=256, got 300", engine.start, 0, { templates = { { data = string.rep("\0", 60) } }, burst = 300 })
+fails("invalid stream: rate 200% is outside", engine.start, 0, { templates = { { data = string.rep("\0", 60) } }, rate = { percent = 200 } })
+fails("outside 60..=", engine.start, 0, { templates = { { data = "short" } } })
+fails("engine.promiscuous: expected a boolean", engine.promiscuous, 0, "on")
+fails("engine.sleep: ms must be a number", engine.sleep, "x")
+
+-- An IPv4/UDP frame, 60 bytes: checksums and lengths are the engine's business.
+local frame = string.rep("\255", 6) .. "\2\0\0\0\0\1" .. "\8\0"
+	.. "\69\0\0\0\0\0\0\0\64\17\0\0" .. "\10\0\0\1" .. "\10\0\0\2"
+	.. "\4\210\22\46\0\0\0\0" .. string.rep("\0", 18)
+eq("#frame", #frame, 60)
+engine.clear(0)
+engine.clear(1)
+engine.start(0, {
+	templates = { { data = frame, checksums = { { kind = "ipv4", l3 = 14 }, { kind = "udp", l3 = 14, l4 = 34 } },
+		lengths = { { offset = 16, adjust = 14 }, { offset = 38, adjust = 34 } } } },
+	fields = { { offset = 30, width = 4, start = 0x0a000002, min = 0x0a000002, max = 0x0a0000ff, step = 1 } },
+	size = { start = 60, min = 60, max = 200, step = 7 },
+	rate = { pps = 20000 },
+	count = 500,
+	burst = 16,
+})
+fails("port 0 is sending", engine.start, 0, { templates = { { data = frame } } })
+eq("sending", engine.sending(0), true)
+eq("wait", engine.wait(0, 10000), true)
+eq("sending after wait", engine.sending(0), false)
+engine.sleep(20)
+local s0, s1 = engine.stats(0), engine.stats(1)
+eq("tx_packets", s0.tx_packets, 500)
+eq("rx_packets", s1.rx_packets, 500)
+assert(s1.rx_bytes > 500 * 60, s1.rx_bytes)
+eq("type(sizes._65_127)", math.type(s1.sizes._65_127), "integer")
+eq("broadcast", s1.sizes.broadcast, 500)
+eq("type(hw.ipackets)", math.type(s1.hw.ipackets), "integer")
+local r = engine.rates(0)
+for _, k in ipairs { "rx_pps", "tx_pps", "rx_bps", "tx_bps" } do
+	eq("type(rates." .. k .. ")", type(r[k]), "number")
+end
+engine.clear(1)
+eq("rx after clear", engine.stats(1).rx_packets, 0)
+
+-- wait times out on a port that keeps sending; stop lets go at once.
+engine.start(0, { templates = { { data = frame } }, rate = { percent = 1 } })
+eq("wait timeout", engine.wait(0, 30), false)
+engine.stop(0)
+eq("sending after stop", engine.sending(0), false)
+engine.stop(0) -- stopping a stopped port is fine
+
+engine.promiscuous(0, true)
+eq("type(xstats)", type(engine.xstats(0)), "table")
+engine.display(false)
+eq("display", engine.display(), false)
+engine.display(true)
+
+-- sleep yields: a coroutine-free script still sees time pass.
+local t = os.clock()
+engine.sleep(1)
+assert(os.clock() >= t)
+
+-- debug.traceback is there for xpcall(f, debug.traceback).
+local ok, tb = xpcall(function() error("deep") end, debug.traceback)
+eq("xpcall ok", ok, false)
+assert(string.find(tb, "deep", 1, true) and string.find(tb, "stack traceback:", 1, true), tb)
+
+print("engine module: ok")
