@@ -210,6 +210,27 @@ impl TxBatch {
         TxBuf { frame, fresh }
     }
 
+    /// Lends the data rooms of mbufs `0..n`, `cap` bytes each, for building a burst column-wise.
+    pub(crate) fn frames(&mut self, n: usize, cap: usize) -> FrameSet<'_> {
+        let mut ptrs = [ptr::null_mut(); MAX_BURST];
+        for (p, &m) in ptrs.iter_mut().zip(&self.bufs[..n.min(self.len)]) {
+            // SAFETY: m is an owned, valid mbuf; its data room from data_off holds at least cap bytes
+            // (the engine sizes pools for the largest frame; checked in debug builds).
+            unsafe {
+                debug_assert!(usize::from((*m).buf_len - (*m).data_off) >= cap);
+                *p = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+            }
+        }
+        FrameSet { ptrs, n: n.min(self.len), cap, _batch: std::marker::PhantomData }
+    }
+
+    /// Records the length of mbuf `i` whose length fields are already right (it holds a packet of
+    /// the same fixed-size stream).
+    #[inline(always)]
+    pub(crate) fn note_len(&mut self, i: usize, len: usize) {
+        self.lens[i] = len as u32;
+    }
+
     /// Sets the length of mbuf `i`.
     #[inline(always)]
     pub(crate) fn set_len(&mut self, i: usize, len: usize) {
@@ -251,6 +272,65 @@ impl TxBatch {
 impl Drop for TxBatch {
     fn drop(&mut self) {
         self.discard();
+    }
+}
+
+/// The data rooms of a [`TxBatch`]'s mbufs, lent for building a burst.
+pub(crate) struct FrameSet<'a> {
+    ptrs: [*mut u8; MAX_BURST],
+    n: usize,
+    cap: usize,
+    _batch: std::marker::PhantomData<&'a mut TxBatch>,
+}
+
+impl FrameSet<'_> {
+    /// Frames over plain memory, for measuring the builders without DPDK.
+    #[cfg(test)]
+    pub(crate) fn over(bufs: &mut [Vec<u8>]) -> FrameSet<'_> {
+        let mut ptrs = [ptr::null_mut(); MAX_BURST];
+        let cap = bufs.iter().map(Vec::len).min().unwrap_or(0);
+        for (p, b) in ptrs.iter_mut().zip(bufs.iter_mut()) {
+            *p = b.as_mut_ptr();
+        }
+        FrameSet { ptrs, n: bufs.len().min(MAX_BURST), cap, _batch: std::marker::PhantomData }
+    }
+
+    /// Number of frames.
+    pub(crate) fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Writes `vals[i]` as a `w`-byte (1, 2, 4 or 6) big-endian field at `at` of frame `first + i`.
+    #[inline]
+    pub(crate) fn write_be_column(&mut self, first: usize, at: usize, w: u8, vals: &[u64]) {
+        let n = vals.len().min(self.n.saturating_sub(first));
+        assert!(at + usize::from(w) <= self.cap && matches!(w, 1 | 2 | 4 | 6));
+        let ptrs = &self.ptrs[first..first + n];
+        // SAFETY: each ptrs[i] points at cap >= at + w writable bytes of an mbuf the batch owns and
+        // this FrameSet borrows mutably; unaligned writes are used.
+        unsafe {
+            match w {
+                1 => ptrs.iter().zip(vals).for_each(|(p, &v)| p.add(at).write(v as u8)),
+                2 => ptrs.iter().zip(vals).for_each(|(p, &v)| p.add(at).cast::<[u8; 2]>().write_unaligned((v as u16).to_be_bytes())),
+                4 => ptrs.iter().zip(vals).for_each(|(p, &v)| p.add(at).cast::<[u8; 4]>().write_unaligned((v as u32).to_be_bytes())),
+                _ => ptrs.iter().zip(vals).for_each(|(p, &v)| {
+                    let b = v.to_be_bytes();
+                    p.add(at).cast::<[u8; 2]>().write_unaligned([b[2], b[3]]);
+                    p.add(at + 2).cast::<[u8; 4]>().write_unaligned([b[4], b[5], b[6], b[7]]);
+                }),
+            }
+        }
+    }
+
+    /// Writes `vals[i]` big-endian at `at` of frame `first + i`.
+    #[inline]
+    pub(crate) fn write_u16_column(&mut self, first: usize, at: usize, vals: &[u16]) {
+        let n = vals.len().min(self.n.saturating_sub(first));
+        assert!(at + 2 <= self.cap);
+        // SAFETY: as in write_be_column.
+        unsafe {
+            self.ptrs[first..first + n].iter().zip(vals).for_each(|(p, &v)| p.add(at).cast::<[u8; 2]>().write_unaligned(v.to_be_bytes()));
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
-use crate::stream::{Cursor, Program};
+use crate::stream::{Cursor, Mode, Program};
 
 /// A compiled stream handed to a worker, with what it needs to run it.
 pub(crate) struct TxJob {
@@ -180,18 +180,33 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
             return (0, 0.0);
         }
         let cap = prog.max_len;
-        for i in 0..want {
-            let b = a.batch.buf(i, job.tag, cap);
-            let len = if prog.per_packet || b.fresh {
-                let tpl = &prog.templates[a.cursor.template];
-                if b.fresh {
-                    b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
+        match prog.mode {
+            Mode::Fixed | Mode::Columns => {
+                let tpl = &prog.templates[0];
+                for i in 0..want {
+                    let b = a.batch.buf(i, job.tag, cap);
+                    if b.fresh {
+                        b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
+                        a.batch.set_len(i, tpl.len);
+                    } else {
+                        a.batch.note_len(i, tpl.len);
+                    }
                 }
-                if prog.per_packet { prog.build(&mut a.cursor, b.frame, b.fresh) } else { tpl.len }
-            } else {
-                prog.templates[0].len
-            };
-            a.batch.set_len(i, len);
+                if prog.mode == Mode::Columns {
+                    prog.build_columns(&mut a.cursor, &mut a.batch.frames(want, cap));
+                }
+            }
+            Mode::PerPacket => {
+                for i in 0..want {
+                    let b = a.batch.buf(i, job.tag, cap);
+                    if b.fresh {
+                        let tpl = &prog.templates[a.cursor.template];
+                        b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
+                    }
+                    let len = prog.build(&mut a.cursor, b.frame, b.fresh);
+                    a.batch.set_len(i, len);
+                }
+            }
         }
         if job.cycles_per_packet > 0.0 {
             a.next_tsc += want as f64 * job.cycles_per_packet;
