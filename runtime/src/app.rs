@@ -101,6 +101,10 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         }
     };
 
+    if let Err(msg) = crate::interrupt::install(&lua) {
+        eprintln!("pktgen: Ctrl-C cannot interrupt busy Lua code: {msg}");
+    }
+
     let ex = LocalExecutor::new();
     let prompt = Prompt::default();
     if shared.interactive() {

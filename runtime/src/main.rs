@@ -9,6 +9,7 @@
 mod app;
 mod args;
 mod console;
+mod interrupt;
 mod lua;
 mod state;
 mod version;

@@ -152,34 +152,53 @@ fn os_exit_shuts_down_and_keeps_status() {
     assert_eq!(out, "x");
 }
 
-#[test]
-fn sigterm_shuts_down_cleanly() {
+/// Starts pktgen on `script`, waits for its "ready" line (not a sleep), sends `signal`, and
+/// returns the output.
+fn signal_after_ready(test: &str, script: &str, signal: &str) -> std::process::Output {
     use std::io::BufRead as _;
     use std::process::Stdio;
 
-    let script = temp_file(
-        "sig",
-        "ready.lua",
-        "pktgen.start(0) print('ready') io.stdout:flush()\n",
-    );
+    let script = temp_file(test, "ready.lua", script);
     let mut cmd = pktgen(&["-f", script.to_str().expect("utf8")]);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
-    // Wait for the script to have run (not a sleep): read its "ready" line.
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
     stdout.read_line(&mut line).expect("read ready");
     assert_eq!(line, "ready\n");
     let k = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .expect("kill");
     assert!(k.success());
-    let o = common::wait(child);
+    common::wait(child)
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let o = signal_after_ready(
+        "sig",
+        "pktgen.start(0) print('ready') io.stdout:flush()\n",
+        "-TERM",
+    );
     let (_, err) = text(&o);
     assert!(o.status.success(), "status {:?}: {err}", o.status);
+    assert!(err.contains("shutting down"), "{err}");
+}
+
+#[test]
+fn sigint_interrupts_a_busy_loop() {
+    // The loop never yields, so only the instruction hook can stop it.
+    let o = signal_after_ready(
+        "spin",
+        "print('ready') io.stdout:flush() while true do end\n",
+        "-INT",
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("ready.lua: interrupted"), "{err}");
     assert!(err.contains("shutting down"), "{err}");
 }
 
