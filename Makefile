@@ -1,0 +1,39 @@
+# The two commands: `make run` (the demo on the embedded default) and `make test` (every test).
+# Both install the system packages they need first (Debian/Ubuntu, as root or with sudo).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 build-essential
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build run test bench clean
+
+## deps: install the Debian packages that are missing (non-interactive).
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		echo "wireshark-common wireshark-common/install-setuid boolean false" | $(SUDO) debconf-set-selections; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## build: the release binary target/release/pktgen.
+build: deps
+	$(CARGO) build --release -p runtime
+
+## run: the demo on the embedded default (two back-to-back ports, no NIC, no hugepages); Ctrl-C quits.
+run: build
+	./target/release/pktgen -f test/demo.lua
+
+## test: the whole suite against the real engine (run as root: DPDK needs it).
+test: deps
+	$(CARGO) test --workspace --no-fail-fast
+
+## bench: measure and append the results to bench/RESULTS.md.
+bench: deps
+	$(CARGO) build --release -p bench -p runtime
+	bench/run.sh | tee -a bench/RESULTS.md
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the benches and prints a dated Markdown section (command, machine, results) for RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo
+echo "## $(date -u +%Y-%m-%d) — $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo
+echo "Machine: $(nproc) vCPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), DPDK $(pkg-config --modversion libdpdk), no hugepages."
+echo
+echo "Command: \`make bench\` (\`target/release/bench 3\`: one TX lcore, 64-byte frames, \`--vdev net_null0,no-rx=1\`, unpaced unless stated)."
+echo
+target/release/bench 3
