@@ -2,7 +2,7 @@
 //! user's EAL arguments as given, then the ports, their pools and the workers' shared state.
 
 use crate::Engine;
-use crate::error::{Error, Result};
+use crate::error::{Errno, Error, Result};
 use crate::ffi::{self, Pool};
 
 /// How to start the engine.
@@ -68,12 +68,14 @@ fn vdev_names(args: &[String]) -> Vec<&str> {
         .collect()
 }
 
-fn hint(args: &[String]) -> String {
+fn hint(args: &[String], errno: Errno) -> String {
     let has = |a: &str| args.iter().any(|x| x == a || x.starts_with(&format!("{a}=")));
     let vdevs = vdev_names(args);
+    // EAL parses device arguments before it looks for memory, so ENODEV with --vdev names a device.
+    let vdev_failed = errno.0.abs() == 19 && !vdevs.is_empty();
     if has("--in-memory") && has("--no-huge") {
         "--in-memory cannot be combined with --no-huge on this DPDK; use --no-shconf instead".into()
-    } else if !has("--no-huge") && !hugepages_reserved() {
+    } else if !vdev_failed && !has("--no-huge") && !hugepages_reserved() {
         "No hugepages are reserved: add --no-huge -m 256 to the EAL arguments, or reserve some \
          (echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages); running pktgen without \
          EAL arguments uses the embedded default, which needs neither"
@@ -98,7 +100,7 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     }
     let mut argv = vec!["pktgen".to_string()];
     argv.extend(args.iter().cloned());
-    ffi::eal_init(&argv).map_err(|e| Error::Eal { reason: e.to_string(), hint: hint(&args) })?;
+    ffi::eal_init(&argv).map_err(|e| Error::Eal { reason: e.to_string(), hint: hint(&args, e) })?;
 
     let workers = ffi::worker_lcores();
     if workers.is_empty() {
@@ -114,7 +116,8 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         return Err(if vdevs.is_empty() { Error::NoPorts } else { Error::VdevFailed(vdevs.join(", ")) });
     }
     let tag_off = ffi::register_tag_field()?;
-    let data_room: usize = if cfg.jumbo { 9614 } else { 2048 };
+    // Frames up to 1514 bytes (1518 with FCS), or 9614 with jumbo frames; buffers a bit larger.
+    let (max_frame, data_room): (usize, usize) = if cfg.jumbo { (9614, 9728) } else { (1514, 2048) };
     let mut pools = Vec::with_capacity(ports.len());
     let mut macs = Vec::with_capacity(ports.len());
     for &p in &ports {
@@ -123,7 +126,7 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         let rx_pool = Pool::create(&format!("pktgen_rx{p}"), cfg.mbufs_per_pool, data_room as u16, sock)?;
         let tx_pool = Pool::create(&format!("pktgen_tx{p}"), cfg.mbufs_per_pool, data_room as u16, sock)?;
         ffi::clear_tags(tx_pool, tag_off);
-        let mtu = cfg.jumbo.then_some((data_room - 14) as u16);
+        let mtu = cfg.jumbo.then_some((max_frame - 14) as u16);
         ffi::port_setup(p, rx_pool, cfg.rx_desc, cfg.tx_desc, sock, mtu)?;
         let mut mac = ffi::mac(p);
         if mac == [0; 6] {
@@ -137,5 +140,5 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         }
         pools.push(tx_pool);
     }
-    Ok(Engine::assemble(ports, macs, pools, data_room, workers.len(), tag_off, ffi::tsc_hz()))
+    Ok(Engine::assemble(ports, macs, pools, max_frame, workers.len(), tag_off, ffi::tsc_hz()))
 }

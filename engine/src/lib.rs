@@ -60,7 +60,7 @@ pub struct Engine {
     shared: &'static Shared,
     macs: Vec<[u8; 6]>,
     pools: Vec<Pool>,
-    data_room: usize,
+    max_frame: usize,
     workers: usize,
     baseline: Mutex<Vec<PortStats>>,
     rates: &'static Mutex<Vec<Rates>>,
@@ -126,9 +126,9 @@ impl Engine {
         self.shared.ports.len() as u16
     }
 
-    /// Bytes a frame may have without FCS (the data room of the port's buffers).
+    /// Bytes a frame may have without FCS: 1514, or 9614 with jumbo frames.
     pub fn max_frame(&self) -> usize {
-        self.data_room
+        self.max_frame
     }
 
     /// TSC ticks per second.
@@ -176,7 +176,7 @@ impl Engine {
     pub fn start(&self, port: u16, spec: &StreamSpec) -> Result<()> {
         let i = self.index(port)?;
         self.check_up()?;
-        let program = spec.compile(self.data_room)?;
+        let program = spec.compile(self.max_frame)?;
         let slot = &self.shared.tx[i];
         if slot.running.load(Acquire) {
             return Err(Error::Busy(port));
@@ -395,7 +395,7 @@ fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
 }
 
 impl Engine {
-    pub(crate) fn assemble(ports: Vec<u16>, macs: Vec<[u8; 6]>, pools: Vec<Pool>, data_room: usize, workers: usize, tag_off: usize, tsc_hz: u64) -> Engine {
+    pub(crate) fn assemble(ports: Vec<u16>, macs: Vec<[u8; 6]>, pools: Vec<Pool>, max_frame: usize, workers: usize, tag_off: usize, tsc_hz: u64) -> Engine {
         let np = ports.len();
         let shared: &'static Shared = Box::leak(Box::new(Shared {
             tx: (0..np).map(|_| TxSlot::default()).collect(),
@@ -410,7 +410,7 @@ impl Engine {
             shared,
             macs,
             pools,
-            data_room,
+            max_frame,
             workers,
             baseline: Mutex::new(vec![PortStats::default(); np]),
             rates: Box::leak(Box::new(Mutex::new(vec![Rates::default(); np]))),

@@ -294,7 +294,7 @@ pub(crate) struct Program {
 
 impl StreamSpec {
     /// Checks the spec against the port's buffer size and prepares it for a worker.
-    pub(crate) fn compile(&self, data_room: usize) -> Result<Program> {
+    pub(crate) fn compile(&self, max_frame: usize) -> Result<Program> {
         if self.templates.is_empty() {
             return bad("no template frame".into());
         }
@@ -312,8 +312,8 @@ impl StreamSpec {
             if s.min > s.max || s.start < s.min || s.start > s.max {
                 return bad(format!("size walk start {} min {} max {} is not min <= start <= max", s.start, s.min, s.max));
             }
-            check_len(s.min as usize, data_room, "size")?;
-            check_len(s.max as usize, data_room, "size")?;
+            check_len(s.min as usize, max_frame, "size")?;
+            check_len(s.max as usize, max_frame, "size")?;
         }
         for f in &self.fields {
             if ![1, 2, 4, 6].contains(&f.width) {
@@ -339,7 +339,7 @@ impl StreamSpec {
         let mut max_len = 0;
         let mut wire = 0.0;
         for (i, t) in self.templates.iter().enumerate() {
-            let p = prepare(i, t, &self.fields, self.size, data_room)?;
+            let p = prepare(i, t, &self.fields, self.size, max_frame)?;
             max_len = max_len.max(p.data.len());
             wire += (p.len + WIRE_OVERHEAD) as f64;
             templates.push(p);
@@ -370,22 +370,22 @@ impl StreamSpec {
     }
 }
 
-fn check_len(len: usize, data_room: usize, what: &str) -> Result<()> {
-    if len < MIN_FRAME || len > data_room {
+fn check_len(len: usize, max_frame: usize, what: &str) -> Result<()> {
+    if len < MIN_FRAME || len > max_frame {
         return bad(format!(
-            "{what} {len} bytes (without FCS) is outside {MIN_FRAME}..={data_room}; frame sizes with FCS are 64..={}",
-            data_room + 4
+            "{what} {len} bytes (without FCS) is outside {MIN_FRAME}..={max_frame}; frame sizes with FCS are 64..={}",
+            max_frame + 4
         ));
     }
     Ok(())
 }
 
-fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, data_room: usize) -> Result<PreparedTemplate> {
+fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, max_frame: usize) -> Result<PreparedTemplate> {
     let len = t.data.len();
     if size.is_none() {
-        check_len(len, data_room, &format!("template {i}"))?;
-    } else if len > data_room {
-        check_len(len, data_room, &format!("template {i}"))?;
+        check_len(len, max_frame, &format!("template {i}"))?;
+    } else if len > max_frame {
+        check_len(len, max_frame, &format!("template {i}"))?;
     }
     let min_len = size.map_or(len, |s| s.min as usize);
     let cap = size.map_or(len, |s| (s.max as usize).max(len));

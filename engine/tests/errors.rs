@@ -16,6 +16,9 @@ fn child_unknown_vdev() {
 #[test]
 fn unknown_vdev_is_named() {
     assert_child_ok(&run_child("child_unknown_vdev", &private_eal("--vdev net_bogus0,x=1"), &[]));
+    // Without --no-huge on a machine without hugepages, the device is still what gets named.
+    let eal = format!("--no-pci --no-shconf -l 0-1 --file-prefix tv{} --vdev net_bogus0", std::process::id());
+    assert_child_ok(&run_child("child_unknown_vdev", &eal, &[]));
 }
 
 #[test]
