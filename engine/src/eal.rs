@@ -20,11 +20,15 @@ pub struct Config {
     pub tx_desc: u16,
     /// Buffers in each port's TX pool and in its RX pool.
     pub mbufs_per_pool: u32,
+    /// Largest latency the histograms track, in nanoseconds (larger ones count at it).
+    pub latency_max_ns: u64,
+    /// Significant decimal digits of the latency histograms (1..=5).
+    pub latency_digits: u8,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { eal_args: Vec::new(), jumbo: false, promiscuous: false, rx_desc: 1024, tx_desc: 1024, mbufs_per_pool: 8191 }
+        Config { eal_args: Vec::new(), jumbo: false, promiscuous: false, rx_desc: 1024, tx_desc: 1024, mbufs_per_pool: 8191, latency_max_ns: 60_000_000_000, latency_digits: 3 }
     }
 }
 
@@ -140,5 +144,5 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         }
         pools.push(tx_pool);
     }
-    Ok(Engine::assemble(ports, macs, pools, max_frame, workers.len(), tag_off, ffi::tsc_hz()))
+    Ok(Engine::assemble(ports, macs, pools, max_frame, workers.len(), tag_off, ffi::tsc_hz(), crate::latency::Layout::new(cfg.latency_max_ns, cfg.latency_digits)))
 }

@@ -322,6 +322,28 @@ impl FrameSet<'_> {
         }
     }
 
+    /// Copies `vals[i]` to `at` of frame `i`.
+    #[inline]
+    pub(crate) fn write_bytes_column<const N: usize>(&mut self, at: usize, vals: &[[u8; N]]) {
+        let n = vals.len().min(self.n);
+        assert!(at + N <= self.cap);
+        // SAFETY: as in write_be_column.
+        unsafe {
+            self.ptrs[..n].iter().zip(vals).for_each(|(p, v)| p.add(at).cast::<[u8; N]>().write_unaligned(*v));
+        }
+    }
+
+    /// Reads the big-endian u16 at `at` of every frame into `out`.
+    #[inline]
+    pub(crate) fn read_u16_column(&self, at: usize, out: &mut [u16]) {
+        let n = out.len().min(self.n);
+        assert!(at + 2 <= self.cap);
+        // SAFETY: each ptrs[i] points at cap >= at + 2 readable bytes of an mbuf the batch owns.
+        unsafe {
+            self.ptrs[..n].iter().zip(out.iter_mut()).for_each(|(p, o)| *o = u16::from_be_bytes(p.add(at).cast::<[u8; 2]>().read_unaligned()));
+        }
+    }
+
     /// Writes `vals[i]` big-endian at `at` of frame `first + i`.
     #[inline]
     pub(crate) fn write_u16_column(&mut self, first: usize, at: usize, vals: &[u16]) {

@@ -13,6 +13,7 @@ mod csum;
 mod eal;
 mod error;
 mod ffi;
+mod latency;
 mod pcap;
 mod stats;
 mod stream;
@@ -20,6 +21,7 @@ mod worker;
 
 pub use capture::{Capture, CapturedPacket};
 pub use eal::{Config, embedded_args};
+pub use latency::{LatencySnapshot, STAMP_LEN};
 pub use pcap::{read_pcap, write_pcap};
 pub use error::{Errno, Error, Result};
 pub use ffi::version as dpdk_version;
@@ -32,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use ffi::Pool;
 use capture::{CaptureBuf, RxSlot};
+use latency::{LatencyCounters, LatencyTotals, Layout, TscToNs};
 use worker::{Shared, TxJob, TxSlot, WorkerCtx};
 
 /// What a port is.
@@ -63,6 +66,7 @@ pub struct Engine {
     max_frame: usize,
     workers: usize,
     baseline: Mutex<Vec<PortStats>>,
+    latency_baseline: Mutex<Vec<LatencyTotals>>,
     rates: &'static Mutex<Vec<Rates>>,
     down: AtomicBool,
     next_tag: AtomicU32,
@@ -71,6 +75,9 @@ pub struct Engine {
 }
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
+
+/// Pktgen's default jitter threshold: 50 µs.
+const DEFAULT_JITTER_NS: u64 = 50_000;
 static STARTED: AtomicBool = AtomicBool::new(false);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -176,7 +183,7 @@ impl Engine {
     pub fn start(&self, port: u16, spec: &StreamSpec) -> Result<()> {
         let i = self.index(port)?;
         self.check_up()?;
-        let program = spec.compile(self.max_frame)?;
+        let mut program = spec.compile(self.max_frame)?;
         let slot = &self.shared.tx[i];
         if slot.running.load(Acquire) {
             return Err(Error::Busy(port));
@@ -192,6 +199,14 @@ impl Engine {
         };
         let cycles_per_packet = if pps > 0.0 { self.shared.tsc_hz as f64 / pps } else { 0.0 };
         let tag = self.next_tag.fetch_add(1, Relaxed);
+        if program.stamp_every > 0 {
+            program.stamp_stream = ((i as u16) << latency::GEN_BITS) | (tag as u16 & ((1 << latency::GEN_BITS) - 1));
+            program.stamp_backdate = (u128::from(spec.stamp_delay_ns) * u128::from(self.shared.tsc_hz) / 1_000_000_000) as u64;
+            // Every port checks for stamps from now on: the receiver may be any of them.
+            for f in self.shared.latency_rx.iter() {
+                f.store(true, Release);
+            }
+        }
         let job = Box::new(TxJob { program, pool: self.pools[i], tag, cycles_per_packet });
         slot.stop.store(false, Release);
         slot.running.store(true, Release);
@@ -266,7 +281,7 @@ impl Engine {
         Ok(self.raw_stats(i).since(&base))
     }
 
-    /// Re-baselines `port`'s counters to zero.
+    /// Re-baselines `port`'s counters, latency measurements included, to zero.
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
@@ -274,6 +289,55 @@ impl Engine {
         let i = self.index(port)?;
         let now = self.raw_stats(i);
         lock(&self.baseline)[i] = now;
+        self.latency_reset(port)
+    }
+
+    fn latency_totals(&self, i: usize) -> LatencyTotals {
+        let np = self.shared.ports.len();
+        let parts = (0..self.workers).filter_map(|w| self.shared.latency[w * np + i].as_ref());
+        LatencyTotals::sum(&self.shared.layout, parts)
+    }
+
+    /// Latency measured on stamps `port` received since the last reset: an HDR histogram in
+    /// nanoseconds plus loss, reordering, duplicates and jitter. Stamps carry the sender's TSC, so
+    /// sender and receiver must be ports of this process; TSC ticks become nanoseconds with the TSC
+    /// rate EAL measured at start-up.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn latency(&self, port: u16) -> Result<LatencySnapshot> {
+        let i = self.index(port)?;
+        let base = lock(&self.latency_baseline)[i].clone();
+        Ok(self.latency_totals(i).since(&base, &self.shared.layout))
+    }
+
+    /// Starts `port`'s latency measurements afresh.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn latency_reset(&self, port: u16) -> Result<()> {
+        let i = self.index(port)?;
+        let now = self.latency_totals(i);
+        lock(&self.latency_baseline)[i] = now;
+        Ok(())
+    }
+
+    /// Sets the latency change above which `port` counts jitter (Pktgen's `jitter`, default 50 µs).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn set_jitter_threshold(&self, port: u16, ns: u64) -> Result<()> {
+        self.shared.jitter_ns[self.index(port)?].store(ns, Relaxed);
+        Ok(())
+    }
+
+    /// Turns checking received packets for stamps on or off on `port` (on for every port once a
+    /// stamped stream starts).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn set_latency_rx(&self, port: u16, on: bool) -> Result<()> {
+        self.shared.latency_rx[self.index(port)?].store(on, Release);
         Ok(())
     }
 
@@ -395,7 +459,16 @@ fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
 }
 
 impl Engine {
-    pub(crate) fn assemble(ports: Vec<u16>, macs: Vec<[u8; 6]>, pools: Vec<Pool>, max_frame: usize, workers: usize, tag_off: usize, tsc_hz: u64) -> Engine {
+    pub(crate) fn assemble(
+        ports: Vec<u16>,
+        macs: Vec<[u8; 6]>,
+        pools: Vec<Pool>,
+        max_frame: usize,
+        workers: usize,
+        tag_off: usize,
+        tsc_hz: u64,
+        layout: Layout,
+    ) -> Engine {
         let np = ports.len();
         let shared: &'static Shared = Box::leak(Box::new(Shared {
             tx: (0..np).map(|_| TxSlot::default()).collect(),
@@ -405,6 +478,12 @@ impl Engine {
             tag_off,
             tsc_hz,
             quit: AtomicBool::new(false),
+            // Port p receives on worker p % workers: only those pairs need histograms.
+            latency: (0..np * workers).map(|i| (i % np % workers == i / np).then(|| LatencyCounters::new(&layout))).collect(),
+            layout,
+            tsc_to_ns: TscToNs::new(tsc_hz),
+            latency_rx: (0..np).map(|_| AtomicBool::new(false)).collect(),
+            jitter_ns: (0..np).map(|_| std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS)).collect(),
         }));
         Engine {
             shared,
@@ -413,6 +492,7 @@ impl Engine {
             max_frame,
             workers,
             baseline: Mutex::new(vec![PortStats::default(); np]),
+            latency_baseline: Mutex::new(vec![LatencyTotals::default(); np]),
             rates: Box::leak(Box::new(Mutex::new(vec![Rates::default(); np]))),
             down: AtomicBool::new(false),
             next_tag: AtomicU32::new(1),

@@ -4,6 +4,7 @@
 
 use crate::csum;
 use crate::ffi::{FrameSet, MAX_BURST};
+use crate::latency::{MAGIC, STAMP_LEN, stamp_bytes};
 use crate::error::{Error, Result};
 
 /// Smallest frame a stream may send, without FCS (Ethernet's 64-byte minimum less the 4-byte FCS).
@@ -144,11 +145,25 @@ pub struct StreamSpec {
     pub count: u64,
     /// Packets per TX burst, 1..=256.
     pub burst: u16,
+    /// Latency stamps in the last 16 bytes of 1 packet in `n` (1: every packet); `None`: no stamps.
+    pub stamp_every: Option<u32>,
+    /// Nanoseconds added to the age of every stamp, as if the packets had crossed a delay line of
+    /// that length (for calibrating and testing the measurement chain).
+    pub stamp_delay_ns: u64,
 }
 
 impl Default for StreamSpec {
     fn default() -> Self {
-        StreamSpec { templates: Vec::new(), fields: Vec::new(), size: None, rate: Rate::Percent(100.0), count: 0, burst: 32 }
+        StreamSpec {
+            templates: Vec::new(),
+            fields: Vec::new(),
+            size: None,
+            rate: Rate::Percent(100.0),
+            count: 0,
+            burst: 32,
+            stamp_every: None,
+            stamp_delay_ns: 0,
+        }
     }
 }
 
@@ -260,6 +275,8 @@ pub(crate) struct PreparedTemplate {
     pub bases: [u64; MAX_SUMS],
     /// `targets[f]`: which fast-path checksums field `f` feeds, and at which alignment.
     pub targets: Box<[Targets]>,
+    /// The same for the latency stamp.
+    pub stamp_targets: Targets,
     /// Some field cannot be summed on its own (it overlaps a checksum, an IP length, another
     /// field, or spans two summed regions): recompute every checksum per packet.
     pub full_recompute: bool,
@@ -290,6 +307,12 @@ pub(crate) struct Program {
     pub mean_wire_bytes: f64,
     /// How the worker builds packets.
     pub mode: Mode,
+    /// Stamp 1 packet in this many (0: no stamps).
+    pub stamp_every: u32,
+    /// Stream id written in the stamps (set when the stream starts on a port).
+    pub stamp_stream: u16,
+    /// TSC ticks subtracted from every stamp (`stamp_delay_ns`, converted when the stream starts).
+    pub stamp_backdate: u64,
 }
 
 impl StreamSpec {
@@ -339,7 +362,7 @@ impl StreamSpec {
         let mut max_len = 0;
         let mut wire = 0.0;
         for (i, t) in self.templates.iter().enumerate() {
-            let p = prepare(i, t, &self.fields, self.size, max_frame)?;
+            let p = prepare(i, t, &self.fields, self.size, self.stamp_every.is_some(), max_frame)?;
             max_len = max_len.max(p.data.len());
             wire += (p.len + WIRE_OVERHEAD) as f64;
             templates.push(p);
@@ -350,9 +373,12 @@ impl StreamSpec {
             mean_wire_bytes = if s.step == 0 { s.start as f64 } else { (s.min as f64 + s.max as f64) / 2.0 }
                 + WIRE_OVERHEAD as f64;
         }
+        if self.stamp_every == Some(0) {
+            return bad("stamp_every must be at least 1 (1 stamps every packet)".into());
+        }
         let mode = if self.templates.len() > 1 || self.size.is_some() || templates[0].full_recompute {
             Mode::PerPacket
-        } else if self.fields.is_empty() {
+        } else if self.fields.is_empty() && self.stamp_every.is_none() {
             Mode::Fixed
         } else {
             Mode::Columns
@@ -366,6 +392,9 @@ impl StreamSpec {
             max_len,
             mean_wire_bytes,
             mode,
+            stamp_every: self.stamp_every.unwrap_or(0),
+            stamp_stream: 0,
+            stamp_backdate: 0,
         })
     }
 }
@@ -380,7 +409,7 @@ fn check_len(len: usize, max_frame: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, max_frame: usize) -> Result<PreparedTemplate> {
+fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, stamp: bool, max_frame: usize) -> Result<PreparedTemplate> {
     let len = t.data.len();
     if size.is_none() {
         check_len(len, max_frame, &format!("template {i}"))?;
@@ -435,18 +464,35 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, max
         c.apply(&mut data[..start]);
     }
     let frame = &data[..start];
+    // Byte spans rewritten per packet: the fields, then the stamp (the last 16 bytes).
+    let mut spans: Vec<(usize, usize)> = fields.iter().map(|f| (f.offset as usize, f.offset as usize + f.width as usize)).collect();
+    if stamp {
+        let at = min_len.checked_sub(STAMP_LEN).unwrap_or(0);
+        let protected = fields
+            .iter()
+            .map(|f| (f.offset as usize, f.width as usize, "a field"))
+            .chain(t.lengths.iter().map(|l| (l.offset as usize, 2, "a length field")))
+            .chain(t.checksums.iter().map(|c| (c.field_offset(), 2, "a checksum")))
+            .chain(t.checksums.iter().map(|c| (c.l3(), 20, "an IP header")));
+        for (o, w, what) in protected {
+            if o + w > at {
+                return bad(format!(
+                    "template {i}: the latency stamp (the last {STAMP_LEN} bytes of a {min_len}-byte frame) overlaps {what} at offset {o}; make the frame larger"
+                ));
+            }
+        }
+        spans.push((start - STAMP_LEN, start));
+    }
     let mut full_recompute = t.checksums.len() > MAX_SUMS;
-    for (i, f) in fields.iter().enumerate() {
-        let (a, b) = (f.offset as usize, f.offset as usize + f.width as usize);
-        for g in &fields[i + 1..] {
-            if a < g.offset as usize + g.width as usize && (g.offset as usize) < b {
+    for (i, &(a, b)) in spans.iter().enumerate() {
+        for &(c, d) in &spans[i + 1..] {
+            if a < d && c < b {
                 full_recompute = true;
             }
         }
     }
-    let mut targets = Vec::with_capacity(fields.len());
-    for f in fields {
-        let (a, b) = (f.offset as usize, f.offset as usize + f.width as usize);
+    let mut targets = Vec::with_capacity(spans.len());
+    for &(a, b) in &spans {
         let mut tg = Targets::default();
         for (k, c) in t.checksums.iter().enumerate().take(MAX_SUMS) {
             let csum_at = c.field_offset();
@@ -472,6 +518,7 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, max
         }
         targets.push(tg);
     }
+    let stamp_targets = if stamp { targets.pop().unwrap_or_default() } else { Targets::default() };
     // Nested checksums (an outer one summing an inner one's bytes) cannot follow fields alone.
     for c in &t.checksums {
         for d in &t.checksums {
@@ -484,8 +531,8 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, max
         Vec::new()
     } else {
         let mut zeroed = frame.to_vec();
-        for f in fields {
-            zeroed[f.offset as usize..f.offset as usize + f.width as usize].fill(0);
+        for &(a, b) in &spans {
+            zeroed[a..b].fill(0);
         }
         for c in &t.checksums {
             zeroed[c.field_offset()..c.field_offset() + 2].fill(0);
@@ -507,6 +554,7 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, max
         lengths: t.lengths.clone().into(),
         sums: sums.into(),
         targets: targets.into(),
+        stamp_targets,
         full_recompute,
     })
 }
@@ -532,6 +580,10 @@ pub(crate) struct Cursor {
     pub values: Box<[u64]>,
     pub size: usize,
     pub rng: u64,
+    /// Sequence number of the next stamped packet.
+    pub seq: u32,
+    /// Packets until the next stamp (0: this one).
+    pub countdown: u32,
     scratch: Box<Scratch>,
 }
 
@@ -544,6 +596,8 @@ struct Scratch {
     vals: [u64; MAX_BURST],
     /// Per packet: one checksum's final value.
     out: [u16; MAX_BURST],
+    /// Per packet: the stamp bytes.
+    stamps: [[u8; STAMP_LEN]; MAX_BURST],
 }
 
 impl Program {
@@ -563,7 +617,9 @@ impl Program {
             values,
             size: self.templates[0].len,
             rng: seed | 1,
-            scratch: Box::new(Scratch { sums: [[0; MAX_BURST]; MAX_SUMS], vals: [0; MAX_BURST], out: [0; MAX_BURST] }),
+            seq: 0,
+            countdown: 0,
+            scratch: Box::new(Scratch { sums: [[0; MAX_BURST]; MAX_SUMS], vals: [0; MAX_BURST], out: [0; MAX_BURST], stamps: [[0; STAMP_LEN]; MAX_BURST] }),
         }
     }
 
@@ -573,8 +629,10 @@ impl Program {
     /// Packets of one stream differ only in their fields, lengths and checksums, so only those
     /// bytes are written. On the fast path nothing is read back from the frame: each checksum is
     /// its precomputed base plus the words of the new field values.
+    ///
+    /// A stamped packet gets its stamp last, with the TSC `now()` returns at that moment.
     #[inline]
-    pub(crate) fn build(&self, cur: &mut Cursor, frame: &mut [u8], fresh: bool) -> usize {
+    pub(crate) fn build(&self, cur: &mut Cursor, frame: &mut [u8], fresh: bool, now: impl Fn() -> u64) -> usize {
         let ti = cur.template;
         let t = &self.templates[ti];
         if self.templates.len() > 1 {
@@ -622,6 +680,18 @@ impl Program {
                 }
             }
         }
+        if self.stamp_every > 0 {
+            let b = self.next_stamp(cur, now());
+            frame[len - STAMP_LEN..len].copy_from_slice(&b);
+            if !full {
+                let c = csum::add(0, &b);
+                let swapped = u64::from(csum::fold(c).swap_bytes());
+                let tg = &t.stamp_targets;
+                for k in 0..MAX_SUMS {
+                    sums[k] += (c & tg.even[k]) + (swapped & tg.odd[k]);
+                }
+            }
+        }
         if full {
             for c in t.checksums.iter() {
                 c.apply(&mut frame[..len]);
@@ -640,6 +710,55 @@ impl Program {
 }
 
 impl Program {
+    /// The stamp bytes of the next packet: a real stamp for 1 packet in `stamp_every`, a record
+    /// with a zero magic for the others (so a buffer's stale stamp is never counted twice).
+    #[inline(always)]
+    fn next_stamp(&self, cur: &mut Cursor, tsc: u64) -> [u8; STAMP_LEN] {
+        if cur.countdown == 0 {
+            cur.countdown = self.stamp_every - 1;
+            let b = stamp_bytes(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
+            cur.seq = cur.seq.wrapping_add(1);
+            b
+        } else {
+            cur.countdown -= 1;
+            stamp_bytes(0, 0, 0, 0)
+        }
+    }
+
+    /// Writes the stamps of a [`Mode::Columns`] burst built by [`Program::build_columns`] and folds
+    /// them into its checksums (which were computed with the stamp bytes as zero). Called last,
+    /// right before the burst leaves, with a fresh TSC.
+    pub(crate) fn stamp_columns(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
+        let n = frames.len();
+        let t = &self.templates[0];
+        let sc = &mut *cur.scratch;
+        for st in sc.stamps[..n].iter_mut() {
+            *st = if cur.countdown == 0 {
+                cur.countdown = self.stamp_every - 1;
+                cur.seq = cur.seq.wrapping_add(1);
+                stamp_bytes(MAGIC, self.stamp_stream, cur.seq.wrapping_sub(1), tsc.wrapping_sub(self.stamp_backdate))
+            } else {
+                cur.countdown -= 1;
+                stamp_bytes(0, 0, 0, 0)
+            };
+        }
+        frames.write_bytes_column(t.len - STAMP_LEN, &sc.stamps[..n]);
+        for (k, c) in t.sums.iter().enumerate() {
+            let (even, odd) = (t.stamp_targets.even[k] != 0, t.stamp_targets.odd[k] != 0);
+            if !even && !odd {
+                continue;
+            }
+            frames.read_u16_column(c.at, &mut sc.out[..n]);
+            for (o, st) in sc.out[..n].iter_mut().zip(&sc.stamps[..n]) {
+                let w = csum::add(0, st);
+                let w = if odd { u64::from(csum::fold(w).swap_bytes()) } else { w };
+                let v = !csum::fold(u64::from(!*o) + w);
+                *o = if v == 0 && c.udp { 0xffff } else { v };
+            }
+            frames.write_u16_column(0, c.at, &sc.out[..n]);
+        }
+    }
+
     /// Builds a burst of a [`Mode::Columns`] stream one field at a time across all its packets:
     /// tight loops that write each field's values and collect their checksum words, then one loop
     /// per checksum. Every frame already holds a packet of this stream (fresh ones a template copy).
@@ -782,7 +901,7 @@ mod tests {
             let mut b = a.clone();
             prog.build_columns(&mut c1, &mut FrameSet::over(&mut a));
             for f in b.iter_mut() {
-                prog.build(&mut c2, f, false);
+                prog.build(&mut c2, f, false, || 0);
             }
             assert_eq!(a, b);
             for f in &a {
@@ -812,7 +931,7 @@ mod tests {
         let t = std::time::Instant::now();
         for _ in 0..rounds {
             for f in bufs.iter_mut() {
-                prog.build(&mut cur, f, false);
+                prog.build(&mut cur, f, false, || 0);
             }
         }
         let pp = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;

@@ -6,6 +6,7 @@ use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
+use crate::latency::{self, LatencyCounters, Layout, SeqTrack, TscToNs};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::{Cursor, Mode, Program};
@@ -41,6 +42,14 @@ pub(crate) struct Shared {
     pub tag_off: usize,
     pub tsc_hz: u64,
     pub quit: AtomicBool,
+    /// `latency[worker * nports + port index]`, allocated for the ports a worker receives on.
+    pub latency: Box<[Option<LatencyCounters>]>,
+    pub layout: Layout,
+    pub tsc_to_ns: TscToNs,
+    /// Per port: check received packets for stamps (set once any stamped stream starts).
+    pub latency_rx: Box<[AtomicBool]>,
+    /// Per port: latency change counted as jitter above this many nanoseconds.
+    pub jitter_ns: Box<[std::sync::atomic::AtomicU64]>,
 }
 
 /// One worker's assignment.
@@ -84,6 +93,7 @@ fn run(ctx: &WorkerCtx) {
     let mut active: Vec<Option<Active>> = ctx.ports.iter().map(|_| None).collect();
     let mut rx = RxBatch::new();
     let mut captures: Vec<Option<Box<CaptureBuf>>> = ctx.ports.iter().map(|_| None).collect();
+    let mut tracks: Vec<Vec<SeqTrack>> = ctx.ports.iter().map(|_| vec![SeqTrack::default(); 64]).collect();
     let mut idle: u32 = 0;
     while !sh.quit.load(Relaxed) {
         let mut busy = false;
@@ -136,6 +146,11 @@ fn run(ctx: &WorkerCtx) {
             if n > 0 {
                 busy = true;
                 receive(&rx, n, counters, cap.as_deref_mut());
+                if sh.latency_rx[pi].load(Relaxed) {
+                    if let Some(lc) = &sh.latency[ctx.index * np + pi] {
+                        measure(sh, &rx, n, lc, &mut tracks[slot_i], sh.jitter_ns[pi].load(Relaxed));
+                    }
+                }
                 rx.free();
             }
         }
@@ -193,7 +208,11 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
                     }
                 }
                 if prog.mode == Mode::Columns {
-                    prog.build_columns(&mut a.cursor, &mut a.batch.frames(want, cap));
+                    let mut frames = a.batch.frames(want, cap);
+                    prog.build_columns(&mut a.cursor, &mut frames);
+                    if prog.stamp_every > 0 {
+                        prog.stamp_columns(&mut a.cursor, &mut frames, ffi::rdtsc());
+                    }
                 }
             }
             Mode::PerPacket => {
@@ -203,7 +222,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
                         let tpl = &prog.templates[a.cursor.template];
                         b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
                     }
-                    let len = prog.build(&mut a.cursor, b.frame, b.fresh);
+                    let len = prog.build(&mut a.cursor, b.frame, b.fresh, ffi::rdtsc);
                     a.batch.set_len(i, len);
                 }
             }
@@ -251,4 +270,16 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
     }
     bump(&c.rx_packets, n as u64);
     bump(&c.rx_bytes, bytes);
+}
+
+/// Records the latency stamps of a received batch.
+#[inline]
+fn measure(sh: &Shared, rx: &RxBatch, n: usize, lc: &LatencyCounters, tracks: &mut [SeqTrack], jitter_ns: u64) {
+    let now = ffi::rdtsc();
+    for i in 0..n {
+        let (d, len) = rx.packet(i);
+        if let Some(s) = latency::read_stamp(d, len) {
+            latency::record(s, now, sh.tsc_to_ns, &sh.layout, jitter_ns, tracks, lc);
+        }
+    }
 }
