@@ -195,18 +195,6 @@ function M.totalPorts(...)
 	return engine.ports()
 end
 
-function M.vlan(...)
-	arity("vlan", select("#", ...), 2)
-	local pl, onoff = ...
-	local on = args.onoff(onoff)
-	setter("vlan", pl, function(p, cfg)
-		if on then
-			settings.clear_pkt_modes(cfg)
-		end
-		cfg.pkt.vlan = on
-	end)
-end
-
 function M.vlanid(...)
 	arity("vlanid", select("#", ...), 2)
 	local pl, id = ...
@@ -342,9 +330,8 @@ local function unsupported(name)
 	end
 end
 for _, name in ipairs {
-	"ping4", "pcap", "icmp_echo", "send_arp", "save", "port_restart", "vxlan", "vxlan_id", "mpls",
-	"qinq", "gre", "gre_eth", "rnd_s_ip", "rnd_s_pt", "process", "capture", "blink", "continue",
-	"input", "latency", "jitter", "gtpu_teid", "latsampler_params", "latsampler", "clock_gettime",
+	"pcap", "icmp_echo", "port_restart", "process", "capture", "blink", "continue",
+	"input", "latency", "jitter", "latsampler_params", "latsampler", "clock_gettime",
 } do
 	M[name] = unsupported(name)
 end
@@ -353,6 +340,12 @@ end
 require("pktgen.seq").install(M)
 require("pktgen.range").install(M)
 random.install(M)
+-- Encapsulations (vlan, qinq, mpls, gre, gre_eth, vxlan) and their ids, gtpu_teid, rnd_s_ip/pt.
+require("pktgen.encap").install(M)
+-- Single packets sent on their own: send_arp, ping4.
+require("pktgen.oneshot").install(M)
+-- pktgen.save: the configuration as a .lua or .pkt script.
+require("pktgen.save").install(M)
 
 --- pktgen.info (§3.10): 8 strings.
 local b = engine.build or {}

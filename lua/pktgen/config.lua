@@ -65,8 +65,27 @@ function M.default_pkt(pid)
 		tcp_ack = 0x12345690,
 		pattern = "abc",
 		user_pattern = "",
+		gtpu_teid = 0,         -- GTP-U header when UDP to port 2152
+		-- Encapsulations: at most one is on (Pktgen's EXCLUSIVE_PKT_MODES, see pktgen.encap).
+		qinq = false,
+		qinq_outer = 1,
+		qinq_inner = 1,
+		mpls = false,
+		mpls_entry = 0x000101FF, -- label 16 (the first unreserved one), bottom of stack, TTL 255
+		gre = false,
+		gre_eth = false,
+		gre_key = 0,           -- 0: no key field
+		vxlan = false,
+		vxlan_flags = 0x08,    -- the I flag: the VNI is valid
+		vxlan_group = 0,
+		vxlan_vni = 0,
 	}
 end
+
+--- Packet keys that are port settings in Pktgen, not per sequence slot: a slot is built with the
+-- port's values of these.
+M.PORT_PKT_KEYS = { "vlan", "qinq", "qinq_outer", "qinq_inner", "mpls", "mpls_entry", "gre", "gre_eth",
+	"gre_key", "vxlan", "vxlan_flags", "vxlan_group", "vxlan_vni", "pattern", "user_pattern" }
 
 --- Copy a packet description (addresses are immutable strings inside small tables).
 function M.copy_pkt(pkt)
@@ -115,6 +134,7 @@ function M.default_range(pid, pkt)
 		tos = { start = 0, min = 0, max = 255, inc = 0 },
 		traffic_class = { start = 0, min = 0, max = 255, inc = 0 },
 		pkt_size = { start = 64, min = 64, max = 1518, inc = 0 },
+		gtpu_teid = { start = 0, min = 0, max = 0xffffffff, inc = 0 },
 	}
 end
 
@@ -141,6 +161,8 @@ function M.defaults(pid)
 		range = M.default_range(pid, pkt),
 		rnd = {},          -- [idx 0..31] = {offset, mask = 32 chars of 0 1 . X, active}
 		random = false,
+		rnd_s_ip = false,  -- random source IP host bits per packet (single mode)
+		rnd_s_pt = false,  -- random source port per packet (single mode)
 	}
 end
 

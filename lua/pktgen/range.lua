@@ -38,6 +38,7 @@ function M.spec(cfg)
 	pkt.src_ip6 = { v = 6, addr = r.src_ip6.start }
 	pkt.sport, pkt.dport = r.src_port.start, r.dst_port.start
 	pkt.vlanid, pkt.cos = r.vlan_id.start, r.cos.start
+	pkt.gtpu_teid = r.gtpu_teid.start
 	local v6 = pkt.eth_type == "ipv6"
 	pkt.ttl = v6 and r.hop_limits.start or r.ttl.start
 	pkt.tos = v6 and r.traffic_class.start or r.tos.start
@@ -84,10 +85,17 @@ function M.spec(cfg)
 				max = pcp | v.max, step = v.inc }
 		end
 	end
+	local teid = r.gtpu_teid
+	if off.gtpu and teid.inc ~= 0 then
+		fields[#fields + 1] = { offset = off.gtpu + 4, width = 4, start = teid.start, min = teid.min,
+			max = teid.max, step = teid.inc }
+	end
 	local spec = { templates = { t }, fields = fields, rate = build.rate(cfg), count = cfg.count, burst = cfg.tx_burst }
 	if sz.inc ~= 0 then
-		local lo = config.clamp_size(sz.min, pkt.eth_type) - config.FCS
-		local hi = config.clamp_size(sz.max, pkt.eth_type) - config.FCS
+		-- Never shorter than the headers (an encapsulated frame may not fit in 64 bytes), so
+		-- every size of the walk is a well-formed packet.
+		local lo = math.max(config.clamp_size(sz.min, pkt.eth_type) - config.FCS, off.hdr)
+		local hi = math.max(config.clamp_size(sz.max, pkt.eth_type) - config.FCS, lo)
 		local start = math.max(lo, math.min(hi, pkt.size - config.FCS))
 		spec.size = { start = start, min = lo, max = hi, step = sz.inc }
 	end
@@ -224,15 +232,18 @@ function M.install(pktgen)
 		end)
 	end
 
-	-- Stored for when the engine side of MPLS, Q-in-Q and GRE exists; no effect on packets yet.
+	-- MPLS entry, Q-in-Q ids and GRE key are single values of the port (Pktgen keeps them in
+	-- port_info, used by every mode), despite living in pktgen.range.
 	function range.mpls_entry(...)
 		arity("range.mpls_entry", select("#", ...), 2)
 		local pl, hex = ...
-		local v = tonumber(tostring(hex), 16)
+		-- strtoul(.., 16) as Pktgen: an optional 0x prefix; a Lua number is read as its text.
+		local text = string.gsub(tostring(hex), "^%s*0[xX]", "")
+		local v = tonumber(text, 16)
 		if not v then
 			error(string.format("range.mpls_entry: invalid hex value '%s'", tostring(hex)), 0)
 		end
-		each.port("range.mpls_entry", pl, function(p, cfg) cfg.range.mpls_entry = v end)
+		each.setter("range.mpls_entry", pl, function(p, cfg) cfg.pkt.mpls_entry = v & 0xffffffff end)
 	end
 
 	function range.qinqids(...)
@@ -243,14 +254,14 @@ function M.install(pktgen)
 			return (n < 1 or n > 4095) and 1 or n
 		end
 		outer, inner = id(outer), id(inner)
-		each.port("range.qinqids", pl, function(p, cfg) cfg.pkt.qinq = { outer, inner } end)
+		each.setter("range.qinqids", pl, function(p, cfg) cfg.pkt.qinq_outer, cfg.pkt.qinq_inner = outer, inner end)
 	end
 
 	function range.gre_key(...)
 		arity("range.gre_key", select("#", ...), 2)
 		local pl, key = ...
 		key = args.uint("range.gre_key", key, "key")
-		each.port("range.gre_key", pl, function(p, cfg) cfg.range.gre_key = key end)
+		each.setter("range.gre_key", pl, function(p, cfg) cfg.pkt.gre_key = key end)
 	end
 end
 

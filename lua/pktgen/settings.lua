@@ -76,11 +76,16 @@ function M.ipaddr(pkt, which, ip)
 	end
 end
 
---- Enabling an encapsulation clears Pktgen's EXCLUSIVE_PKT_MODES: random, vlan (and the
--- encapsulations and latency we do not have yet).
+--- The encapsulation flags of a packet; at most one is on.
+M.ENCAPS = { "vlan", "qinq", "mpls", "gre", "gre_eth", "vxlan" }
+
+--- Enabling an encapsulation clears Pktgen's EXCLUSIVE_PKT_MODES: random bitfields and every
+-- encapsulation (and latency, which we do not have yet).
 function M.clear_pkt_modes(cfg)
 	cfg.random = false
-	cfg.pkt.vlan = false
+	for _, k in ipairs(M.ENCAPS) do
+		cfg.pkt[k] = false
+	end
 end
 
 --- Switch the send mode ("single", "range", "sequence"); the modes exclude each other.

@@ -182,7 +182,7 @@ function M.port_info(p)
 			tx_burst = cfg.tx_burst,
 			rx_burst = cfg.rx_burst,
 			eth_type = ETH_TYPES[pkt.eth_type] or "Other",
-			proto_type = PROTO_TYPES[pkt.proto] or "TCP",
+			proto_type = (pkt.vxlan and pkt.proto == "udp" and "VXLAN") or PROTO_TYPES[pkt.proto] or "TCP",
 			vlanid = pkt.vlanid,
 			l2_l3_info = {
 				src_port = pkt.sport,
@@ -196,7 +196,8 @@ function M.port_info(p)
 			pci_vendor = string.format("%d/0000:0000/%s", ei.socket or 0, ei.name or ""),
 			tx_debug = { tx_pps = tx_pps, tx_cycles = tx_cycles },
 			["802.1p"] = { cos = pkt.cos, dscp = pkt.tos >> 2, ipp = pkt.tos >> 5 },
-			VxLAN = { vni_flags = 0, group_id = 0, vlan_id = 0, link_state = M.link_state(p) },
+			VxLAN = { vni_flags = pkt.vxlan_flags, group_id = pkt.vxlan_group, vlan_id = pkt.vxlan_vni,
+				link_state = M.link_state(p) },
 		},
 	}
 end

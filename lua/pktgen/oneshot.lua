@@ -1,0 +1,58 @@
+--- Single packets sent on their own from the port's template: send_arp (request or gratuitous)
+-- and ping4 (one ICMPv4 echo request).
+local engine = require "engine"
+local args = require "pktgen.args"
+local each = require "pktgen.each"
+local config = require "pktgen.config"
+local build = require "pktgen.build"
+local arp = require "proto.arp"
+local ethernet = require "proto.ethernet"
+
+local M = {}
+
+-- How long to wait for the one packet to leave before giving up.
+local WAIT_MS = 1000
+
+--- Send `spec` on an idle port and wait until it has gone. The engine has one stream per
+-- port, so a port that is sending cannot take an extra packet: that is an error, not a drop.
+local function send(fname, p, spec)
+	if engine.sending(p) then
+		error(string.format("%s: port %d is sending; stop it first (extra packets cannot be injected yet)", fname, p), 0)
+	end
+	engine.start(p, spec)
+	engine.wait(p, WAIT_MS)
+end
+
+--- The ARP frame: broadcast, padded with zeros to the port's frame size.
+function M.arp_frame(pkt, gratuitous)
+	local body = gratuitous and arp.gratuitous(pkt.src_mac, pkt.src_ip.addr)
+		or arp.request(pkt.src_mac, pkt.src_ip.addr, pkt.dst_ip.addr)
+	local data = ethernet.header(string.rep("\255", 6), pkt.src_mac, ethernet.TYPE_ARP) .. body
+	local len = math.max(config.MIN_SIZE - config.FCS, #data)
+	return { data = data .. string.rep("\0", len - #data), checksums = {}, lengths = {} }
+end
+
+function M.install(pktgen)
+	local arity = args.arity
+
+	function pktgen.send_arp(...)
+		arity("send_arp", select("#", ...), 2)
+		local pl, kind = ...
+		-- Pktgen: a kind starting with g is gratuitous, anything else a request.
+		local grat = string.lower(string.sub(tostring(kind), 1, 1)) == "g"
+		each.port("send_arp", pl, function(p, cfg)
+			send("send_arp", p, { templates = { M.arp_frame(cfg.pkt, grat) }, count = 1, burst = 1 })
+		end)
+	end
+
+	function pktgen.ping4(...)
+		arity("ping4", select("#", ...), 1)
+		each.port("ping4", (...), function(p, cfg)
+			local pkt = config.copy_pkt(cfg.pkt)
+			pkt.eth_type, pkt.proto = "ipv4", "icmp"
+			send("ping4", p, build.once(cfg, pkt))
+		end)
+	end
+end
+
+return M
