@@ -76,22 +76,63 @@ local function cmd_set(w)
 	elseif key == "rnd" then
 		need(w, 6, "set <portlist> rnd <idx> <offset> <mask>")
 		return pktgen.rnd(pl, w[4], w[5], table.concat(w, "", 6))
+	elseif key == "jitter" then
+		return pktgen.jitter(pl, w[4])
+	elseif key == "qinqids" then
+		need(w, 5, "set <portlist> qinqids <outer> <inner>")
+		return pktgen.range.qinqids(pl, w[4], w[5])
+	elseif key == "mpls" and string.lower(w[4]) == "entry" then
+		need(w, 5, "set <portlist> mpls entry <hex>")
+		return pktgen.range.mpls_entry(pl, w[5])
+	elseif key == "mpls_entry" then
+		return pktgen.range.mpls_entry(pl, w[4])
+	elseif key == "gre_key" or (key == "gre" and string.lower(w[4]) == "key") then
+		return pktgen.range.gre_key(pl, key == "gre" and (w[5] or fail("usage: set <portlist> gre key <n>")) or w[4])
+	elseif key == "vxlan" then
+		need(w, 6, "set <portlist> vxlan <flags> <group id> <vni>")
+		return pktgen.vxlan_id(pl, w[4], w[5], w[6])
+	elseif key == "teid" or key == "gtpu_teid" then
+		return pktgen.gtpu_teid(pl, "start", w[4])
 	end
 	fail("set: unknown key '%s'", w[3])
 end
 
+-- `enable|disable <pl> <feature>`: the pktgen function each feature word calls with on/off.
+local FEATURES = {
+	vlan = "vlan", qinq = "qinq", mpls = "mpls", gre = "gre", gre_eth = "gre_eth", vxlan = "vxlan",
+	rnd_s_ip = "rnd_s_ip", rnd_s_pt = "rnd_s_pt", range = "set_range", process = "process",
+	latency = "latency", lat = "latency", pcap = "pcap", blink = "blink", icmp = "icmp_echo",
+	capture = "capture", bonding = "bonding",
+}
+
+--- `enable|disable <pl> random`: the random-bitfield flag alone (Pktgen's enable_random; on
+-- forces single-packet mode, as pktgen.rnd does).
+local function random_flag(pl, on)
+	require("pktgen.each").setter("random", pl, function(p, cfg)
+		cfg.random = on
+		if on then
+			cfg.mode = "single"
+		end
+	end)
+end
+
 local function cmd_enable(w, on)
-	need(w, 3, (on and "enable" or "disable") .. " <portlist> <feature>")
+	local verb = on and "enable" or "disable"
+	need(w, 3, verb .. " <portlist> <feature>")
 	local pl, what = w[2], string.lower(w[3])
 	local onoff = on and "on" or "off"
-	if what == "vlan" then
-		return pktgen.vlan(pl, onoff)
-	elseif what == "range" then
-		return pktgen.set_range(pl, onoff)
-	elseif pktgen[what] and what ~= "range" then
-		return pktgen[what](pl, onoff)
+	if what == "random" then
+		return random_flag(pl, on)
+	elseif what == "rate" then
+		fail("%s: feature 'rate' (rate-limited sending) is not supported yet by this pktgen", verb)
 	end
-	fail("%s: unknown feature '%s'", on and "enable" or "disable", w[3])
+	local fn = FEATURES[what]
+	if not fn then
+		fail("%s: unknown feature '%s'", verb, w[3])
+	elseif not pktgen[fn] then
+		fail("%s: feature '%s' is not available in this pktgen (no %s support)", verb, what, what)
+	end
+	return pktgen[fn](pl, onoff)
 end
 
 -- `range <pl> <field...> start|min|max|inc <value>`.
@@ -102,24 +143,48 @@ local RANGE_FIELDS = {
 	traffic_class = "traffic_class",
 }
 
+local WHATS = { "start", "min", "max", "inc" }
+
 local function cmd_range(w)
-	need(w, 4, "range <portlist> <field> start|min|max|inc <value>")
+	local usage = "range <portlist> <field> start|min|max|inc <value>"
+	need(w, 4, usage)
 	local pl = w[2]
-	local f3 = string.lower(w[3])
+	local f3, f4 = string.lower(w[3]), string.lower(w[4])
 	if f3 == "proto" then
 		return pktgen.range.ip_proto(pl, w[4])
 	elseif f3 == "type" then
 		return pktgen.range.set_type(pl, w[4])
+	elseif f3 == "mpls" and f4 == "entry" then
+		need(w, 5, "range <portlist> mpls entry <hex>")
+		return pktgen.range.mpls_entry(pl, w[5])
+	elseif f3 == "qinq" and f4 == "index" then
+		need(w, 6, "range <portlist> qinq index <outer> <inner>")
+		return pktgen.range.qinqids(pl, w[5], w[6])
+	elseif f3 == "gre" and f4 == "key" then
+		need(w, 5, "range <portlist> gre key <n>")
+		return pktgen.range.gre_key(pl, w[5])
+	end
+	local set
+	if f3 == "teid" then
+		set = function(what, v) return pktgen.gtpu_teid(pl, what, v) end
 	end
 	local name, rest = RANGE_FIELDS[f3], 4
-	if not name and w[4] then
-		name, rest = RANGE_FIELDS[f3 .. " " .. string.lower(w[4])], 5
+	if not set and not name then
+		name, rest = RANGE_FIELDS[f3 .. " " .. f4], 5
+		if not name then
+			fail("range: unknown field '%s'", w[3])
+		end
 	end
-	if not name then
-		fail("range: unknown field '%s'", w[3])
+	set = set or function(what, v) return pktgen.range[name](pl, what, v) end
+	need(w, rest + 1, usage)
+	if #w >= rest + 3 then
+		-- The four-value form: start min max inc.
+		for i, what in ipairs(WHATS) do
+			set(what, w[rest + i - 1] or fail("usage: range <portlist> <field> <start> <min> <max> <inc>"))
+		end
+		return
 	end
-	need(w, rest + 1, "range <portlist> <field> start|min|max|inc <value>")
-	return pktgen.range[name](pl, w[rest], w[rest + 1])
+	return set(w[rest], w[rest + 1])
 end
 
 local COMMANDS = {}
@@ -188,6 +253,26 @@ function COMMANDS.script(w)
 		fail("script: %s", err)
 	end
 	return chunk()
+end
+
+function COMMANDS.save(w)
+	need(w, 2, "save <file>")
+	return pktgen.save(w[2])
+end
+
+function COMMANDS.latency(w)
+	need(w, 4, "latency <portlist> rate|entropy <n>")
+	return pktgen.latency(w[2], w[3], w[4])
+end
+
+function COMMANDS.ping4(w)
+	need(w, 2, "ping4 <portlist>")
+	return pktgen.ping4(w[2])
+end
+
+function COMMANDS.rnd(w)
+	need(w, 5, "rnd <portlist> <idx> <offset> <mask>")
+	return pktgen.rnd(w[2], w[3], w[4], table.concat(w, "", 5))
 end
 
 function COMMANDS.load(w)
