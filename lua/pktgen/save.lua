@@ -157,6 +157,16 @@ local function single(ops, p, cfg, def)
 			op(ops, cliw("enable", p, k), "pktgen." .. k, p, "on")
 		end
 	end
+	-- Latency settings exist once a latency call made them (pktgen.latency). They come after
+	-- the encapsulations, which turn latency off, and turning latency on clears nothing.
+	local l = cfg.latency
+	if l then
+		op(ops, cliw("latency", p, "rate", l.rate_us), "pktgen.latency", p, "rate", l.rate_us)
+		op(ops, cliw("latency", p, "entropy", l.entropy), "pktgen.latency", p, "entropy", l.entropy)
+		op(ops, cliw("set", p, "jitter", l.jitter_us), "pktgen.jitter", p, l.jitter_us)
+		local onoff = l.on and "on" or "off"
+		op(ops, cliw(l.on and "enable" or "disable", p, "latency"), "pktgen.latency", p, onoff)
+	end
 end
 
 --- The 16 sequence slots (only those changed from the defaults).
