@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 build-essential
+PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 build-essential python3 python3-pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run test bench clean
@@ -17,6 +17,9 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# The latency tests read our histogram logs back with an independent decoder.
+	@python3 -c 'import hdrh' 2>/dev/null || python3 -m pip install -q hdrhistogram 2>/dev/null \
+		|| python3 -m pip install -q --break-system-packages hdrhistogram
 
 ## build: the release binary target/release/pktgen.
 build: deps

@@ -331,7 +331,7 @@ local function unsupported(name)
 end
 for _, name in ipairs {
 	"pcap", "icmp_echo", "port_restart", "process", "capture", "blink", "continue",
-	"input", "latency", "jitter", "latsampler_params", "latsampler", "clock_gettime",
+	"input", "clock_gettime",
 } do
 	M[name] = unsupported(name)
 end
@@ -344,6 +344,8 @@ random.install(M)
 require("pktgen.encap").install(M)
 -- Single packets sent on their own: send_arp, ping4.
 require("pktgen.oneshot").install(M)
+-- Latency: latency, jitter, latsampler_params, latsampler, latencyHistogram, newHistogram.
+require("pktgen.latency").install(M)
 -- pktgen.save: the configuration as a .lua or .pkt script.
 require("pktgen.save").install(M)
 

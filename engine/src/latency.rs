@@ -93,6 +93,8 @@ pub(crate) struct LatencyCounters {
     pub jitter_n: AtomicU64,
     /// Latency changes above the port's jitter threshold (Pktgen's jitter count).
     pub jitter_over: AtomicU64,
+    /// The latest latency recorded, in nanoseconds (for samplers).
+    pub last_ns: AtomicU64,
 }
 
 impl LatencyCounters {
@@ -107,6 +109,7 @@ impl LatencyCounters {
             jitter_sum_ns: AtomicU64::new(0),
             jitter_n: AtomicU64::new(0),
             jitter_over: AtomicU64::new(0),
+            last_ns: AtomicU64::new(0),
         }
     }
 }
@@ -233,6 +236,7 @@ pub(crate) fn record(
     bump(&c.hist[layout.index(ns)], 1);
     bump(&c.count, 1);
     bump(&c.sum_ns, ns);
+    c.last_ns.store(ns, Relaxed);
     if let Some(last) = t.last_ns {
         let d = ns.abs_diff(last);
         bump(&c.jitter_sum_ns, d);

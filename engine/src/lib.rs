@@ -311,6 +311,26 @@ impl Engine {
         Ok(self.latency_totals(i).since(&base, &self.shared.layout))
     }
 
+    /// The latency of the latest stamp `port` received since the last reset, in nanoseconds.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn latency_last(&self, port: u16) -> Result<Option<u64>> {
+        let i = self.index(port)?;
+        let np = self.shared.ports.len();
+        let base = lock(&self.latency_baseline)[i].scalars[0];
+        let mut count = 0;
+        let mut last = None;
+        for c in (0..self.workers).filter_map(|w| self.shared.latency[w * np + i].as_ref()) {
+            let n = c.count.load(Relaxed);
+            count += n;
+            if n > 0 {
+                last = Some(c.last_ns.load(Relaxed));
+            }
+        }
+        Ok(if count > base { last } else { None })
+    }
+
     /// Starts `port`'s latency measurements afresh.
     ///
     /// # Errors

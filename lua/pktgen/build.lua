@@ -262,7 +262,7 @@ function M.spec(cfg)
 			spec.fields[#spec.fields + 1] = f
 		end
 	end
-	return spec
+	return require("pktgen.latency").apply(cfg.pid, cfg, spec)
 end
 
 --- Stream spec for one packet sent on its own (send_arp, ping4).

@@ -80,9 +80,10 @@ end
 M.ENCAPS = { "vlan", "qinq", "mpls", "gre", "gre_eth", "vxlan" }
 
 --- Enabling an encapsulation clears Pktgen's EXCLUSIVE_PKT_MODES: random bitfields and every
--- encapsulation (and latency, which we do not have yet).
+-- encapsulation, and latency.
 function M.clear_pkt_modes(cfg)
 	cfg.random = false
+	require("pktgen.latency").clear(cfg)
 	for _, k in ipairs(M.ENCAPS) do
 		cfg.pkt[k] = false
 	end

@@ -91,18 +91,13 @@ function M.port_sizes(p)
 end
 
 --- pktStats(pl)[p] (removed in 26.02). The engine does not classify received packets yet,
--- so the per-protocol counters are 0; latency is the 23.06+ shape, all 0 for now.
+-- so the per-protocol counters are 0; latency is the 23.06+ shape from our measurements.
 function M.pkt_stats(p)
 	local st = engine.stats(p)
 	return {
 		arp_pkts = 0, echo_pkts = 0, ip_pkts = 0, ipv6_pkts = 0, vlan_pkts = 0,
 		dropped_pkts = 0, unknown_pkts = 0, tx_failed = st.tx_no_mbuf or 0, mac_addr = 0,
-		latency = {
-			rate_us = 10000, entropy = 0, jitter_threshold = 50, jitter_count = 0,
-			num_pkts = 0, num_skipped = 0,
-			min_cycles = 0, avg_cycles = 0, max_cycles = 0,
-			min_us = 0.0, avg_us = 0.0, max_us = 0.0,
-		},
+		latency = require("pktgen.latency").legacy(p),
 	}
 end
 

@@ -26,7 +26,8 @@ fn fail_tag() -> Value {
 /// What a native function returns: values, or a message for `error(message, 0)`.
 type Ret = std::result::Result<MultiValue, String>;
 
-fn finish(lua: &Lua, r: Ret) -> Result<MultiValue> {
+/// Turns a native result into what the Lua wrapper expects (`FAIL, message` on error).
+pub(crate) fn finish(lua: &Lua, r: Ret) -> Result<MultiValue> {
     match r {
         Ok(v) => Ok(v),
         Err(msg) => Ok(MultiValue::from_iter([
@@ -69,7 +70,7 @@ fn number(who: &str, what: &str, v: &Value) -> std::result::Result<f64, String> 
 }
 
 /// The port argument: an integer naming an existing port (the engine's message otherwise).
-fn port(e: &Engine, who: &str, v: &Value) -> std::result::Result<u16, String> {
+pub(crate) fn port(e: &Engine, who: &str, v: &Value) -> std::result::Result<u16, String> {
     let Some(p) = integer(v) else {
         return Err(format!(
             "engine.{who}: port must be an integer, got {}",
@@ -317,6 +318,8 @@ pub fn register(
             finish(&lua, r)
         })?,
     )?;
+
+    super::latency_api::register(lua, &raw, e, port)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

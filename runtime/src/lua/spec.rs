@@ -307,7 +307,7 @@ pub fn from_lua(spec: &Value) -> Result<StreamSpec> {
     only_keys(
         &t,
         "spec",
-        &["templates", "fields", "size", "rate", "count", "burst"],
+        &["templates", "fields", "size", "rate", "count", "burst", "stamp_every", "stamp_delay_ns"],
     )?;
     let mut s = StreamSpec {
         rate: Rate::Unpaced,
@@ -344,6 +344,14 @@ pub fn from_lua(spec: &Value) -> Result<StreamSpec> {
     let bv = get(&t, "burst")?;
     if !bv.is_nil() {
         s.burst = int(&bv, "spec.burst", 1, 256)? as u16;
+    }
+    let sv = get(&t, "stamp_every")?;
+    if !sv.is_nil() {
+        s.stamp_every = Some(int(&sv, "spec.stamp_every", 1, u32::MAX as i64)? as u32);
+    }
+    let dv = get(&t, "stamp_delay_ns")?;
+    if !dv.is_nil() {
+        s.stamp_delay_ns = int(&dv, "spec.stamp_delay_ns", 0, i64::MAX)? as u64;
     }
     Ok(s)
 }

@@ -1,0 +1,313 @@
+--- Latency: Pktgen's latency, jitter and latsampler functions, and our histogram objects.
+-- Stamps ride in the port's own packets (every packet, or 1 in N when a probe rate is set),
+-- so every stamped packet lands in an exact HDR histogram printable from scripts.
+local engine = require "engine"
+local args = require "pktgen.args"
+local each = require "pktgen.each"
+local portlist = require "pktgen.portlist"
+local config = require "pktgen.config"
+
+local M = {}
+
+local STAMP = 16          -- bytes of the stamp at the end of each stamped frame
+local L4_LEN = { udp = 8, tcp = 20, icmp = 8 }
+
+--- The port's latency settings, created on first use with Pktgen's defaults.
+local function lat(cfg)
+	cfg.latency = cfg.latency or { on = false, rate_us = 0, entropy = 0, jitter_us = 50 }
+	return cfg.latency
+end
+
+--- Frame bytes (without FCS) before the payload, for the port's current packet.
+local function header_len(pkt)
+	local l3 = 14 + (pkt.vlan and 4 or 0)
+	local ip = pkt.eth_type == "ipv6" and 40 or 20
+	return l3 + ip + (L4_LEN[pkt.proto] or 8)
+end
+
+--- Packets per second the port's settings ask for (0 when unknown).
+local function pps(p, cfg)
+	local speed = engine.info(p).speed or 0
+	local size = cfg.pkt.size or 64
+	return speed * 1e6 * (cfg.rate or 100) / 100 / ((size + 20) * 8)
+end
+
+--- Adds stamping to a stream spec built for port p: the frames grow to hold the stamp after
+-- the headers, and a probe rate becomes "1 stamped packet in N".
+function M.apply(p, cfg, spec)
+	local l = cfg.latency
+	if not (l and l.on) then
+		return spec
+	end
+	local need = header_len(cfg.pkt) + STAMP
+	for _, t in ipairs(spec.templates) do
+		if #t.data < need then
+			t.data = t.data .. string.rep("\0", need - #t.data)
+		end
+	end
+	if spec.size and spec.size.min < need then
+		spec.size.min = need
+		spec.size.start = math.max(spec.size.start, need)
+		spec.size.max = math.max(spec.size.max, need)
+	end
+	local every = 1
+	if l.rate_us > 0 then
+		every = math.max(1, math.floor(pps(p, cfg) * l.rate_us / 1e6 + 0.5))
+	end
+	spec.stamp_every = every
+	if l.entropy > 0 and not spec.fields and cfg.pkt.sport then
+		-- Spread stamped packets over `entropy` source ports, as Pktgen's probes do (RSS).
+		local off = header_len(cfg.pkt) - (L4_LEN[cfg.pkt.proto] or 8)
+		local lo = cfg.pkt.sport
+		spec.fields = { { offset = off, width = 2, start = lo, min = lo,
+			max = math.min(0xffff, lo + l.entropy - 1), step = 1 } }
+	end
+	return spec
+end
+
+--- Whether latency is on for the port (used by encapsulations, which turn it off as Pktgen does).
+function M.clear(cfg)
+	if cfg.latency then
+		cfg.latency.on = false
+	end
+end
+
+-- The histogram object -------------------------------------------------------------------
+
+local Histogram = {}
+Histogram.__index = Histogram
+
+local function wrap(h, port, extra)
+	extra = extra or {}
+	return setmetatable({ _h = h, port = port, lost = extra.lost or 0, reordered = extra.reordered or 0,
+		duplicate = extra.duplicate or 0, jitter_mean_ns = extra.jitter_mean_ns or 0,
+		jitter_over = extra.jitter_over or 0 }, Histogram)
+end
+
+--- A snapshot of port p's latency: an HDR histogram in nanoseconds with the loss, reorder,
+-- duplicate and jitter counters beside it.
+function M.histogram(p)
+	local l = engine.latency(p)
+	return wrap(l.histogram, p, l)
+end
+
+function Histogram:count() return self._h:count() end
+function Histogram:min() return self._h:min() end
+function Histogram:max() return self._h:max() end
+function Histogram:mean() return self._h:mean() end
+function Histogram:stdev() return self._h:stdev() end
+function Histogram:percentile(q) return self._h:percentile(q) end
+function Histogram:csv() return self._h:csv() end
+
+--- {p50 = v, ...}-style lookup is awkward in Lua; this returns {[q] = ns} for each q asked.
+function Histogram:percentiles(list)
+	list = list or { 50, 90, 99, 99.9, 99.99 }
+	local v = self._h:percentiles(list)
+	local out = {}
+	for i, q in ipairs(list) do
+		out[q] = v[i]
+	end
+	return out
+end
+
+--- Empties this snapshot and restarts the port's measurement.
+function Histogram:reset()
+	self._h:reset()
+	self.lost, self.reordered, self.duplicate, self.jitter_mean_ns, self.jitter_over = 0, 0, 0, 0, 0
+	if self.port then
+		engine.latency_reset(self.port)
+	end
+end
+
+--- Adds another histogram's samples and counters into this one (e.g. several ports' total).
+function Histogram:merge(other)
+	self._h:merge(other._h)
+	for _, k in ipairs { "lost", "reordered", "duplicate", "jitter_over" } do
+		self[k] = self[k] + other[k]
+	end
+	self.port = nil
+	return self
+end
+
+--- Writes the histogram to an HdrHistogram interval log (readable by HdrHistogram's tools).
+function Histogram:save(path, tag)
+	self._h:save(path, tag)
+end
+
+local function ns_text(ns)
+	if ns >= 1e9 then return string.format("%.3f s", ns / 1e9) end
+	if ns >= 1e6 then return string.format("%.3f ms", ns / 1e6) end
+	if ns >= 1e3 then return string.format("%.3f us", ns / 1e3) end
+	return string.format("%d ns", math.floor(ns + 0.5))
+end
+
+--- The report as text: counters, a percentile table and a bar chart, all within 80 columns.
+function Histogram:format(title)
+	local out = {}
+	local function line(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
+	line("%s", title or ("Latency" .. (self.port and (" on port " .. self.port) or "")))
+	local n = self:count()
+	line("  packets %d   lost %d   reordered %d   duplicate %d", n, self.lost, self.reordered, self.duplicate)
+	if n == 0 then
+		line("  (no stamped packets received)")
+		return table.concat(out, "\n") .. "\n"
+	end
+	line("  min %s   mean %s   max %s   stdev %s", ns_text(self:min()), ns_text(self:mean()),
+		ns_text(self:max()), ns_text(self:stdev()))
+	line("  jitter: mean %s, %d changes over threshold", ns_text(self.jitter_mean_ns), self.jitter_over)
+	local qs = { 50, 90, 99, 99.9, 99.99, 100 }
+	local pv = self._h:percentiles(qs)
+	line("  %-10s %14s", "percentile", "latency")
+	for i, q in ipairs(qs) do
+		line("  %-10s %14s", string.format("p%g", q), ns_text(pv[i]))
+	end
+	local buckets = self._h:buckets(16)
+	local most = 0
+	for _, b in ipairs(buckets) do most = math.max(most, b[3]) end
+	local width = 40
+	for _, b in ipairs(buckets) do
+		local bar = most > 0 and math.floor(b[3] * width / most + 0.5) or 0
+		if b[3] > 0 and bar == 0 then bar = 1 end
+		line("  %11s |%-40s| %d", ns_text(b[1]), string.rep("#", bar), b[3])
+	end
+	return table.concat(out, "\n") .. "\n"
+end
+
+--- Prints the report (to whoever runs the script: console, file or shell client).
+function Histogram:print(title)
+	io.write(self:format(title))
+	io.flush()
+end
+
+Histogram.__tostring = function(self)
+	return string.format("Histogram(port %s, %d packets, mean %s)", tostring(self.port),
+		self:count(), ns_text(self:mean()))
+end
+
+function M.install(pktgen)
+	local arity = args.arity
+
+	--- latency(pl, "on"|"off") / latency(pl, "rate", usec) / latency(pl, "entropy", n).
+	function pktgen.latency(...)
+		local nargs = select("#", ...)
+		if nargs ~= 2 and nargs ~= 3 then
+			error("latency, wrong number of arguments", 0)
+		end
+		local pl, what, value = ...
+		if nargs == 2 then
+			local on = args.onoff(what)
+			each.setter("latency", pl, function(p, cfg)
+				lat(cfg).on = on
+			end)
+			return
+		end
+		local key = string.lower(string.sub(tostring(what), 1, 4))
+		local n = args.uint("latency", value, "value")
+		if key == "rate" then
+			if n > 1000000 then
+				error(string.format("latency: rate %d us is above the maximum of 1000000", n), 0)
+			end
+			each.setter("latency", pl, function(p, cfg) lat(cfg).rate_us = n end)
+		elseif key == "entr" then
+			each.setter("latency", pl, function(p, cfg) lat(cfg).entropy = n end)
+		else
+			error("latency, invalid arguments must be rate or entropy", 0)
+		end
+	end
+
+	--- jitter(pl, usec): the latency change counted as jitter (default 50 us).
+	function pktgen.jitter(...)
+		arity("jitter", select("#", ...), 2)
+		local pl, us = ...
+		us = args.uint("jitter", us, "threshold")
+		each.port("jitter", pl, function(p, cfg)
+			lat(cfg).jitter_us = us
+			engine.jitter(p, us * 1000)
+		end)
+	end
+
+	function pktgen.latsampler_params(...)
+		arity("latsampler_params", select("#", ...), 5)
+		local pl, kind, n, rate, path = ...
+		if kind ~= "simple" and kind ~= "poisson" then
+			error(string.format("latsampler_params: type '%s' is not simple or poisson", tostring(kind)), 0)
+		end
+		n = args.uint("latsampler_params", n, "num_samples")
+		if n > 50108 then
+			error(string.format("latsampler_params: %d samples is more than 50108", n), 0)
+		end
+		rate = args.uint("latsampler_params", rate, "rate")
+		if rate == 0 then
+			error("latsampler_params: rate must be at least 1 sample/s", 0)
+		end
+		local f = io.open(tostring(path), "w")
+		if not f then
+			error(string.format("latsampler_params: cannot write '%s'", tostring(path)), 0)
+		end
+		f:close()
+		each.port("latsampler_params", pl, function(p, cfg)
+			local l = lat(cfg)
+			if l.sampling then
+				error(string.format("latsampler_params: the sampler of port %d is running", p), 0)
+			end
+			l.sampler = { kind = kind, n = n, rate = rate, path = tostring(path) }
+		end)
+	end
+
+	--- latsampler(pl, "on"|"off"): samples the latest latency `rate` times a second (simple) or
+	-- with exponential gaps (poisson) alongside the script; "off" (or `num_samples` reached)
+	-- writes the file: "Latency", then one latency in ns per line.
+	function pktgen.latsampler(...)
+		arity("latsampler", select("#", ...), 2)
+		local pl, onoff = ...
+		local on = args.onoff(onoff)
+		each.port("latsampler", pl, function(p, cfg)
+			local l = lat(cfg)
+			local s = l.sampler
+			if not s then
+				error(string.format("latsampler: set latsampler_params for port %d first", p), 0)
+			end
+			if on and not l.sampling then
+				engine.latsampler_start(p, s.kind, s.n, s.rate, s.path)
+				l.sampling = true
+			elseif not on and l.sampling then
+				engine.latsampler_stop(p)
+				l.sampling = false
+			end
+		end)
+	end
+
+	--- Our histogram object for port p (a snapshot; see Histogram methods).
+	function pktgen.latencyHistogram(p)
+		local ports = portlist.parse("latencyHistogram", p)
+		if #ports ~= 1 then
+			error("latencyHistogram: give exactly one port", 0)
+		end
+		return M.histogram(ports[1])
+	end
+
+	--- An empty histogram to merge others into.
+	function pktgen.newHistogram()
+		return wrap(engine.histogram(), nil)
+	end
+end
+
+--- pktStats(pl)[p].latency, the 23.06+ shape, from the port's measurements.
+function M.legacy(p)
+	local cfg = config.get(p)
+	local l = lat(cfg)
+	local s = engine.latency(p)
+	local h = s.histogram
+	local hz = engine.tsc_hz()
+	local function cycles(ns) return math.floor(ns * hz / 1e9) end
+	local n = s.count
+	return {
+		rate_us = l.rate_us > 0 and l.rate_us or 10000, entropy = l.entropy,
+		jitter_threshold = l.jitter_us, jitter_count = s.jitter_over,
+		num_pkts = n, num_skipped = s.lost + s.reordered,
+		min_cycles = cycles(h:min()), avg_cycles = cycles(s.mean_ns), max_cycles = cycles(h:max()),
+		min_us = h:min() / 1e3, avg_us = s.mean_ns / 1e3, max_us = h:max() / 1e3,
+	}
+end
+
+return M

@@ -1,0 +1,323 @@
+//! Latency in the `engine` module: per-port snapshots of the engine's HDR histograms as a
+//! `Histogram` userdata (queries, merging, CSV and HdrHistogram interval logs), jitter threshold,
+//! and the TSC-free sampler values. Printing tables and charts is the Lua stdlib's job
+//! (lua/pktgen/latency.lua); this file hands it numbers.
+
+use std::time::{Duration, SystemTime};
+
+use engine::Engine;
+use hdrhistogram::Histogram as Hdr;
+use hdrhistogram::serialization::V2DeflateSerializer;
+use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
+use mlua::{Lua, MultiValue, Table, UserData, UserDataMethods, Value};
+
+/// A latency histogram in nanoseconds, as Lua sees it.
+#[derive(Clone)]
+pub struct Histogram {
+    hist: Hdr<u64>,
+    /// When the measurement began (the port's last reset, or the first merge), for the log.
+    start: SystemTime,
+}
+
+impl Histogram {
+    fn empty(max_ns: u64, digits: u8) -> mlua::Result<Histogram> {
+        let hist = Hdr::new_with_bounds(1, max_ns.max(2), digits.clamp(1, 5))
+            .map_err(|e| mlua::Error::runtime(format!("histogram: {e:?}")))?;
+        Ok(Histogram { hist, start: SystemTime::now() })
+    }
+
+    /// The percentile-distribution CSV of HdrHistogram (`Value,Percentile,TotalCount,1/(1-Percentile)`).
+    fn csv(&self) -> String {
+        let mut out = String::from("\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"\n");
+        if self.hist.is_empty() {
+            return out;
+        }
+        let mut total = 0u64;
+        for v in self.hist.iter_quantiles(5) {
+            total += v.count_since_last_iteration();
+            let q = v.quantile_iterated_to();
+            let inv = if q < 1.0 { format!("{:.2}", 1.0 / (1.0 - q)) } else { "Infinity".into() };
+            out.push_str(&format!("{},{:.12},{},{}\n", v.value_iterated_to(), q, total, inv));
+        }
+        out
+    }
+
+    /// Writes the histogram as one interval of an HdrHistogram interval log (V2, compressed).
+    fn save(&self, path: &str, tag: Option<&str>) -> std::result::Result<(), String> {
+        let mut buf = Vec::new();
+        let now = SystemTime::now();
+        let start = self.start.min(now);
+        {
+            let mut ser = V2DeflateSerializer::new();
+            let mut w = IntervalLogWriterBuilder::new()
+                .add_comment("Latency in nanoseconds, written by pktgen")
+                .with_start_time(start)
+                .with_base_time(start)
+                .begin_log_with(&mut buf, &mut ser)
+                .map_err(|e| e.to_string())?;
+            let tag = tag.and_then(Tag::new);
+            let len = now.duration_since(start).unwrap_or(Duration::ZERO);
+            w.write_histogram(&self.hist, Duration::ZERO, len, tag).map_err(|e| format!("{e:?}"))?;
+        }
+        std::fs::write(path, buf).map_err(|e| format!("histogram:save: cannot write '{path}': {e}"))
+    }
+}
+
+fn quantile(who: &str, p: &Value) -> mlua::Result<f64> {
+    let p = match p {
+        Value::Integer(i) => *i as f64,
+        Value::Number(n) => *n,
+        other => return Err(mlua::Error::runtime(format!("histogram:{who}: percentile must be a number, got {}", other.type_name()))),
+    };
+    if !(0.0..=100.0).contains(&p) {
+        return Err(mlua::Error::runtime(format!("histogram:{who}: percentile {p} is outside 0..100")));
+    }
+    Ok(p / 100.0)
+}
+
+impl UserData for Histogram {
+    fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+        m.add_method("count", |_, h, ()| Ok(h.hist.len()));
+        m.add_method("min", |_, h, ()| Ok(if h.hist.is_empty() { 0 } else { h.hist.min() }));
+        m.add_method("max", |_, h, ()| Ok(if h.hist.is_empty() { 0 } else { h.hist.highest_equivalent(h.hist.max()) }));
+        m.add_method("mean", |_, h, ()| Ok(h.hist.mean()));
+        m.add_method("stdev", |_, h, ()| Ok(h.hist.stdev()));
+        m.add_method("percentile", |_, h, p: Value| Ok(h.hist.value_at_quantile(quantile("percentile", &p)?)));
+        m.add_method("percentiles", |lua, h, list: Table| {
+            let out = lua.create_table()?;
+            for p in list.sequence_values::<Value>() {
+                let p = p?;
+                out.push(h.hist.value_at_quantile(quantile("percentiles", &p)?))?;
+            }
+            Ok(out)
+        });
+        m.add_method_mut("reset", |_, h, ()| {
+            h.hist.reset();
+            h.start = SystemTime::now();
+            Ok(())
+        });
+        m.add_method_mut("merge", |_, h, other: mlua::UserDataRef<Histogram>| {
+            h.hist.add(&other.hist).map_err(|e| mlua::Error::runtime(format!("histogram:merge: {e:?}")))?;
+            h.start = h.start.min(other.start);
+            Ok(())
+        });
+        m.add_method("clone", |_, h, ()| Ok(h.clone()));
+        // Log-spaced buckets between min and max for a chart: {{from, to, count}, ...}.
+        m.add_method("buckets", |lua, h, n: Option<usize>| {
+            let out = lua.create_table()?;
+            if h.hist.is_empty() {
+                return Ok(out);
+            }
+            let n = n.unwrap_or(20).clamp(1, 200);
+            let (lo, hi) = (h.hist.min().max(1) as f64, h.hist.highest_equivalent(h.hist.max()).max(1) as f64 + 1.0);
+            let ratio = (hi / lo).powf(1.0 / n as f64);
+            let mut from = lo;
+            for _ in 0..n {
+                let to = (from * ratio).max(from + 1.0);
+                let count = h.hist.count_between(from as u64, (to as u64).saturating_sub(1).max(from as u64));
+                let b = lua.create_table()?;
+                b.push(from as u64)?;
+                b.push(to as u64)?;
+                b.push(count)?;
+                out.push(b)?;
+                from = to;
+            }
+            Ok(out)
+        });
+        m.add_method("csv", |_, h, ()| Ok(h.csv()));
+        m.add_method("save", |_, h, (path, tag): (String, Option<String>)| {
+            h.save(&path, tag.as_deref()).map_err(mlua::Error::runtime)
+        });
+        m.add_meta_method("__tostring", |_, h, ()| {
+            Ok(format!("Histogram(count={}, mean={:.0} ns)", h.hist.len(), h.hist.mean()))
+        });
+    }
+}
+
+fn int(v: u64) -> Value {
+    Value::Integer(v as i64)
+}
+
+/// Adds the latency functions to the raw `engine` table (before its error wrapper).
+///
+/// # Errors
+/// Lua failing to allocate.
+pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &str, &Value) -> std::result::Result<u16, String>) -> mlua::Result<()> {
+    type Ret = std::result::Result<MultiValue, String>;
+    let reg = |name: &str, f: Box<dyn Fn(&Lua, MultiValue) -> Ret>| -> mlua::Result<()> {
+        raw.set(name, lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?)
+    };
+    let arg = |a: &MultiValue, i: usize| a.get(i).cloned().unwrap_or(Value::Nil);
+    let lua_err = |e: mlua::Error| e.to_string();
+
+    reg(
+        "latency",
+        Box::new(move |lua, a| {
+            let p = port(e, "latency", &arg(&a, 0))?;
+            let s = e.latency(p).map_err(|e| e.to_string())?;
+            let started = SystemTime::now() - Duration::from_secs(0);
+            let t = lua.create_table().map_err(lua_err)?;
+            let set = |k: &str, v: Value| t.set(k, v).map_err(lua_err);
+            set("count", int(s.count))?;
+            set("mean_ns", Value::Number(s.mean_ns))?;
+            set("lost", int(s.lost))?;
+            set("reordered", int(s.reordered))?;
+            set("duplicate", int(s.duplicate))?;
+            set("jitter_mean_ns", Value::Number(s.jitter_mean_ns))?;
+            set("jitter_over", int(s.jitter_over))?;
+            let h = lua.create_userdata(Histogram { hist: s.histogram, start: started }).map_err(lua_err)?;
+            set("histogram", Value::UserData(h))?;
+            Ok(MultiValue::from_iter([Value::Table(t)]))
+        }),
+    )?;
+    reg(
+        "latency_reset",
+        Box::new(move |_, a| {
+            let p = port(e, "latency_reset", &arg(&a, 0))?;
+            e.latency_reset(p).map_err(|e| e.to_string())?;
+            Ok(MultiValue::new())
+        }),
+    )?;
+    reg(
+        "latency_last",
+        Box::new(move |_, a| {
+            let p = port(e, "latency_last", &arg(&a, 0))?;
+            let v = e.latency_last(p).map_err(|e| e.to_string())?;
+            Ok(MultiValue::from_iter([v.map_or(Value::Nil, int)]))
+        }),
+    )?;
+    reg(
+        "jitter",
+        Box::new(move |_, a| {
+            let p = port(e, "jitter", &arg(&a, 0))?;
+            let ns = match arg(&a, 1) {
+                Value::Integer(i) if i >= 0 => i as u64,
+                Value::Number(n) if n >= 0.0 => n as u64,
+                v => return Err(format!("engine.jitter: threshold_ns must be a non-negative number, got {}", v.type_name())),
+            };
+            e.set_jitter_threshold(p, ns).map_err(|e| e.to_string())?;
+            Ok(MultiValue::new())
+        }),
+    )?;
+    reg(
+        "latency_rx",
+        Box::new(move |_, a| {
+            let p = port(e, "latency_rx", &arg(&a, 0))?;
+            let on = matches!(arg(&a, 1), Value::Boolean(true));
+            e.set_latency_rx(p, on).map_err(|e| e.to_string())?;
+            Ok(MultiValue::new())
+        }),
+    )?;
+    reg(
+        "histogram",
+        Box::new(move |lua, a| {
+            let max = match arg(&a, 0) {
+                Value::Integer(i) if i > 1 => i as u64,
+                _ => 60_000_000_000,
+            };
+            let digits = match arg(&a, 1) {
+                Value::Integer(i) if (1..=5).contains(&i) => i as u8,
+                _ => 3,
+            };
+            let h = Histogram::empty(max, digits).map_err(lua_err)?;
+            Ok(MultiValue::from_iter([Value::UserData(lua.create_userdata(h).map_err(lua_err)?)]))
+        }),
+    )?;
+    reg(
+        "latsampler_start",
+        Box::new(move |_, a| {
+            let p = port(e, "latsampler_start", &arg(&a, 0))?;
+            let text = |i: usize| match arg(&a, i) {
+                Value::String(s) => Ok(s.to_string_lossy()),
+                v => Err(format!("engine.latsampler_start: argument {} must be a string, got {}", i + 1, v.type_name())),
+            };
+            let poisson = text(1)? == "poisson";
+            let num = |i: usize| match arg(&a, i) {
+                Value::Integer(n) if n > 0 => Ok(n as u64),
+                v => Err(format!("engine.latsampler_start: argument {} must be a positive integer, got {v:?}", i + 1)),
+            };
+            let (n, rate) = (num(2)?, num(3)?);
+            sampler::start(e, p, poisson, n, rate, text(4)?)?;
+            Ok(MultiValue::new())
+        }),
+    )?;
+    reg(
+        "latsampler_stop",
+        Box::new(move |_, a| {
+            let p = port(e, "latsampler_stop", &arg(&a, 0))?;
+            sampler::stop(p)?;
+            Ok(MultiValue::new())
+        }),
+    )?;
+    Ok(())
+}
+
+/// Pktgen's latency sampler, on a plain thread (it only reads the engine's atomics and writes a
+/// file, so it needs neither Lua nor the executor).
+mod sampler {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::thread::JoinHandle;
+    use std::time::Duration;
+
+    use engine::Engine;
+
+    type Running = HashMap<u16, (Arc<AtomicBool>, JoinHandle<std::result::Result<(), String>>)>;
+
+    fn running() -> &'static Mutex<Running> {
+        static R: std::sync::OnceLock<Mutex<Running>> = std::sync::OnceLock::new();
+        R.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+
+    /// Starts sampling port `p`: `n` samples of its latest latency, `rate` per second (with
+    /// exponential gaps when `poisson`), written to `path` when done or stopped.
+    pub fn start(e: &'static Engine, p: u16, poisson: bool, n: u64, rate: u64, path: String) -> std::result::Result<(), String> {
+        let mut r = running().lock().map_err(|_| "latsampler: lock poisoned".to_string())?;
+        if r.get(&p).is_some_and(|(stop, h)| !stop.load(Ordering::Relaxed) && !h.is_finished()) {
+            return Err(format!("latsampler: the sampler of port {p} is already running"));
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let h = std::thread::Builder::new()
+            .name(format!("pktgen-latsampler{p}"))
+            .spawn(move || {
+                let mut rng = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+                let mut out = String::from("Latency\n");
+                let mut taken = 0;
+                while taken < n && !flag.load(Ordering::Relaxed) {
+                    let mean = 1.0 / rate as f64;
+                    let gap = if poisson {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        let u = (rng >> 11) as f64 / (1u64 << 53) as f64;
+                        -(1.0 - u).ln() * mean
+                    } else {
+                        mean
+                    };
+                    std::thread::sleep(Duration::from_secs_f64(gap));
+                    if let Ok(Some(ns)) = e.latency_last(p) {
+                        out.push_str(&format!("{ns}\n"));
+                        taken += 1;
+                    }
+                }
+                std::fs::write(&path, out).map_err(|err| format!("latsampler: cannot write '{path}': {err}"))
+            })
+            .map_err(|err| format!("latsampler: cannot start a thread: {err}"))?;
+        r.insert(p, (stop, h));
+        Ok(())
+    }
+
+    /// Stops port `p`'s sampler and waits until its file is written.
+    pub fn stop(p: u16) -> std::result::Result<(), String> {
+        let entry = running().lock().map_err(|_| "latsampler: lock poisoned".to_string())?.remove(&p);
+        match entry {
+            Some((stop, h)) => {
+                stop.store(true, Ordering::Relaxed);
+                h.join().map_err(|_| "latsampler: the sampler thread panicked".to_string())?
+            }
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+--- Latency through the pktgen API: every packet stamped by default, 1 in N with a probe rate,
+-- the histogram object, the legacy pktStats fields, the sampler file, and the errors.
+local function check(cond, msg, ...) if not cond then error(string.format(msg, ...), 2) end end
+local function fails(pattern, f, ...)
+	local ok, err = pcall(f, ...)
+	check(not ok, "expected an error matching %q", pattern)
+	check(string.find(tostring(err), pattern, 1, true), "error %q does not contain %q", tostring(err), pattern)
+end
+
+local function send(n)
+	pktgen.clr()
+	pktgen.set(0, "count", n)
+	pktgen.start(0)
+	while pktgen.isSending(0)[0] == "y" do pktgen.delay(20) end
+	-- the last packets may still be in the ring
+	for _ = 1, 100 do
+		if pktgen.latencyHistogram(1):count() > 0 and pktgen.portStats(1)[1].curr.ipackets >= n then break end
+		pktgen.delay(10)
+	end
+end
+
+pktgen.set(0, "rate", 1)
+pktgen.set_proto(0, "udp")
+pktgen.latency("0-1", "on")
+send(5000)
+local h = pktgen.latencyHistogram(1)
+check(h:count() == 5000, "every packet is stamped: %d", h:count())
+check(h.lost == 0 and h.reordered == 0 and h.duplicate == 0, "no loss on the ring")
+check(h:min() > 0 and h:min() <= h:percentile(50) and h:percentile(50) <= h:max(), "ordered percentiles")
+local p = h:percentiles({ 50, 99 })
+check(p[50] == h:percentile(50) and p[99] == h:percentile(99), "percentiles table")
+check(h:mean() > 0 and h:stdev() >= 0, "mean and stdev")
+check(string.find(h:format(), "p99.99", 1, true), "the report has a percentile table")
+for line in string.gmatch(h:format(), "[^\n]+") do
+	check(#line <= 80, "report line longer than 80 columns: %q", line)
+end
+check(string.sub(h:csv(), 1, 7) == '"Value"', "CSV header")
+
+-- The legacy shape, with our numbers in it.
+local l = pktgen.pktStats(1)[1].latency
+for _, k in ipairs { "rate_us", "entropy", "jitter_threshold", "jitter_count", "num_pkts", "num_skipped",
+	"min_cycles", "avg_cycles", "max_cycles", "min_us", "avg_us", "max_us" } do
+	check(l[k] ~= nil, "pktStats latency.%s missing", k)
+end
+check(l.num_pkts == 5000, "num_pkts %d", l.num_pkts)
+
+-- merge: two snapshots add up; reset empties the port's measurement.
+local total = pktgen.newHistogram()
+total:merge(h):merge(h)
+check(total:count() == 10000, "merged count %d", total:count())
+h:reset()
+check(pktgen.latencyHistogram(1):count() == 0, "reset")
+
+-- A probe rate stamps 1 packet in N: 1 % of 10 Gb/s at 64 bytes is 148810 pps; 100 us -> 1 in 15.
+pktgen.latency(0, "rate", 100)
+send(3000)
+check(pktgen.latencyHistogram(1):count() == 200, "1 in 15 of 3000: %d", pktgen.latencyHistogram(1):count())
+pktgen.latency(0, "rate", 0)
+
+-- The sampler writes "Latency" then one value per line.
+local path = os.tmpname()
+pktgen.latsampler_params(1, "simple", 20, 1000, path)
+pktgen.set(0, "count", 0)
+pktgen.start(0)
+pktgen.latsampler(1, "on")
+pktgen.delay(200)
+pktgen.latsampler(1, "off")
+pktgen.stop(0)
+local f = assert(io.open(path))
+check(f:read("l") == "Latency", "sampler header")
+local n = 0
+for line in f:lines() do
+	check(tonumber(line) and tonumber(line) > 0, "sample %q", line)
+	n = n + 1
+end
+f:close()
+os.remove(path)
+check(n == 20, "20 samples, got %d", n)
+
+-- Errors and Pktgen's mode rules.
+fails("latency, wrong number of arguments", pktgen.latency, 0)
+fails("latency, invalid arguments must be rate or entropy", pktgen.latency, 0, "speed", 3)
+fails("latsampler_params: type 'fancy'", pktgen.latsampler_params, 1, "fancy", 10, 10, "/tmp/x")
+fails("latsampler_params: 60000 samples", pktgen.latsampler_params, 1, "simple", 60000, 10, "/tmp/x")
+fails("latsampler: set latsampler_params for port 0 first", pktgen.latsampler, 0, "on")
+fails("invalid portlist", pktgen.latencyHistogram, "x")
+pktgen.vlan(0, "on")   -- an encapsulation turns latency off, as in Pktgen
+send(100)
+check(pktgen.latencyHistogram(1):count() == 0, "vlan turned latency off")
+pktgen.vlan(0, "off")
+print("latency: ok")
