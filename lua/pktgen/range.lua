@@ -44,6 +44,11 @@ function M.spec(cfg)
 	pkt.tos = v6 and r.traffic_class.start or r.tos.start
 	local sz = r.pkt_size
 	pkt.size = config.clamp_size(sz.start, pkt.eth_type)
+	if sz.inc ~= 0 then
+		-- Build the template at the walk's largest size, so the fill pattern runs to the end of
+		-- every frame instead of the engine's zero padding.
+		pkt.size = math.max(pkt.size, config.clamp_size(sz.max, pkt.eth_type))
+	end
 	local t, off = build.frame(pkt)
 	local fields = {}
 	local function walk(f, offset, width)
@@ -96,7 +101,7 @@ function M.spec(cfg)
 		-- every size of the walk is a well-formed packet.
 		local lo = math.max(config.clamp_size(sz.min, pkt.eth_type) - config.FCS, off.hdr)
 		local hi = math.max(config.clamp_size(sz.max, pkt.eth_type) - config.FCS, lo)
-		local start = math.max(lo, math.min(hi, pkt.size - config.FCS))
+		local start = math.max(lo, math.min(hi, config.clamp_size(sz.start, pkt.eth_type) - config.FCS))
 		spec.size = { start = start, min = lo, max = hi, step = sz.inc }
 	end
 	return spec

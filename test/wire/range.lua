@@ -1,0 +1,13 @@
+--- Range mode: destination IP, source port and frame size walk together.
+dofile("test/wire/common.lua")
+pktgen.range.ip_proto(0, "udp")
+pktgen.range.dst_ip(0, "max", "192.168.1.3")
+pktgen.range.src_port(0, "start", 1000)
+pktgen.range.src_port(0, "min", 1000)
+pktgen.range.src_port(0, "max", 1002)
+pktgen.range.src_port(0, "inc", 1)
+pktgen.range.pkt_size(0, "start", 64)
+pktgen.range.pkt_size(0, "max", 94)
+pktgen.range.pkt_size(0, "inc", 10)
+pktgen.set_range(0, "on")
+send(5)
