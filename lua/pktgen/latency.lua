@@ -10,7 +10,6 @@ local config = require "pktgen.config"
 local M = {}
 
 local STAMP = 16          -- bytes of the stamp at the end of each stamped frame
-local L4_LEN = { udp = 8, tcp = 20, icmp = 8 }
 
 --- The port's latency settings, created on first use with Pktgen's defaults.
 local function lat(cfg)
@@ -18,11 +17,19 @@ local function lat(cfg)
 	return cfg.latency
 end
 
---- Frame bytes (without FCS) before the payload, for the port's current packet.
-local function header_len(pkt)
-	local l3 = 14 + (pkt.vlan and 4 or 0)
-	local ip = pkt.eth_type == "ipv6" and 40 or 20
-	return l3 + ip + (L4_LEN[pkt.proto] or 8)
+--- Frame bytes (without FCS) before the payload of the packets the port sends, with every
+-- encapsulation (the builder reports where the payload starts).
+local function header_len(cfg)
+	local build = require "pktgen.build"
+	local _, off = build.frame(cfg.pkt)
+	local hdr = off.hdr
+	if cfg.mode == "sequence" then
+		for i = 0, (cfg.seq_cnt or 0) - 1 do
+			local _, o = build.frame(build.slot(cfg, i))
+			hdr = math.max(hdr, o.hdr)
+		end
+	end
+	return hdr
 end
 
 --- Packets per second the port's settings ask for (0 when unknown).
@@ -39,7 +46,7 @@ function M.apply(p, cfg, spec)
 	if not (l and l.on) then
 		return spec
 	end
-	local need = header_len(cfg.pkt) + STAMP
+	local need = header_len(cfg) + STAMP
 	for _, t in ipairs(spec.templates) do
 		if #t.data < need then
 			t.data = t.data .. string.rep("\0", need - #t.data)
@@ -57,9 +64,9 @@ function M.apply(p, cfg, spec)
 	spec.stamp_every = every
 	if l.entropy > 0 and not spec.fields and cfg.pkt.sport then
 		-- Spread stamped packets over `entropy` source ports, as Pktgen's probes do (RSS).
-		local off = header_len(cfg.pkt) - (L4_LEN[cfg.pkt.proto] or 8)
+		local _, o = require("pktgen.build").frame(cfg.pkt)
 		local lo = cfg.pkt.sport
-		spec.fields = { { offset = off, width = 2, start = lo, min = lo,
+		spec.fields = { { offset = o.l4, width = 2, start = lo, min = lo,
 			max = math.min(0xffff, lo + l.entropy - 1), step = 1 } }
 	end
 	return spec

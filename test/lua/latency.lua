@@ -89,3 +89,10 @@ send(100)
 check(pktgen.latencyHistogram(1):count() == 0, "vlan turned latency off")
 pktgen.vlan(0, "off")
 print("latency: ok")
+
+-- Encapsulations put more headers before the payload: the stamp still lands after them.
+pktgen.latency(0, "on")
+pktgen.set_proto(0, "tcp")
+send(1000)
+check(pktgen.latencyHistogram(1):count() == 1000, "TCP 64-byte frames grow to hold the stamp")
+print("latency with TCP: ok")
