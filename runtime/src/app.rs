@@ -2,9 +2,11 @@
 //! terminal) or stdin as one chunk, then keep serving until SIGINT/SIGTERM, `quit` or
 //! `pktgen.quit()` (with `--exit`, quit right away). Everything runs as tasks on one smol
 //! `LocalExecutor` on the main thread, because the Lua state is not `Send`; the 22022 shell adds
-//! its listener as one more task on the same executor.
+//! its listener (and one task per client) on the same executor.
 
 use std::io::{IsTerminal as _, Read as _};
+use std::rc::Rc;
+use std::time::Duration;
 
 use async_signal::{Signal, Signals};
 use engine::Engine;
@@ -16,6 +18,7 @@ use smol::stream::StreamExt as _;
 use crate::args::Args;
 use crate::console::{self, Prompt};
 use crate::lua;
+use crate::shell::{self, Shell};
 use crate::state::Shared;
 
 /// How the run ended, for the exit status.
@@ -105,13 +108,22 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         eprintln!("pktgen: Ctrl-C cannot interrupt busy Lua code: {msg}");
     }
 
-    let ex = LocalExecutor::new();
+    if let Some(r) = lua::output::router(&lua) {
+        let ms = args.opts.shell_budget_ms;
+        r.set_budget((ms > 0).then(|| Duration::from_millis(ms)));
+        r.set_allow_quit(args.opts.shell_allow_quit);
+    }
+
+    let ex = Rc::new(LocalExecutor::new());
+    let shell = match start_shell(&lua, args, &ex) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
     let prompt = Prompt::default();
     if shared.interactive() {
         ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
             .detach();
     }
-    // The 22022 shell will be spawned here on `ex` (args.listen holds its address).
 
     let main = async {
         let work = async {
@@ -140,12 +152,56 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
             _ => i32::from(shared.failed()),
         },
     };
+    if let Some(sh) = &shell {
+        // Clients get what their chunks wrote before the ports stop and the process goes.
+        smol::block_on(ex.run(sh.close(Duration::from_secs(2))));
+    }
     lua::flush_lua_stdout(&lua);
     for p in 0..e.port_count() {
         let _ = e.stop(p);
     }
     // Tasks hold Lua handles: drop them before the state, and the state before EAL goes.
+    drop(shell);
     drop(ex);
     drop(lua);
     status
+}
+
+/// Starts the Lua shell if asked for. A shell address given on the command line that cannot be
+/// used is fatal (status 1); the default one (busy: another pktgen runs) only warns.
+fn start_shell(lua: &mlua::Lua, args: &Args, ex: &Rc<LocalExecutor<'static>>) -> Result<Option<Shell>, i32> {
+    let Some(addr) = &args.listen else {
+        return Ok(None);
+    };
+    let o = &args.opts;
+    let cfg = shell::Config {
+        addr: addr.clone(),
+        allow_remote: o.shell_allow_remote,
+        max_clients: o.shell_max_clients,
+        max_input: o.shell_max_input,
+        // Enough for a big prints() dump; a client that reads nothing is dropped past it.
+        max_output: 16 << 20,
+    };
+    match shell::start(lua, &cfg, ex) {
+        Ok(sh) => {
+            eprintln!("pktgen: Lua shell listening on {}", sh.local);
+            if sh.remote {
+                eprintln!(
+                    "pktgen: WARNING: the Lua shell on {} is reachable from other hosts. It has no \
+                     authentication and runs any Lua code it is sent (os.execute included) with this \
+                     process's privileges. See README.md, \"Remote shell\".",
+                    sh.local
+                );
+            }
+            Ok(Some(sh))
+        }
+        Err(msg) if o.listen.is_some() || o.shell_addr.is_some() || o.shell => {
+            eprintln!("pktgen: {msg}");
+            Err(1)
+        }
+        Err(msg) => {
+            eprintln!("pktgen: {msg}; continuing without the shell (--no-listen silences this)");
+            Ok(None)
+        }
+    }
 }

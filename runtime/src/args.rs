@@ -98,6 +98,26 @@ pub struct Opts {
     #[argh(option)]
     pub listen: Option<String>,
 
+    /// let the Lua shell listen on an address that is not loopback (it runs any Lua code sent to it, os.execute included)
+    #[argh(switch)]
+    pub shell_allow_remote: bool,
+
+    /// let shell clients stop pktgen with pktgen.quit() or os.exit() (refused by default)
+    #[argh(switch)]
+    pub shell_allow_quit: bool,
+
+    /// how long a shell client's chunk may run without yielding before it is interrupted, in ms (default 2000; 0: no limit)
+    #[argh(option, default = "2000")]
+    pub shell_budget_ms: u64,
+
+    /// most shell clients connected at once; the next one is refused (default 64)
+    #[argh(option, default = "64")]
+    pub shell_max_clients: usize,
+
+    /// most bytes a shell client may send that do not yet form a chunk; past it the client is closed (default 1048576)
+    #[argh(option, default = "1048576")]
+    pub shell_max_input: usize,
+
     /// script or command files to run after the -f files
     #[argh(positional)]
     pub files: Vec<String>,
@@ -278,6 +298,15 @@ mod tests {
         assert!(shell_addr("x:70000").is_err());
         assert!(args("--no-listen").is_ok_and(|a| a.listen.is_none()));
         assert!(args("-g :9000").is_ok_and(|a| a.listen.as_deref() == Some("127.0.0.1:9000")));
+    }
+
+    #[test]
+    fn shell_options() {
+        let a = args("--shell-budget-ms=150 --shell-max-clients 2 --shell-allow-quit").unwrap_or_else(|_| panic!("parse"));
+        assert_eq!(a.opts.shell_budget_ms, 150);
+        assert_eq!(a.opts.shell_max_clients, 2);
+        assert_eq!(a.opts.shell_max_input, 1 << 20);
+        assert!(a.opts.shell_allow_quit && !a.opts.shell_allow_remote);
     }
 
     #[test]

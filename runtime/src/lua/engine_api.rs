@@ -261,6 +261,9 @@ pub fn register(
     let sh = shared.clone();
     sync_fn(lua, &raw, "quit", move |lua, a| {
         let status = exit_status(&arg(&a, 0)).map_err(|m| format!("engine.quit: {m}"))?;
+        if let Some(r) = super::output::router(lua) {
+            r.may_quit("pktgen.quit")?;
+        }
         sh.request_quit(status);
         values(lua, ())
     })?;

@@ -3,6 +3,7 @@
 
 pub mod engine_api;
 pub mod latency_api;
+pub mod output;
 pub mod spec;
 pub mod stdlib;
 
@@ -32,7 +33,8 @@ pub fn new(setup: &Setup, e: &'static Engine, shared: Shared) -> Result<Lua, Str
     let lua = Lua::new();
     let r = (|| -> mlua::Result<()> {
         install_debug(&lua)?;
-        install_exit(&lua, e)?;
+        output::install(&lua)?;
+        install_exit(&lua, e, shared.clone())?;
         stdlib::install(&lua, setup.lua_path.clone())?;
         engine_api::register(&lua, e, shared, &setup.pcap, setup.jumbo)?;
         Ok(())
@@ -81,7 +83,10 @@ fn install_debug(lua: &Lua) -> mlua::Result<()> {
 
 /// `os.exit` that stops the ports and shuts EAL down before leaving, instead of exiting under
 /// running workers. (The Lua state cannot be dropped from inside one of its own calls.)
-fn install_exit(lua: &Lua, e: &'static Engine) -> mlua::Result<()> {
+/// From a shell client it follows the shell's quit policy ([`output::Router::may_quit`]): refused,
+/// or a quit request that the runtime carries out like `pktgen.quit()` (clients flushed and
+/// closed first), since exiting here would cut every other client off mid-output.
+fn install_exit(lua: &Lua, e: &'static Engine, shared: Shared) -> mlua::Result<()> {
     let os: Table = lua.globals().get("os")?;
     let flush: Function = lua
         .load("io.stdout:flush() io.stderr:flush()")
@@ -89,9 +94,17 @@ fn install_exit(lua: &Lua, e: &'static Engine) -> mlua::Result<()> {
         .into_function()?;
     os.set(
         "exit",
-        lua.create_function(move |_, args: MultiValue| -> mlua::Result<()> {
+        lua.create_function(move |lua, args: MultiValue| -> mlua::Result<()> {
             let status = engine_api::exit_status(&args.front().cloned().unwrap_or(Value::Nil))
                 .map_err(|m| mlua::Error::runtime(format!("os.exit: {m}")))?;
+            if let Some(r) = output::router(lua)
+                && r.client().is_some()
+            {
+                r.may_quit("os.exit").map_err(mlua::Error::runtime)?;
+                shared.request_quit(status);
+                // Stop this chunk here, as os.exit does not return; the quit does the rest.
+                return Err(mlua::Error::runtime(format!("os.exit({status}): pktgen is quitting")));
+            }
             let _ = flush.call::<()>(());
             use std::io::Write as _;
             let _ = std::io::stdout().flush();

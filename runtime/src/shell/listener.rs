@@ -1,0 +1,89 @@
+//! The listening socket: resolving and checking the address (loopback unless
+//! `--shell-allow-remote`), and the accept loop that starts a session per client up to the limit.
+
+use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::rc::Rc;
+use std::time::Duration;
+
+use smol::LocalExecutor;
+use smol::future::FutureExt as _;
+use smol::io::AsyncWriteExt as _;
+use smol::net::{TcpListener, TcpStream};
+
+use super::{Ctx, session};
+
+/// Binds `addr` (`host:port`). Returns the listener and whether it is reachable from other hosts.
+///
+/// # Errors
+/// The address not resolving, not being loopback without `allow_remote`, or the bind failing.
+pub fn bind(addr: &str, allow_remote: bool) -> Result<(std::net::TcpListener, bool), String> {
+    let addrs: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .map_err(|e| format!("Lua shell address {addr}: {e}"))?
+        .collect();
+    let remote = addrs.iter().any(|a| !a.ip().is_loopback());
+    if remote && !allow_remote {
+        return Err(format!(
+            "Lua shell address {addr} is not loopback: anyone who can reach it could run any Lua \
+             code (os.execute included) as this process; add --shell-allow-remote to listen there anyway"
+        ));
+    }
+    let l = std::net::TcpListener::bind(&addrs[..]).map_err(|e| format!("Lua shell cannot listen on {addr}: {e}"))?;
+    Ok((l, remote))
+}
+
+/// Tells a client over the limit why it is turned away, without waiting on it for long.
+async fn refuse(mut stream: TcpStream, max: usize) {
+    let msg = format!("pktgen shell: too many clients ({max} connected, --shell-max-clients); try again later\n");
+    let _ = stream
+        .write_all(msg.as_bytes())
+        .or(async {
+            smol::Timer::after(Duration::from_secs(1)).await;
+            Ok(())
+        })
+        .await;
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+/// Counts a session for the client limit for as long as it lives.
+struct Slot(Rc<Ctx>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.active.set(self.0.active.get() - 1);
+    }
+}
+
+/// Accepts clients until the shell closes, one task per client on `ex`.
+pub async fn accept_loop(ctx: Rc<Ctx>, listener: TcpListener, ex: Rc<LocalExecutor<'static>>) {
+    loop {
+        let accepted = async { Some(listener.accept().await) }
+            .or(async {
+                ctx.closing.wait().await;
+                None
+            })
+            .await;
+        let Some(accepted) = accepted else { return };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // EMFILE and friends: say so once per failure and back off instead of spinning.
+                eprintln!("pktgen: Lua shell: accept failed: {e}");
+                smol::Timer::after(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if ctx.active.get() >= ctx.max_clients {
+            ex.spawn(refuse(stream, ctx.max_clients)).detach();
+            continue;
+        }
+        ctx.active.set(ctx.active.get() + 1);
+        let slot = Slot(Rc::clone(&ctx));
+        let c = Rc::clone(&ctx);
+        ex.spawn(async move {
+            session::serve(c, stream, peer.to_string()).await;
+            drop(slot);
+        })
+        .detach();
+    }
+}
