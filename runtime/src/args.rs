@@ -302,7 +302,8 @@ mod tests {
 
     #[test]
     fn shell_options() {
-        let a = args("--shell-budget-ms=150 --shell-max-clients 2 --shell-allow-quit").unwrap_or_else(|_| panic!("parse"));
+        let a = args("--shell-budget-ms=150 --shell-max-clients 2 --shell-allow-quit")
+            .unwrap_or_else(|_| panic!("parse"));
         assert_eq!(a.opts.shell_budget_ms, 150);
         assert_eq!(a.opts.shell_max_clients, 2);
         assert_eq!(a.opts.shell_max_input, 1 << 20);

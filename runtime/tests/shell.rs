@@ -114,7 +114,8 @@ struct Client {
 impl Client {
     fn connect(port: u16) -> Client {
         let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_millis(100))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("timeout");
         Client { s, got: Vec::new() }
     }
 
@@ -135,7 +136,11 @@ impl Client {
             match self.s.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => self.got.extend_from_slice(&buf[..n]),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 Err(e) => panic!("read while waiting for {what}: {e}"),
             }
         }
@@ -167,7 +172,11 @@ impl Client {
             match self.s.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => self.got.extend_from_slice(&buf[..n]),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 Err(_) => break,
             }
         }
@@ -228,7 +237,11 @@ fn seed_commands_print_the_banner() {
     // socat - TCP4:localhost:22022 < test/hello-world.lua
     let file = std::fs::File::open(root().join("test/hello-world.lua")).expect("hello-world.lua");
     let o = socat(srv.port, Stdio::from(file), None);
-    assert!(o.status.success(), "socat: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "socat: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&o.stdout), banner);
 
     // echo "f,e = loadfile('test/hello-world.lua'); f();" | socat - TCP4:localhost:22022
@@ -272,7 +285,9 @@ fn seed_commands_print_the_banner() {
         assert_eq!(String::from_utf8_lossy(&got), want);
         got.clear();
     };
-    input.write_all(b"f,e = loadfile(\"test/hello-world.lua\")\n").expect("line 1");
+    input
+        .write_all(b"f,e = loadfile(\"test/hello-world.lua\")\n")
+        .expect("line 1");
     // The loadfile line prints nothing; this line shows it ran, and what it left behind.
     input.write_all(b"print(type(f), e)\n").expect("line 2");
     expect("function\tnil\n");
@@ -319,7 +334,11 @@ fn piped_file_runs_as_one_chunk_with_its_locals() {
             "local function add(a, b) return a + b end\nlocal n = 40\n{pad}print('sum', add(n, 2))\n{pad}io.write('end\\n')\n"
         ),
     );
-    let o = socat(srv.port, Stdio::from(std::fs::File::open(&script).expect("open")), None);
+    let o = socat(
+        srv.port,
+        Stdio::from(std::fs::File::open(&script).expect("open")),
+        None,
+    );
     assert!(o.status.success());
     assert_eq!(String::from_utf8_lossy(&o.stdout), "sum\t42\nend\n");
     let mut c = srv.client();
@@ -345,7 +364,10 @@ fn each_of_32_clients_gets_exactly_its_own_output() {
                 for j in 0..100 {
                     match j % 4 {
                         0 => c.round(&format!("print('c{i}', {j})\n"), &format!("c{i}\t{j}\n")),
-                        1 => c.round(&format!("io.write('w', {i}, ':', {j}, '\\n')\n"), &format!("w{i}:{j}\n")),
+                        1 => c.round(
+                            &format!("io.write('w', {i}, ':', {j}, '\\n')\n"),
+                            &format!("w{i}:{j}\n"),
+                        ),
                         2 => c.round(&format!("whoami({i}, {j})\n"), &format!("client {i} round {j}\n")),
                         _ => c.round(&format!("{i} * 1000 + {j}\n"), &format!("{}\n", i * 1000 + j)),
                     }
@@ -371,7 +393,11 @@ fn a_delay_in_one_client_does_not_stop_the_others() {
     for k in 0..20 {
         fast.round(&format!("print({k})\n"), &format!("{k}\n"));
     }
-    assert!(t0.elapsed() < Duration::from_secs(4), "answers took {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(4),
+        "answers took {:?}",
+        t0.elapsed()
+    );
     assert!(slow.quiet(), "the delayed chunk finished early");
     let got = slow.read_until("slow done", |g| g.ends_with(b"slow done\n"));
     assert_eq!(got, "slow done\n");
@@ -380,9 +406,15 @@ fn a_delay_in_one_client_does_not_stop_the_others() {
 
 /// A good chunk on `c` and on a new connection.
 fn still_fine(srv: &Server, c: &mut Client, tag: &str) {
-    c.round(&format!("print('same after {tag}')\n"), &format!("same after {tag}\n"));
+    c.round(
+        &format!("print('same after {tag}')\n"),
+        &format!("same after {tag}\n"),
+    );
     let mut o = srv.client();
-    o.round(&format!("print('other after {tag}')\n"), &format!("other after {tag}\n"));
+    o.round(
+        &format!("print('other after {tag}')\n"),
+        &format!("other after {tag}\n"),
+    );
     assert_eq!(o.finish(), "");
 }
 
@@ -397,7 +429,10 @@ fn bad_input_never_hurts_anyone_else() {
     assert!(r.starts_with("stdin:1: unexpected symbol near '='"), "{r}");
     still_fine(&srv, &mut c, "syntax error");
 
-    let r = c.reply_with("local function inner() error('boom') end inner()\n", "stack traceback:");
+    let r = c.reply_with(
+        "local function inner() error('boom') end inner()\n",
+        "stack traceback:",
+    );
     assert!(r.starts_with("stdin:1: boom\nstack traceback:\n"), "{r}");
     assert!(r.contains("inner"), "{r}");
     still_fine(&srv, &mut c, "runtime error");
@@ -412,7 +447,10 @@ fn bad_input_never_hurts_anyone_else() {
 
     let t0 = Instant::now();
     let r = c.reply_with("while true do end\n", "--shell-budget-ms");
-    assert!(r.contains("interrupted: this chunk ran for more than 300 ms"), "{r}");
+    assert!(
+        r.contains("interrupted: this chunk ran for more than 300 ms"),
+        "{r}"
+    );
     assert!(t0.elapsed() < Duration::from_secs(5));
     still_fine(&srv, &mut c, "runaway loop");
     // A pcall around the loop does not keep it alive: the hook raises again outside it.
@@ -446,7 +484,10 @@ fn bad_input_never_hurts_anyone_else() {
 
     // Disconnecting mid-chunk cancels that chunk: its counter stops.
     let mut gone = srv.client();
-    gone.reply_with("n = 0 while true do n = n + 1 print(n) pktgen.delay(5) end\n", "3\n");
+    gone.reply_with(
+        "n = 0 while true do n = n + 1 print(n) pktgen.delay(5) end\n",
+        "3\n",
+    );
     drop(gone);
     let end = Instant::now() + REPLY;
     loop {
@@ -511,7 +552,10 @@ fn quit_from_a_client_when_allowed_is_clean() {
     let mut c = srv.client();
     c.send("os.exit(3)\n");
     let r = c.finish();
-    assert!(r.starts_with("os.exit(3): pktgen is quitting\nstack traceback:"), "{r}");
+    assert!(
+        r.starts_with("os.exit(3): pktgen is quitting\nstack traceback:"),
+        "{r}"
+    );
     assert_eq!(srv.wait().status.code(), Some(3));
 }
 
@@ -528,7 +572,10 @@ fn only_loopback_without_the_flag() {
     );
     let (_, err) = common::text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("not loopback") && err.contains("--shell-allow-remote"), "{err}");
+    assert!(
+        err.contains("not loopback") && err.contains("--shell-allow-remote"),
+        "{err}"
+    );
 
     let mut c = Command::new(env!("CARGO_BIN_EXE_pktgen"));
     c.current_dir(root())

@@ -330,12 +330,11 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
     lua.globals().raw_set("print", print)?;
 
     let r = Rc::clone(&router);
-    let client_write = lua.create_function(move |lua, (who, args): (String, MultiValue)| {
-        match r.client() {
+    let client_write =
+        lua.create_function(move |lua, (who, args): (String, MultiValue)| match r.client() {
             Some(out) => write_values(lua, &out, &who, args).map(|()| true),
             None => Ok(false),
-        }
-    })?;
+        })?;
     let r = Rc::clone(&router);
     let client_flush = lua.create_function(move |_, ()| match r.client() {
         Some(out) => {
@@ -414,8 +413,12 @@ mod tests {
 
     fn client(lua: &Lua, r: &Rc<Router>, out: &Rc<OutBuf>, code: &str) -> mlua::Result<()> {
         let f = lua.load(code).into_function()?;
-        smol::block_on(Scoped::new(Rc::clone(r), Some(Rc::clone(out)), f.call_async::<()>(())))
-            .unwrap_or_else(|| Err(mlua::Error::runtime("over budget")))
+        smol::block_on(Scoped::new(
+            Rc::clone(r),
+            Some(Rc::clone(out)),
+            f.call_async::<()>(()),
+        ))
+        .unwrap_or_else(|| Err(mlua::Error::runtime("over budget")))
     }
 
     #[test]
@@ -432,7 +435,10 @@ mod tests {
         )?;
         assert_eq!(String::from_utf8_lossy(&out.take()), "1\t2.5\tnil\tx\nw3stoe");
         let e = client(&lua, &r, &out, "io.write({})").map_or_else(|e| e.to_string(), |()| String::new());
-        assert!(e.contains("bad argument #1 to 'write' (string expected, got table)"), "{e}");
+        assert!(
+            e.contains("bad argument #1 to 'write' (string expected, got table)"),
+            "{e}"
+        );
         let e = client(&lua, &r, &out, "io.read()").map_or_else(|e| e.to_string(), |()| String::new());
         assert!(e.contains("cannot read pktgen's standard input"), "{e}");
         Ok(())
@@ -457,7 +463,8 @@ mod tests {
         let lua = Lua::new();
         let r = install(&lua)?;
         let out = Rc::new(OutBuf::new("slow".into(), 10));
-        let e = client(&lua, &r, &out, "print('0123456789abc')").map_or_else(|e| e.to_string(), |()| String::new());
+        let e = client(&lua, &r, &out, "print('0123456789abc')")
+            .map_or_else(|e| e.to_string(), |()| String::new());
         assert!(e.contains("more than 10 bytes of output unread"), "{e}");
         assert!(out.is_broken());
         Ok(())

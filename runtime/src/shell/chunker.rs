@@ -230,7 +230,11 @@ mod tests {
         c.push(b"print(i) end\n").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ready(&mut c, &lua, false), "stmt");
         c.push(b"if x then\n").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(ready(&mut c, &lua, true), "error", "incomplete at EOF is an error");
+        assert_eq!(
+            ready(&mut c, &lua, true),
+            "error",
+            "incomplete at EOF is an error"
+        );
     }
 
     #[test]

@@ -28,13 +28,15 @@ pub fn bind(addr: &str, allow_remote: bool) -> Result<(std::net::TcpListener, bo
              code (os.execute included) as this process; add --shell-allow-remote to listen there anyway"
         ));
     }
-    let l = std::net::TcpListener::bind(&addrs[..]).map_err(|e| format!("Lua shell cannot listen on {addr}: {e}"))?;
+    let l = std::net::TcpListener::bind(&addrs[..])
+        .map_err(|e| format!("Lua shell cannot listen on {addr}: {e}"))?;
     Ok((l, remote))
 }
 
 /// Tells a client over the limit why it is turned away, without waiting on it for long.
 async fn refuse(mut stream: TcpStream, max: usize) {
-    let msg = format!("pktgen shell: too many clients ({max} connected, --shell-max-clients); try again later\n");
+    let msg =
+        format!("pktgen shell: too many clients ({max} connected, --shell-max-clients); try again later\n");
     let _ = stream
         .write_all(msg.as_bytes())
         .or(async {

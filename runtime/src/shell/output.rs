@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
-use smol::net::TcpStream;
 use smol::io::AsyncWriteExt as _;
+use smol::net::TcpStream;
 
 use crate::lua::output::OutBuf;
 

@@ -157,10 +157,12 @@ async fn run_chunk(ctx: &Ctx, out: &Rc<OutBuf>, f: Function, expr: bool) {
             // Like lua.c: the global print shows the values, so a redefined print is honoured.
             // Except the file `io.write(...)` returns: a line that writes should show only what
             // it wrote, not `file (0x...)` after it.
-            Ok(v) if expr && !v.is_empty() && !is_stdout(&lua, &v) => match lua.globals().get::<Function>("print") {
-                Ok(print) => print.call::<()>(v),
-                Err(e) => Err(e),
-            },
+            Ok(v) if expr && !v.is_empty() && !is_stdout(&lua, &v) => {
+                match lua.globals().get::<Function>("print") {
+                    Ok(print) => print.call::<()>(v),
+                    Err(e) => Err(e),
+                }
+            }
             r => r.map(drop),
         };
         if let Err(e) = r {
@@ -173,7 +175,8 @@ async fn run_chunk(ctx: &Ctx, out: &Rc<OutBuf>, f: Function, expr: bool) {
         && let Some(b) = ctx.router.budget()
     {
         let msg = crate::lua::output::budget_message(b);
-        let _ = out.push(format!("{msg} (the chunk caught the error and went on; it was stopped)\n").as_bytes());
+        let _ =
+            out.push(format!("{msg} (the chunk caught the error and went on; it was stopped)\n").as_bytes());
     }
 }
 
@@ -217,12 +220,17 @@ pub async fn serve(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
         out.wake();
     };
     let write = async {
-        write_loop(stream.clone(), Rc::clone(&out), || crlf.get(), || ended.is_fired())
-            .or(async {
-                ended.wait().await;
-                smol::Timer::after(FLUSH_GRACE).await;
-            })
-            .await;
+        write_loop(
+            stream.clone(),
+            Rc::clone(&out),
+            || crlf.get(),
+            || ended.is_fired(),
+        )
+        .or(async {
+            ended.wait().await;
+            smol::Timer::after(FLUSH_GRACE).await;
+        })
+        .await;
     };
     zip(work, write).await;
     let _ = stream.shutdown(std::net::Shutdown::Both);
