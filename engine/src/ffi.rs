@@ -410,6 +410,43 @@ impl Drop for RxBatch {
     }
 }
 
+/// Sends `frames` on a port's queue as new mbufs from `pool` (outside any stream: injected
+/// frames and responder answers). Returns how many the driver took.
+pub(crate) fn send_frames<'a>(pool: Pool, port: u16, queue: u16, tag_off: usize, frames: impl Iterator<Item = &'a [u8]>) -> usize {
+    let mut sent = 0;
+    for f in frames {
+        // SAFETY: the pool is valid; alloc returns a reset mbuf or NULL.
+        let m = unsafe { sys::shim_rte_pktmbuf_alloc(pool.raw()) };
+        if m.is_null() {
+            break;
+        }
+        // SAFETY: m is a fresh mbuf we own; its data room holds at least the pool's data room
+        // (>= any frame the engine accepts, checked by the caller); the tag is its registered
+        // dynamic field. A zero tag marks it as holding no stream's packet.
+        let ok = unsafe {
+            let room = usize::from((*m).buf_len - (*m).data_off);
+            if f.len() > room {
+                sys::shim_rte_pktmbuf_free(m);
+                continue;
+            }
+            *m.cast::<u8>().add(tag_off).cast::<u32>() = 0;
+            let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+            std::ptr::copy_nonoverlapping(f.as_ptr(), d, f.len());
+            (*m).data_len = f.len() as u16;
+            (*m).pkt_len = f.len() as u32;
+            let mut one = [m];
+            sys::shim_rte_eth_tx_burst(port, queue, one.as_mut_ptr(), 1) == 1
+        };
+        if ok {
+            sent += 1;
+        } else {
+            // SAFETY: the driver refused m, so it is still ours.
+            unsafe { sys::shim_rte_pktmbuf_free(m) };
+        }
+    }
+    sent
+}
+
 /// Valid port ids, in order.
 pub(crate) fn port_ids() -> Vec<u16> {
     (0..sys::RTE_MAX_ETHPORTS as u16)

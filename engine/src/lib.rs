@@ -15,6 +15,7 @@ mod error;
 mod ffi;
 mod latency;
 mod pcap;
+mod responder;
 mod stats;
 mod stream;
 mod worker;
@@ -25,7 +26,7 @@ pub use latency::{LatencySnapshot, STAMP_LEN};
 pub use pcap::{read_pcap, write_pcap};
 pub use error::{Errno, Error, Result};
 pub use ffi::version as dpdk_version;
-pub use stats::{HwStats, PortStats, Rates, SizeCounts};
+pub use stats::{HwStats, KindCounts, PortStats, Rates, SizeCounts};
 pub use stream::{Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD};
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
@@ -207,7 +208,9 @@ impl Engine {
                 f.store(true, Release);
             }
         }
-        let job = Box::new(TxJob { program, pool: self.pools[i], tag, cycles_per_packet });
+        let hz = self.shared.tsc_hz as u128;
+        let gap_ticks = spec.gaps_ns.iter().map(|&ns| (u128::from(ns) * hz / 1_000_000_000) as u64).collect();
+        let job = Box::new(TxJob { program, pool: self.pools[i], tag, cycles_per_packet, gap_ticks });
         slot.stop.store(false, Release);
         slot.running.store(true, Release);
         let old = slot.pending.swap(Box::into_raw(job), AcqRel);
@@ -422,6 +425,68 @@ impl Engine {
         (ns0 as i128 + dt) as u64
     }
 
+    /// Sends `frames` (without FCS) once on `port`, beside whatever stream it runs. Waits (up to a
+    /// second) for an earlier injection on that port to leave first.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a frame shorter than 14 or longer than
+    /// the largest frame.
+    pub fn send_frames(&self, port: u16, frames: Vec<Vec<u8>>) -> Result<()> {
+        let i = self.index(port)?;
+        self.check_up()?;
+        if let Some((k, f)) = frames.iter().enumerate().find(|(_, f)| f.len() < 14 || f.len() > self.max_frame) {
+            return Err(Error::Stream(format!("frame {k} has {} bytes; frames have 14..={} bytes without FCS", f.len(), self.max_frame)));
+        }
+        let slot = &self.shared.inject[i];
+        let mut boxed = Box::into_raw(Box::new(frames));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            match slot.compare_exchange(std::ptr::null_mut(), boxed, AcqRel, Acquire) {
+                Ok(_) => return Ok(()),
+                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_micros(200)),
+                Err(_) => {
+                    // The worker has not taken the previous frames: ours are dropped, not queued forever.
+                    // SAFETY-free: `boxed` never reached the slot, so it is still ours.
+                    drop(reclaim_frames(&mut boxed));
+                    return Err(Error::Busy(port));
+                }
+            }
+        }
+    }
+
+    /// Answer ARP requests (`arp`) and ICMP echo requests (`icmp`) for `ipv4` on `port` with the
+    /// port's MAC, from the data path; `ipv4` 0.0.0.0 answers nothing.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn set_responder(&self, port: u16, ipv4: [u8; 4], arp: bool, icmp: bool) -> Result<()> {
+        let i = self.index(port)?;
+        let id = &self.shared.ident[i];
+        let mac = self.macs[i].iter().fold(0u64, |v, b| (v << 8) | u64::from(*b));
+        id.mac.store(mac, Relaxed);
+        id.ipv4.store(u64::from(u32::from_be_bytes(ipv4)), Relaxed);
+        id.arp.store(arp, Release);
+        id.icmp.store(icmp, Release);
+        Ok(())
+    }
+
+    /// Learn IPv4-to-MAC pairs from the ARP frames `port` receives.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn set_arp_learning(&self, port: u16, on: bool) -> Result<()> {
+        self.shared.ident[self.index(port)?].learn.store(on, Release);
+        Ok(())
+    }
+
+    /// The IPv4-to-MAC pairs `port` learned from ARP.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn arp_table(&self, port: u16) -> Result<Vec<([u8; 4], [u8; 6])>> {
+        Ok(self.shared.arp[self.index(port)?].entries())
+    }
+
     fn check_up(&self) -> Result<()> {
         if self.down.load(Acquire) { Err(Error::NoWorker) } else { Ok(()) }
     }
@@ -448,6 +513,12 @@ fn reclaim(p: *mut TxJob) -> Box<TxJob> {
     // SAFETY: slots only ever hold pointers from Box::into_raw, and the swap that returned `p`
     // removed it from the slot, so nobody else owns it.
     unsafe { Box::from_raw(p) }
+}
+
+/// Takes back frames that never reached an injection slot.
+fn reclaim_frames(p: &mut *mut Vec<Vec<u8>>) -> Box<Vec<Vec<u8>>> {
+    // SAFETY: `p` came from Box::into_raw and was never shared (the compare-exchange failed).
+    unsafe { Box::from_raw(*p) }
 }
 
 fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
@@ -504,6 +575,10 @@ impl Engine {
             tsc_to_ns: TscToNs::new(tsc_hz),
             latency_rx: (0..np).map(|_| AtomicBool::new(false)).collect(),
             jitter_ns: (0..np).map(|_| std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS)).collect(),
+            pools: pools.clone().into(),
+            ident: (0..np).map(|_| responder::Identity::default()).collect(),
+            arp: (0..np).map(|_| responder::ArpTable::default()).collect(),
+            inject: (0..np).map(|_| std::sync::atomic::AtomicPtr::new(std::ptr::null_mut())).collect(),
         }));
         Engine {
             shared,

@@ -15,6 +15,11 @@ pub(crate) struct Counters {
     pub rx_multicast: AtomicU64,
     /// Received frames by size with FCS: <64, 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518.
     pub rx_sizes: [AtomicU64; 8],
+    /// Received frames by kind: ARP, ICMP echo, other IPv4, other IPv6, unknown; and VLAN-tagged.
+    pub rx_kinds: [AtomicU64; 5],
+    pub rx_vlan: AtomicU64,
+    /// Frames injected (`Engine::send_frames`) or sent by the responder.
+    pub tx_extra: AtomicU64,
 }
 
 /// Adds to a counter that only the calling worker writes (no locked instruction needed).
@@ -63,6 +68,23 @@ pub struct SizeCounts {
     pub multicast: u64,
 }
 
+/// Received frames by kind, as Pktgen's `pktStats` counts them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KindCounts {
+    /// ARP frames.
+    pub arp: u64,
+    /// ICMP (v4 or v6) echo requests and replies.
+    pub echo: u64,
+    /// Other IPv4 packets.
+    pub ipv4: u64,
+    /// Other IPv6 packets.
+    pub ipv6: u64,
+    /// Anything else.
+    pub unknown: u64,
+    /// VLAN-tagged frames (of any kind).
+    pub vlan: u64,
+}
+
 /// The driver's own counters (`rte_eth_stats`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HwStats {
@@ -99,6 +121,10 @@ pub struct PortStats {
     pub rx_bytes: u64,
     /// Received frames by size.
     pub rx_sizes: SizeCounts,
+    /// Received frames by kind.
+    pub rx_kinds: KindCounts,
+    /// Frames sent besides the stream: injected ones and responder answers.
+    pub tx_extra: u64,
     /// The driver's counters.
     pub hw: HwStats,
 }
@@ -136,6 +162,15 @@ impl Counters {
         z.jumbo += r(7);
         z.broadcast += self.rx_broadcast.load(Relaxed);
         z.multicast += self.rx_multicast.load(Relaxed);
+        let k = &mut s.rx_kinds;
+        let r = |i: usize| self.rx_kinds[i].load(Relaxed);
+        k.arp += r(0);
+        k.echo += r(1);
+        k.ipv4 += r(2);
+        k.ipv6 += r(3);
+        k.unknown += r(4);
+        k.vlan += self.rx_vlan.load(Relaxed);
+        s.tx_extra += self.tx_extra.load(Relaxed);
     }
 }
 
@@ -146,7 +181,8 @@ macro_rules! sub_fields {
 impl PortStats {
     /// These counters less a baseline taken earlier (a clear).
     pub(crate) fn since(mut self, base: &PortStats) -> PortStats {
-        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes);
+        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra);
+        sub_fields!(self.rx_kinds, base.rx_kinds; arp, echo, ipv4, ipv6, unknown, vlan);
         sub_fields!(self.rx_sizes, base.rx_sizes; runt, _64, _65_127, _128_255, _256_511, _512_1023, _1024_1518, jumbo, broadcast, multicast);
         sub_fields!(self.hw, base.hw; ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf);
         self

@@ -150,6 +150,9 @@ pub struct StreamSpec {
     /// Nanoseconds added to the age of every stamp, as if the packets had crossed a delay line of
     /// that length (for calibrating and testing the measurement chain).
     pub stamp_delay_ns: u64,
+    /// Per template, nanoseconds to wait after sending it (a capture's inter-packet gaps); empty:
+    /// pace by `rate`. When given, it has one entry per template and overrides `rate`.
+    pub gaps_ns: Vec<u64>,
 }
 
 impl Default for StreamSpec {
@@ -163,6 +166,7 @@ impl Default for StreamSpec {
             burst: 32,
             stamp_every: None,
             stamp_delay_ns: 0,
+            gaps_ns: Vec::new(),
         }
     }
 }
@@ -372,6 +376,9 @@ impl StreamSpec {
             // The walk visits min..=max evenly over a cycle when it steps; else it stays at start.
             mean_wire_bytes = if s.step == 0 { s.start as f64 } else { (s.min as f64 + s.max as f64) / 2.0 }
                 + WIRE_OVERHEAD as f64;
+        }
+        if !self.gaps_ns.is_empty() && self.gaps_ns.len() != self.templates.len() {
+            return bad(format!("gaps_ns has {} entries for {} templates", self.gaps_ns.len(), self.templates.len()));
         }
         if self.stamp_every == Some(0) {
             return bad("stamp_every must be at least 1 (1 stamps every packet)".into());

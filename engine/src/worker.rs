@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
 use crate::latency::{self, LatencyCounters, Layout, SeqTrack, TscToNs};
+use crate::responder::{self, ArpTable, Identity};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::{Cursor, Mode, Program};
@@ -19,6 +20,8 @@ pub(crate) struct TxJob {
     pub tag: u32,
     /// TSC cycles between packets; 0 sends unpaced.
     pub cycles_per_packet: f64,
+    /// Per template, TSC cycles to wait after it (replaying a capture's gaps); empty: none.
+    pub gap_ticks: Box<[u64]>,
 }
 
 /// The control thread's mailbox to a port's TX worker.
@@ -50,6 +53,14 @@ pub(crate) struct Shared {
     pub latency_rx: Box<[AtomicBool]>,
     /// Per port: latency change counted as jitter above this many nanoseconds.
     pub jitter_ns: Box<[std::sync::atomic::AtomicU64]>,
+    /// Per port: the TX pool (for injected frames and responder answers).
+    pub pools: Box<[Pool]>,
+    /// Per port: the address the responder answers for, and what it does.
+    pub ident: Box<[Identity]>,
+    /// Per port: IPv4-to-MAC pairs learned from received ARP frames.
+    pub arp: Box<[ArpTable]>,
+    /// Per port: frames the control thread asks the worker to send once.
+    pub inject: Box<[AtomicPtr<Vec<Vec<u8>>>]>,
 }
 
 /// One worker's assignment.
@@ -142,10 +153,18 @@ fn run(ctx: &WorkerCtx) {
                 rslot.active.store(false, Release);
             }
             let port = sh.ports[pi];
+            let inj = sh.inject[pi].swap(std::ptr::null_mut(), Acquire);
+            if !inj.is_null() {
+                // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
+                let frames = unsafe { Box::from_raw(inj) };
+                let k = ffi::send_frames(sh.pools[pi], port, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
+                bump(&counters.tx_extra, k as u64);
+            }
             let n = rx.receive(port, 0, RX_BURST);
             if n > 0 {
                 busy = true;
                 receive(&rx, n, counters, cap.as_deref_mut());
+                respond(sh, pi, &rx, n, counters);
                 if sh.latency_rx[pi].load(Relaxed) {
                     if let Some(lc) = &sh.latency[ctx.index * np + pi] {
                         measure(sh, &rx, n, lc, &mut tracks[slot_i], sh.jitter_ns[pi].load(Relaxed));
@@ -181,7 +200,22 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
     let prog = &job.program;
     if a.batch.pending() == 0 {
         let mut want = (prog.burst as u64).min(a.remaining) as usize;
-        if job.cycles_per_packet > 0.0 {
+        let mut gap_next = None;
+        if !job.gap_ticks.is_empty() {
+            // Replay the capture's timing: send the packets whose moment has come.
+            let now = ffi::rdtsc() as f64;
+            if now < a.next_tsc {
+                return (0, a.next_tsc - now);
+            }
+            let (mut t, mut ti, mut due) = (a.next_tsc, a.cursor.template, 0);
+            while due < want && t <= now {
+                t += job.gap_ticks[ti] as f64;
+                ti = if ti + 1 == job.gap_ticks.len() { 0 } else { ti + 1 };
+                due += 1;
+            }
+            want = due;
+            gap_next = Some(t);
+        } else if job.cycles_per_packet > 0.0 {
             let now = ffi::rdtsc() as f64;
             if now < a.next_tsc {
                 return (0, a.next_tsc - now);
@@ -227,7 +261,9 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
                 }
             }
         }
-        if job.cycles_per_packet > 0.0 {
+        if let Some(t) = gap_next {
+            a.next_tsc = t;
+        } else if job.cycles_per_packet > 0.0 {
             a.next_tsc += want as f64 * job.cycles_per_packet;
             let now = ffi::rdtsc() as f64;
             // After a stall, catch up by at most 4096 packets rather than one huge burst.
@@ -258,6 +294,11 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
         }
         bytes += u64::from(len);
         bump(&c.rx_sizes[size_bucket(len)], 1);
+        let (kind, vlan) = responder::classify(d);
+        bump(&c.rx_kinds[kind as usize], 1);
+        if vlan {
+            bump(&c.rx_vlan, 1);
+        }
         if let Some(&b0) = d.first() {
             if b0 & 1 == 1 {
                 if d.len() >= 6 && d[..6] == [0xff; 6] {
@@ -280,6 +321,34 @@ fn measure(sh: &Shared, rx: &RxBatch, n: usize, lc: &LatencyCounters, tracks: &m
         let (d, len) = rx.packet(i);
         if let Some(s) = latency::read_stamp(d, len) {
             latency::record(s, now, sh.tsc_to_ns, &sh.layout, jitter_ns, tracks, lc);
+        }
+    }
+}
+
+/// Answers ARP and ICMP echo requests for the port's address and learns from ARP, if asked.
+#[inline]
+fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
+    let id = &sh.ident[pi];
+    let (arp, icmp, learn) = (id.arp.load(Relaxed), id.icmp.load(Relaxed), id.learn.load(Relaxed));
+    if !(arp || icmp || learn) {
+        return;
+    }
+    let ip = (id.ipv4.load(Relaxed) as u32).to_be_bytes();
+    let m = id.mac.load(Relaxed);
+    let mac: [u8; 6] = std::array::from_fn(|i| (m >> (8 * (5 - i))) as u8);
+    let mut out = [0u8; 2048];
+    for i in 0..n {
+        let (d, _) = rx.packet(i);
+        if learn {
+            if let Some((sip, smac)) = responder::arp_sender(d) {
+                sh.arp[pi].learn(sip, smac);
+            }
+        }
+        if (arp || icmp) && ip != [0; 4] {
+            if let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out) {
+                let k = ffi::send_frames(sh.pools[pi], sh.ports[pi], 0, sh.tag_off, std::iter::once(&out[..len]));
+                bump(&c.tx_extra, k as u64);
+            }
         }
     }
 }
