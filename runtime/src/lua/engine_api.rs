@@ -147,8 +147,19 @@ fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
         ("rx_packets", n(s.rx_packets)),
         ("rx_bytes", n(s.rx_bytes)),
     ])?;
+    let k = &s.rx_kinds;
+    let kinds = lua.create_table_from([
+        ("arp", n(k.arp)),
+        ("echo", n(k.echo)),
+        ("ipv4", n(k.ipv4)),
+        ("ipv6", n(k.ipv6)),
+        ("unknown", n(k.unknown)),
+        ("vlan", n(k.vlan)),
+    ])?;
     t.set("sizes", sizes)?;
     t.set("hw", hw)?;
+    t.set("kinds", kinds)?;
+    t.set("tx_extra", n(s.tx_extra))?;
     Ok(t)
 }
 
@@ -175,6 +186,9 @@ pub fn register(
     jumbo: bool,
 ) -> Result<()> {
     let raw = lua.create_table()?;
+    // The contract's sizes: 1514 (1518 with FCS) normally, 9614 with -j. The engine reports its
+    // buffer's data room (2048 without -j), which would let frames past Ethernet's maximum through.
+    let max_frame = e.max_frame().min(if jumbo { 9614 } else { 1514 });
 
     sync_fn(lua, &raw, "ports", move |lua, _| values(lua, e.port_count()))?;
     sync_fn(lua, &raw, "info", move |lua, a| {
@@ -197,7 +211,7 @@ pub fn register(
     })?;
     sync_fn(lua, &raw, "start", move |lua, a| {
         let p = port(e, "start", &arg(&a, 0))?;
-        let s = spec::from_lua(&arg(&a, 1)).map_err(|e| match e {
+        let s = spec::from_lua(&arg(&a, 1), max_frame).map_err(|e| match e {
             mlua::Error::RuntimeError(m) => m,
             other => other.to_string(),
         })?;
@@ -250,9 +264,6 @@ pub fn register(
             .map_err(|e| e.to_string())?;
         values(lua, t)
     })?;
-    // The contract's sizes: 1514 (1518 with FCS) normally, 9614 with -j. The engine reports its
-    // buffer's data room (2048 without -j), which would let frames past Ethernet's maximum through.
-    let max_frame = e.max_frame().min(if jumbo { 9614 } else { 1514 });
     sync_fn(lua, &raw, "max_frame", move |lua, _| values(lua, max_frame))?;
     sync_fn(lua, &raw, "tsc_hz", move |lua, _| values(lua, e.tsc_hz()))?;
     sync_fn(lua, &raw, "dpdk_version", move |lua, _| {
@@ -323,6 +334,7 @@ pub fn register(
     )?;
 
     super::latency_api::register(lua, &raw, e, port)?;
+    super::io_api::register(lua, &raw, e, port, max_frame)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

@@ -2,6 +2,7 @@
 //! module, and the helpers that run chunks, script files and CLI command files on it.
 
 pub mod engine_api;
+pub mod io_api;
 pub mod latency_api;
 pub mod output;
 pub mod spec;

@@ -298,30 +298,101 @@ fn rate(v: &Value) -> Result<Rate> {
     }
 }
 
-/// Converts `engine.start`'s spec table.
+/// The packets of a pcap file as templates (one per packet, no checksums declared, short
+/// packets padded with zeros to the minimum frame) and the gaps between their timestamps (the
+/// last gap 0).
+fn pcap_templates(v: &Value, max_frame: usize) -> Result<(Vec<Template>, Vec<u64>)> {
+    let path = match v {
+        Value::String(s) => s.to_string_lossy(),
+        other => return err("spec.pcap", format_args!("must be a file name, got {}", describe(other))),
+    };
+    let packets = engine::read_pcap(std::path::Path::new(&path))
+        .map_err(|e| Error::runtime(format!("{WHO}: spec.pcap: cannot read '{path}': {e}")))?;
+    if packets.is_empty() {
+        return err("spec.pcap", format_args!("'{path}' holds no packets"));
+    }
+    let mut templates = Vec::with_capacity(packets.len());
+    for (i, p) in packets.iter().enumerate() {
+        if p.data.len() > max_frame {
+            return err(
+                "spec.pcap",
+                format_args!(
+                    "'{path}': packet {} has {} bytes; frames have at most {max_frame} bytes without FCS",
+                    i + 1,
+                    p.data.len()
+                ),
+            );
+        }
+        let mut data = p.data.clone();
+        if data.len() < engine::MIN_FRAME {
+            data.resize(engine::MIN_FRAME, 0);
+        }
+        templates.push(Template { data, checksums: Vec::new(), lengths: Vec::new() });
+    }
+    let mut gaps: Vec<u64> = packets.windows(2).map(|w| w[1].time_ns.saturating_sub(w[0].time_ns)).collect();
+    gaps.push(0);
+    Ok((templates, gaps))
+}
+
+/// Converts `engine.start`'s spec table; `max_frame` is the largest frame (without FCS) a
+/// packet read from `spec.pcap` may have.
 ///
 /// # Errors
 /// A Lua runtime error naming the first bad key.
-pub fn from_lua(spec: &Value) -> Result<StreamSpec> {
+pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     let t = table(spec, "spec")?;
     only_keys(
         &t,
         "spec",
-        &["templates", "fields", "size", "rate", "count", "burst", "stamp_every", "stamp_delay_ns"],
+        &[
+            "templates", "pcap", "pcap_gaps", "gaps_ns", "fields", "size", "rate", "count", "burst",
+            "stamp_every", "stamp_delay_ns",
+        ],
     )?;
     let mut s = StreamSpec {
         rate: Rate::Unpaced,
         ..StreamSpec::default()
     };
-    for (i, tv) in array(&required(&t, "spec", "templates")?, "spec.templates")?
-        .iter()
-        .enumerate()
-    {
-        s.templates
-            .push(template(tv, &format!("spec.templates[{}]", i + 1))?);
+    let pv = get(&t, "pcap")?;
+    let tv = get(&t, "templates")?;
+    let mut pcap_gaps = Vec::new();
+    if !pv.is_nil() {
+        if !tv.is_nil() {
+            return err("spec.pcap", "and spec.templates exclude each other; give one");
+        }
+        (s.templates, pcap_gaps) = pcap_templates(&pv, max_frame)?;
+    } else {
+        for (i, tv) in array(&required(&t, "spec", "templates")?, "spec.templates")?
+            .iter()
+            .enumerate()
+        {
+            s.templates
+                .push(template(tv, &format!("spec.templates[{}]", i + 1))?);
+        }
+        if s.templates.is_empty() {
+            return err("spec.templates", "must hold at least one frame");
+        }
     }
-    if s.templates.is_empty() {
-        return err("spec.templates", "must hold at least one frame");
+    match get(&t, "pcap_gaps")? {
+        Value::Nil | Value::Boolean(false) => {}
+        Value::Boolean(true) if !pv.is_nil() => s.gaps_ns = pcap_gaps,
+        Value::Boolean(true) => return err("spec.pcap_gaps", "needs spec.pcap (the capture whose gaps to replay)"),
+        other => return err("spec.pcap_gaps", format_args!("must be a boolean, got {}", describe(&other))),
+    }
+    let gv = get(&t, "gaps_ns")?;
+    if !gv.is_nil() {
+        if !s.gaps_ns.is_empty() {
+            return err("spec.gaps_ns", "and spec.pcap_gaps exclude each other; give one");
+        }
+        for (i, g) in array(&gv, "spec.gaps_ns")?.iter().enumerate() {
+            s.gaps_ns.push(int(g, &format!("spec.gaps_ns[{}]", i + 1), 0, i64::MAX)? as u64);
+        }
+        if s.gaps_ns.len() != s.templates.len() {
+            return err(
+                "spec.gaps_ns",
+                format_args!("has {} entries for {} templates; give one gap per template", s.gaps_ns.len(), s.templates.len()),
+            );
+        }
     }
     let fv = get(&t, "fields")?;
     if !fv.is_nil() {
@@ -364,7 +435,7 @@ mod tests {
     fn conv(src: &str) -> Result<StreamSpec> {
         let lua = Lua::new();
         let v: Value = lua.load(src).eval()?;
-        from_lua(&v)
+        from_lua(&v, 1514)
     }
 
     fn msg(src: &str) -> String {
@@ -473,5 +544,52 @@ mod tests {
                 .contains("needs start/min/max/step")
         );
         assert!(msg("5").contains("spec must be a table, got 5"));
+    }
+
+    fn pcap_file(name: &str, sizes: &[usize]) -> String {
+        let dir = std::env::temp_dir().join(format!("pktgen-spec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        let packets: Vec<engine::CapturedPacket> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| engine::CapturedPacket {
+                time_ns: 1_000_000_000 + i as u64 * 50_000_000,
+                data: vec![i as u8 + 1; n],
+                orig_len: n as u32,
+            })
+            .collect();
+        engine::write_pcap(&path, &packets).expect("write pcap");
+        path.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn pcap_templates_padding_and_gaps() -> Result<()> {
+        let f = pcap_file("ok.pcap", &[42, 100, 60]);
+        let s = conv(&format!("{{ pcap = {f:?}, pcap_gaps = true, count = 3 }}"))?;
+        let lens: Vec<usize> = s.templates.iter().map(|t| t.data.len()).collect();
+        assert_eq!(lens, [60, 100, 60]);
+        assert_eq!(&s.templates[0].data[..42], &[1u8; 42][..]);
+        assert!(s.templates[0].data[42..].iter().all(|&b| b == 0));
+        assert!(s.templates.iter().all(|t| t.checksums.is_empty() && t.lengths.is_empty()));
+        assert_eq!(s.gaps_ns, [50_000_000, 50_000_000, 0]);
+        let s = conv(&format!("{{ pcap = {f:?} }}"))?;
+        assert!(s.gaps_ns.is_empty());
+        let s = conv(&format!("{{ pcap = {f:?}, gaps_ns = {{1, 2, 3}} }}"))?;
+        assert_eq!(s.gaps_ns, [1, 2, 3]);
+        Ok(())
+    }
+
+    #[test]
+    fn pcap_errors() {
+        let f = pcap_file("big.pcap", &[60, 60, 1515]);
+        assert!(msg(&format!("{{ pcap = {f:?} }}")).contains("packet 3 has 1515 bytes"));
+        assert!(msg(r#"{ pcap = "/nonexistent.pcap" }"#).contains("spec.pcap: cannot read '/nonexistent.pcap'"));
+        let ok = pcap_file("two.pcap", &[60, 60]);
+        assert!(msg(&format!("{{ pcap = {ok:?}, templates = {{ {{ data = \"x\" }} }} }}")).contains("exclude each other"));
+        assert!(msg(&format!("{{ pcap = {ok:?}, gaps_ns = {{1}} }}")).contains("spec.gaps_ns has 1 entries for 2 templates"));
+        assert!(msg(&format!("{{ pcap = {ok:?}, pcap_gaps = true, gaps_ns = {{1, 2}} }}")).contains("exclude each other"));
+        assert!(msg(r#"{ templates = { { data = "x" } }, pcap_gaps = true }"#).contains("needs spec.pcap"));
+        assert!(msg(r#"{ templates = { { data = "x" } }, gaps_ns = { -1 } }"#).contains("spec.gaps_ns[1]"));
     }
 }
