@@ -145,6 +145,8 @@ pub(crate) const MAX_BURST: usize = 256;
 /// `bufs[sent..len]` is an mbuf this batch owns; the driver owns those it accepted.
 pub(crate) struct TxBatch {
     bufs: [*mut sys::rte_mbuf; MAX_BURST],
+    /// Data pointers of `bufs`, filled by [`TxBatch::buf`].
+    data: [*mut u8; MAX_BURST],
     lens: [u32; MAX_BURST],
     len: usize,
     sent: usize,
@@ -161,7 +163,7 @@ pub(crate) struct TxBuf<'a> {
 
 impl TxBatch {
     pub(crate) fn new(tag_off: usize) -> TxBatch {
-        TxBatch { bufs: [ptr::null_mut(); MAX_BURST], lens: [0; MAX_BURST], len: 0, sent: 0, tag_off }
+        TxBatch { bufs: [ptr::null_mut(); MAX_BURST], data: [ptr::null_mut(); MAX_BURST], lens: [0; MAX_BURST], len: 0, sent: 0, tag_off }
     }
 
     /// Packets waiting to be sent.
@@ -205,23 +207,19 @@ impl TxBatch {
         // engine sizes pools so that cap fits (checked in debug builds).
         let frame = unsafe {
             debug_assert!(usize::from((*m).buf_len - (*m).data_off) >= cap);
-            std::slice::from_raw_parts_mut(((*m).buf_addr as *mut u8).add(usize::from((*m).data_off)), cap)
+            let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+            self.data[i] = d;
+            std::slice::from_raw_parts_mut(d, cap)
         };
         TxBuf { frame, fresh }
     }
 
-    /// Lends the data rooms of mbufs `0..n`, `cap` bytes each, for building a burst column-wise.
+    /// Lends the data rooms of mbufs `0..n`, `cap` bytes each, for building a burst; each of them
+    /// must have been through [`TxBatch::buf`] with the same `cap` first.
     pub(crate) fn frames(&mut self, n: usize, cap: usize) -> FrameSet<'_> {
-        let mut ptrs = [ptr::null_mut(); MAX_BURST];
-        for (p, &m) in ptrs.iter_mut().zip(&self.bufs[..n.min(self.len)]) {
-            // SAFETY: m is an owned, valid mbuf; its data room from data_off holds at least cap bytes
-            // (the engine sizes pools for the largest frame; checked in debug builds).
-            unsafe {
-                debug_assert!(usize::from((*m).buf_len - (*m).data_off) >= cap);
-                *p = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
-            }
-        }
-        FrameSet { ptrs, n: n.min(self.len), cap, _batch: std::marker::PhantomData }
+        let n = n.min(self.len);
+        // The FrameSet borrows the whole batch mutably, so the frames cannot be reached otherwise.
+        FrameSet { ptrs: &self.data[..n], n, cap }
     }
 
     /// Records the length of mbuf `i` whose length fields are already right (it holds a packet of
@@ -277,27 +275,32 @@ impl Drop for TxBatch {
 
 /// The data rooms of a [`TxBatch`]'s mbufs, lent for building a burst.
 pub(crate) struct FrameSet<'a> {
-    ptrs: [*mut u8; MAX_BURST],
+    ptrs: &'a [*mut u8],
     n: usize,
     cap: usize,
-    _batch: std::marker::PhantomData<&'a mut TxBatch>,
 }
 
 impl FrameSet<'_> {
-    /// Frames over plain memory, for measuring the builders without DPDK.
+    /// Frames over plain memory (`ptrs` is scratch space), for testing the builders without DPDK.
     #[cfg(test)]
-    pub(crate) fn over(bufs: &mut [Vec<u8>]) -> FrameSet<'_> {
-        let mut ptrs = [ptr::null_mut(); MAX_BURST];
+    pub(crate) fn over<'a>(bufs: &'a mut [Vec<u8>], ptrs: &'a mut Vec<*mut u8>) -> FrameSet<'a> {
         let cap = bufs.iter().map(Vec::len).min().unwrap_or(0);
-        for (p, b) in ptrs.iter_mut().zip(bufs.iter_mut()) {
-            *p = b.as_mut_ptr();
-        }
-        FrameSet { ptrs, n: bufs.len().min(MAX_BURST), cap, _batch: std::marker::PhantomData }
+        *ptrs = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        FrameSet { ptrs: &ptrs[..], n: bufs.len().min(MAX_BURST), cap }
     }
 
     /// Number of frames.
     pub(crate) fn len(&self) -> usize {
         self.n
+    }
+
+    /// Frame `i`, `cap` bytes long.
+    #[inline(always)]
+    pub(crate) fn get(&mut self, i: usize) -> &mut [u8] {
+        assert!(i < self.n);
+        // SAFETY: ptrs[i] points at cap bytes of an mbuf the batch owns, and the FrameSet borrows
+        // the batch mutably, so this is the only live reference to those bytes (`&mut self`).
+        unsafe { std::slice::from_raw_parts_mut(self.ptrs[i], self.cap) }
     }
 
     /// Writes `vals[i]` as a `w`-byte (1, 2, 4 or 6) big-endian field at `at` of frame `first + i`.
