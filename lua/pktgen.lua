@@ -69,11 +69,6 @@ function M.set_ipaddr(...)
 	end)
 end
 
-function M.mac_from_arp(...)
-	arity("mac_from_arp", select("#", ...), 1)
-	-- Learning MACs from ARP replies needs the engine's receive path; accepted, no effect yet.
-end
-
 function M.set_proto(...)
 	arity("set_proto", select("#", ...), 2)
 	local pl, proto = ...
@@ -181,9 +176,11 @@ function M.reset(...)
 		if engine.sending(p) then
 			engine.stop(p)
 		end
-		config.reset(p)
+		require("pktgen.respond").apply(p, config.reset(p))
 		engine.clear(p)
 	end)
+	-- Pktgen's reset also turns mac_from_arp off, for every port.
+	require("pktgen.respond").reset_global()
 	stats.clear_totals()
 end
 
@@ -330,7 +327,7 @@ local function unsupported(name)
 	end
 end
 for _, name in ipairs {
-	"pcap", "icmp_echo", "port_restart", "process", "capture", "blink", "continue",
+	"port_restart", "blink", "continue",
 	"input", "clock_gettime",
 } do
 	M[name] = unsupported(name)
@@ -342,6 +339,10 @@ require("pktgen.range").install(M)
 random.install(M)
 -- Encapsulations (vlan, qinq, mpls, gre, gre_eth, vxlan) and their ids, gtpu_teid, rnd_s_ip/pt.
 require("pktgen.encap").install(M)
+-- The receive side: process, icmp_echo (answering), mac_from_arp; capture; pcap replay.
+require("pktgen.respond").install(M)
+require("pktgen.capture").install(M)
+require("pktgen.pcap").install(M)
 -- Single packets sent on their own: send_arp, ping4.
 require("pktgen.oneshot").install(M)
 -- Latency: latency, jitter, latsampler_params, latsampler, latencyHistogram, newHistogram.

@@ -235,20 +235,38 @@ function M.slot(cfg, i)
 	return slot
 end
 
+--- cfg with its single packet sent to the MAC learned by mac_from_arp, if any.
+local function resolved(cfg)
+	local pkt = require("pktgen.respond").resolve(cfg.pid, cfg.pkt)
+	if pkt == cfg.pkt then
+		return cfg
+	end
+	local c = {}
+	for k, v in pairs(cfg) do
+		c[k] = v
+	end
+	c.pkt = pkt
+	return c
+end
+
 --- Stream spec for the port's current mode, with random bitfields applied.
 function M.spec(cfg)
 	local spec
-	if cfg.mode == "sequence" and cfg.seq_cnt > 0 then
+	local resolve = require("pktgen.respond").resolve
+	if cfg.mode == "pcap" then
+		-- The capture's bytes go out as they are: no random bitfields.
+		return require("pktgen.latency").apply(cfg.pid, cfg, require("pktgen.pcap").spec(cfg, M.rate(cfg)))
+	elseif cfg.mode == "sequence" and cfg.seq_cnt > 0 then
 		local templates = {}
 		for i = 0, cfg.seq_cnt - 1 do
-			templates[#templates + 1] = (M.frame(M.slot(cfg, i)))
+			templates[#templates + 1] = (M.frame(resolve(cfg.pid, M.slot(cfg, i))))
 		end
 		spec = { templates = templates, rate = M.rate(cfg), count = cfg.count, burst = cfg.tx_burst }
 	elseif cfg.mode == "range" then
 		spec = require("pktgen.range").spec(cfg)
 	else
 		local off
-		spec, off = M.single(cfg)
+		spec, off = M.single(resolved(cfg))
 		-- Pktgen applies rnd_s_ip / rnd_s_pt in single-packet mode only.
 		local f = M.src_random_fields(cfg, cfg.pkt, off)
 		if #f > 0 then

@@ -102,7 +102,7 @@ local FEATURES = {
 	vlan = "vlan", qinq = "qinq", mpls = "mpls", gre = "gre", gre_eth = "gre_eth", vxlan = "vxlan",
 	rnd_s_ip = "rnd_s_ip", rnd_s_pt = "rnd_s_pt", range = "set_range", process = "process",
 	latency = "latency", lat = "latency", pcap = "pcap", blink = "blink", icmp = "icmp_echo",
-	capture = "capture", bonding = "bonding",
+	capture = "capture", bonding = "bonding", pcap_timing = "pcap_timing",
 }
 
 --- `enable|disable <pl> random`: the random-bitfield flag alone (Pktgen's enable_random; on
@@ -118,9 +118,13 @@ end
 
 local function cmd_enable(w, on)
 	local verb = on and "enable" or "disable"
+	local onoff = on and "on" or "off"
+	if string.lower(w[2] or "") == "mac_from_arp" then
+		-- global: `enable|disable mac_from_arp`
+		return pktgen.mac_from_arp(onoff)
+	end
 	need(w, 3, verb .. " <portlist> <feature>")
 	local pl, what = w[2], string.lower(w[3])
-	local onoff = on and "on" or "off"
 	if what == "random" then
 		return random_flag(pl, on)
 	elseif what == "rate" then

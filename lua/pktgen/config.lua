@@ -147,7 +147,7 @@ function M.defaults(pid)
 	end
 	return {
 		pid = pid,
-		mode = "single",   -- "single" | "range" | "sequence"
+		mode = "single",   -- "single" | "range" | "sequence" | "pcap"
 		count = 0,         -- 0 = forever
 		rate = 100.0,      -- percent of link speed
 		tx_burst = 32,
@@ -163,6 +163,9 @@ function M.defaults(pid)
 		random = false,
 		rnd_s_ip = false,  -- random source IP host bits per packet (single mode)
 		rnd_s_pt = false,  -- random source port per packet (single mode)
+		process = false,   -- answer ARP for the source IPv4 address
+		icmp_echo = false, -- answer ICMP echo requests to it
+		pcap_timing = false, -- pcap mode replays the capture's gaps (ours)
 	}
 end
 

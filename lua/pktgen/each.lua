@@ -16,6 +16,8 @@ end
 --- A changed setting reaches a port that sends forever at once; a counted stream keeps going
 -- with what it started with.
 function M.touched(p, cfg)
+	-- The responder answers for the source IP, which the change may have moved.
+	require("pktgen.respond").apply(p, cfg)
 	if cfg.count == 0 and engine.sending(p) then
 		engine.stop(p)
 		engine.start(p, require("pktgen.build").spec(cfg))

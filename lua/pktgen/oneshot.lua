@@ -1,5 +1,6 @@
 --- Single packets sent on their own from the port's template: send_arp (request or gratuitous)
--- and ping4 (one ICMPv4 echo request).
+-- and ping4 (one ICMPv4 echo request). They are injected beside the port's stream (engine.send),
+-- so they work while the port sends.
 local engine = require "engine"
 local args = require "pktgen.args"
 local each = require "pktgen.each"
@@ -7,21 +8,11 @@ local config = require "pktgen.config"
 local build = require "pktgen.build"
 local arp = require "proto.arp"
 local ethernet = require "proto.ethernet"
+local frames = require "pktgen.frames"
+local respond = require "pktgen.respond"
 
 local M = {}
 
--- How long to wait for the one packet to leave before giving up.
-local WAIT_MS = 1000
-
---- Send `spec` on an idle port and wait until it has gone. The engine has one stream per
--- port, so a port that is sending cannot take an extra packet: that is an error, not a drop.
-local function send(fname, p, spec)
-	if engine.sending(p) then
-		error(string.format("%s: port %d is sending; stop it first (extra packets cannot be injected yet)", fname, p), 0)
-	end
-	engine.start(p, spec)
-	engine.wait(p, WAIT_MS)
-end
 
 --- The ARP frame: broadcast, padded with zeros to the port's frame size.
 function M.arp_frame(pkt, gratuitous)
@@ -41,7 +32,7 @@ function M.install(pktgen)
 		-- Pktgen: a kind starting with g is gratuitous, anything else a request.
 		local grat = string.lower(string.sub(tostring(kind), 1, 1)) == "g"
 		each.port("send_arp", pl, function(p, cfg)
-			send("send_arp", p, { templates = { M.arp_frame(cfg.pkt, grat) }, count = 1, burst = 1 })
+			engine.send(p, { M.arp_frame(cfg.pkt, grat).data })
 		end)
 	end
 
@@ -50,7 +41,7 @@ function M.install(pktgen)
 		each.port("ping4", (...), function(p, cfg)
 			local pkt = config.copy_pkt(cfg.pkt)
 			pkt.eth_type, pkt.proto = "ipv4", "icmp"
-			send("ping4", p, build.once(cfg, pkt))
+			engine.send(p, { frames.finish(build.frame(respond.resolve(p, pkt))) })
 		end)
 	end
 end

@@ -157,6 +157,12 @@ local function single(ops, p, cfg, def)
 			op(ops, cliw("enable", p, k), "pktgen." .. k, p, "on")
 		end
 	end
+	-- The responders (process: ARP, icmp: echo) for the source address set above.
+	for _, k in ipairs { { "process", "process" }, { "icmp", "icmp_echo" } } do
+		if cfg[k[2]] then
+			op(ops, cliw("enable", p, k[1]), "pktgen." .. k[2], p, "on")
+		end
+	end
 	-- Latency settings exist once a latency call made them (pktgen.latency). They come after
 	-- the encapsulations, which turn latency off, and turning latency on clears nothing.
 	local l = cfg.latency
@@ -288,6 +294,13 @@ local function modes(ops, p, cfg)
 	elseif require("pktgen.random").any_active(cfg) then
 		random(false) -- the rnd calls above turned it on; an encapsulation had cleared it
 	end
+	-- pcap replay of the -s file: the last mode switch, so nothing above cancels it.
+	if cfg.pcap_timing then
+		op(ops, cliw("enable", p, "pcap_timing"), "pktgen.pcap_timing", p, "on")
+	end
+	if cfg.mode == "pcap" then
+		op(ops, cliw("enable", p, "pcap"), "pktgen.pcap", p, "on")
+	end
 end
 
 --- The operations that restore port p from its defaults.
@@ -325,6 +338,11 @@ function M.script(lua)
 				out[#out + 1] = "lua '" .. o.lua .. "'"
 			end
 		end
+	end
+	-- mac_from_arp is global, and every port's reset above turns it off: it comes last.
+	if require("pktgen.respond").mac_from_arp() then
+		out[#out + 1] = ""
+		out[#out + 1] = lua and 'pktgen.mac_from_arp("on")' or "enable mac_from_arp"
 	end
 	return table.concat(out, "\n") .. "\n"
 end

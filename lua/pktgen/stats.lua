@@ -90,13 +90,16 @@ function M.port_sizes(p)
 	}
 end
 
---- pktStats(pl)[p] (removed in 26.02). The engine does not classify received packets yet,
--- so the per-protocol counters are 0; latency is the 23.06+ shape from our measurements.
+--- pktStats(pl)[p] (removed in 26.02): received frames by kind since the last clear (echo
+-- counts ICMP echo requests and replies; vlan counts tagged frames besides their kind);
+-- latency is the 23.06+ shape from our measurements.
 function M.pkt_stats(p)
 	local st = engine.stats(p)
+	local k = st.kinds or {}
 	return {
-		arp_pkts = 0, echo_pkts = 0, ip_pkts = 0, ipv6_pkts = 0, vlan_pkts = 0,
-		dropped_pkts = 0, unknown_pkts = 0, tx_failed = st.tx_no_mbuf or 0, mac_addr = 0,
+		arp_pkts = k.arp or 0, echo_pkts = k.echo or 0, ip_pkts = k.ipv4 or 0, ipv6_pkts = k.ipv6 or 0,
+		vlan_pkts = k.vlan or 0, dropped_pkts = 0, unknown_pkts = k.unknown or 0,
+		tx_failed = st.tx_no_mbuf or 0, mac_addr = 0,
 		latency = require("pktgen.latency").legacy(p),
 	}
 end

@@ -87,9 +87,26 @@ run("enable 0 range")
 run("disable 0 range")
 eq("disable range", cfg.mode, "single")
 -- features that need engine parts not built yet: a clear error, not silence
-for _, f in ipairs { "process", "pcap", "blink", "icmp", "capture" } do
-	raises("not supported yet", "enable 0 " .. f)
-end
+raises("not supported yet", "enable 0 blink")
+run("enable 0 process")
+run("enable 0 icmp")
+eq("enable process", cfg.process, true)
+eq("enable icmp", cfg.icmp_echo, true)
+run("disable 0 process")
+run("disable 0 icmp")
+eq("disable process", cfg.process, false)
+eq("disable icmp", cfg.icmp_echo, false)
+-- no -s file for port 0: pcap is ignored, as in Pktgen
+run("enable 0 pcap")
+eq("pcap without a file", cfg.mode, "single")
+run("enable mac_from_arp")
+eq("enable mac_from_arp", require("pktgen.respond").mac_from_arp(), true)
+run("disable mac_from_arp")
+eq("disable mac_from_arp", require("pktgen.respond").mac_from_arp(), false)
+run("enable 0 capture")
+run("disable 0 capture")
+local last = require("pktgen.capture").last[0]
+assert(last and os.remove(last.path), "disable capture wrote no file")
 -- latency is being wired up in lua/pktgen/latency.lua: it either works or says it is not built
 local function works_or_unsupported(line)
 	local ok, err = pcall(run, line)

@@ -90,6 +90,11 @@ local function configure()
 	pktgen.vlan(1, "on")
 	pktgen.rnd(1, 0, 14, "X")
 	pktgen.set(1, "seq_cnt", 2)  -- sequence mode with the random flag on
+	-- the responders, pcap timing and the global mac_from_arp
+	pktgen.process(1, "on")
+	pktgen.icmp_echo(0, "on")
+	pktgen.pcap_timing(1, "on")
+	pktgen.mac_from_arp("on")
 end
 
 local function roundtrip(ext)
@@ -99,8 +104,10 @@ local function roundtrip(ext)
 	pktgen.save(path)
 	pktgen.reset("all")
 	assert(dump.all() ~= want, "reset changed nothing")
+	assert(not require("pktgen.respond").mac_from_arp(), "reset leaves mac_from_arp on")
 	pktgen.load(path)
 	same("load " .. ext, want, dump.all())
+	assert(require("pktgen.respond").mac_from_arp(), "load " .. ext .. " lost mac_from_arp")
 	pktgen.reset("all")
 	pktgen.run("cmd", path, 0)
 	same("run cmd " .. ext, want, dump.all())

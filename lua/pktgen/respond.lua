@@ -1,0 +1,81 @@
+--- Answering and learning on the receive side (§3.1): `process` (answer ARP for the port's source
+-- IPv4 address), `icmp_echo` (answer ICMP echo requests to it) and the global `mac_from_arp`
+-- (learn MACs from ARP on every port; a port whose destination IP has a learned MAC sends to it).
+local engine = require "engine"
+local args = require "pktgen.args"
+local each = require "pktgen.each"
+local config = require "pktgen.config"
+
+local M = {}
+
+local mac_from_arp = false
+-- What engine.respond last got per port, to skip repeated calls.
+local applied = {}
+
+--- Tell the engine what port p answers now (after process/icmp_echo or a source IP change).
+function M.apply(p, cfg)
+	local ip = (cfg.process or cfg.icmp_echo) and args.ip_string(cfg.pkt.src_ip.addr) or nil
+	local key = string.format("%s/%s/%s", tostring(ip), tostring(cfg.process), tostring(cfg.icmp_echo))
+	if applied[p] ~= key then
+		engine.respond(p, { ip = ip, arp = cfg.process or false, icmp = cfg.icmp_echo or false })
+		applied[p] = key
+	end
+end
+
+--- Whether mac_from_arp is on.
+function M.mac_from_arp()
+	return mac_from_arp
+end
+
+local function learn(on)
+	mac_from_arp = on
+	for p = 0, engine.ports() - 1 do
+		engine.learn_arp(p, on)
+	end
+end
+
+--- reset clears mac_from_arp globally (§3.5).
+function M.reset_global()
+	if mac_from_arp then
+		learn(false)
+	end
+end
+
+--- pkt, or a copy of it sent to the MAC port p learned for its IPv4 destination.
+function M.resolve(p, pkt)
+	if not mac_from_arp or pkt.eth_type ~= "ipv4" then
+		return pkt
+	end
+	local m = engine.arp_table(p)[args.ip_string(pkt.dst_ip.addr)]
+	local bytes = m and args.parse_mac(m)
+	if not bytes or bytes == pkt.dst_mac then
+		return pkt
+	end
+	local c = config.copy_pkt(pkt)
+	c.dst_mac = bytes
+	return c
+end
+
+function M.install(pktgen)
+	local arity = args.arity
+	local function flag(name, key)
+		pktgen[name] = function(...)
+			arity(name, select("#", ...), 2)
+			local pl, onoff = ...
+			local on = args.onoff(onoff)
+			each.port(name, pl, function(p, cfg)
+				cfg[key] = on
+				M.apply(p, cfg)
+			end)
+		end
+	end
+	flag("process", "process")
+	flag("icmp_echo", "icmp_echo")
+
+	function pktgen.mac_from_arp(...)
+		arity("mac_from_arp", select("#", ...), 1)
+		learn(args.onoff((...)))
+	end
+end
+
+return M

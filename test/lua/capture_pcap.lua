@@ -1,0 +1,107 @@
+--- Capture and pcap replay on the back-to-back pair: pktgen.capture writes a pcap file that the
+-- engine reads back; a spec's `pcap` replays a file byte for byte; `pcap_gaps` keeps its timing.
+local engine = require "engine"
+
+local N = 100
+
+local function wait_for(what, cond)
+	for _ = 1, 300 do
+		if cond() then
+			return
+		end
+		pktgen.delay(10)
+	end
+	error("timed out waiting for " .. what, 2)
+end
+
+local function eq(what, got, want)
+	if got ~= want then
+		error(string.format("%s: got %s, want %s", what, tostring(got), tostring(want)), 2)
+	end
+end
+
+pktgen.screen("off")
+pktgen.reset("all")
+pktgen.clr()
+
+-- 1. pktgen.capture on port 1 while port 0 sends N packets; off writes the file.
+pktgen.set_proto(0, "udp")
+pktgen.set(0, "size", 128)
+pktgen.set(0, "count", N)
+pktgen.set(0, "rate", 1)
+pktgen.capture(1, "on")
+pktgen.start(0)
+wait_for("port 1 to receive " .. N, function() return engine.stats(1).rx_packets >= N end)
+pktgen.capture(1, "off")
+local last = require("pktgen.capture").last[1]
+assert(last, "capture off wrote no file")
+assert(string.match(last.path, "^pktgen%-capture%-p1%-%d+%.pcap$") or string.match(last.path, "^pktgen%-capture%-p1%-%d+%-%d+%.pcap$"),
+	"file name " .. last.path)
+eq("capture count", last.count, N)
+local captured = engine.read_pcap(last.path)
+os.remove(last.path)
+eq("packets read back", #captured, N)
+for i, p in ipairs(captured) do
+	eq("packet " .. i .. " length", #p.data, 124)
+	eq("packet " .. i .. " len", p.len, 124)
+end
+assert(captured[N].time_ns >= captured[1].time_ns, "timestamps go forward")
+-- a second capture off does nothing
+pktgen.capture(1, "off")
+eq("no new file", require("pktgen.capture").last[1], last)
+
+-- 2. Replaying the capture (spec.pcap) sends exactly its bytes.
+local file = os.tmpname()
+engine.write_pcap(file, captured)
+engine.capture_start(1)
+engine.start(0, { pcap = file, count = N })
+assert(engine.wait(0, 5000), "replay did not finish")
+wait_for("the replay to arrive", function() return engine.stats(1).rx_packets >= 2 * N end)
+local n, dropped, got = engine.capture_stop(1)
+eq("replayed packets", n, N)
+eq("dropped", dropped, 0)
+for i = 1, N do
+	assert(got[i].data == captured[i].data, "replayed packet " .. i .. " differs from the file")
+end
+
+-- 3. pcap_gaps: 3 packets 50 ms apart arrive at least 100 ms apart; without it, at once.
+local base = captured[1].data
+local spaced = {}
+for i = 1, 3 do
+	spaced[i] = { data = base, time_ns = 1000000000 + (i - 1) * 50000000 }
+end
+engine.write_pcap(file, spaced)
+local function span(spec)
+	engine.clear(1)
+	engine.capture_start(1)
+	engine.start(0, spec)
+	assert(engine.wait(0, 5000), "timed replay did not finish")
+	wait_for("3 packets", function() return engine.stats(1).rx_packets >= 3 end)
+	local c, _, pk = engine.capture_stop(1)
+	eq("timed packets", c, 3)
+	return (pk[3].time_ns - pk[1].time_ns) / 1e6
+end
+local timed = span { pcap = file, pcap_gaps = true, count = 3 }
+assert(timed >= 100, string.format("with pcap_gaps 3 packets took %.1f ms, want >= 100", timed))
+assert(timed < 1000, string.format("with pcap_gaps 3 packets took %.1f ms", timed))
+local fast = span { pcap = file, count = 3 }
+assert(fast < 50, string.format("without pcap_gaps 3 packets took %.1f ms", fast))
+-- explicit gaps_ns
+local explicit = span { templates = { { data = base } }, gaps_ns = { 30000000 }, count = 3 }
+assert(explicit >= 60, string.format("gaps_ns 30 ms: 3 packets took %.1f ms", explicit))
+
+-- 4. Short packets are padded; a packet past max_frame is named.
+engine.write_pcap(file, { string.rep("\1", 20), string.rep("\2", engine.max_frame() + 1) })
+local ok, err = pcall(engine.start, 0, { pcap = file, count = 1 })
+assert(not ok and string.find(err, "packet 2 has " .. (engine.max_frame() + 1) .. " bytes", 1, true), tostring(err))
+engine.write_pcap(file, { string.rep("\1", 20) })
+engine.capture_start(1)
+engine.start(0, { pcap = file, count = 1 })
+assert(engine.wait(0, 5000))
+wait_for("the short packet", function() return engine.stats(1).rx_packets >= 1 end)
+local _, _, short = engine.capture_stop(1)
+eq("short packet padded", short[1].data, string.rep("\1", 20) .. string.rep("\0", 40))
+os.remove(file)
+
+pktgen.reset("all")
+print("capture_pcap: ok")
