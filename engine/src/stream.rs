@@ -317,7 +317,7 @@ pub(crate) struct Program {
     pub stamp_stream: u16,
     /// TSC ticks subtracted from every stamp (`stamp_delay_ns`, converted when the stream starts).
     pub stamp_backdate: u64,
-    /// For [`Mode::Columns`] streams whose fields all walk: the plan of [`Program::build_linear`].
+    /// For [`Mode::Columns`] streams whose fields all walk: the plan of [`Program::build_burst`].
     pub linear: Option<Linear>,
 }
 
@@ -870,7 +870,7 @@ fn modm(v: u64) -> u32 {
 /// Fields at most [`Linear`] handles.
 const LINEAR_FIELDS: usize = 4;
 
-/// The plan of [`Program::build_linear`]: fields that all walk, with what each adds per step to
+/// The plan of [`Program::build_burst`]: fields that all walk, with what each adds per step to
 /// each checksum, modulo 65535.
 #[derive(Debug, Clone)]
 pub(crate) struct Linear {
@@ -888,6 +888,9 @@ pub(crate) struct Linear {
     base: [u32; MAX_SUMS],
     at: [usize; MAX_SUMS],
     udp: [bool; MAX_SUMS],
+    /// Where the stamp goes, and per checksum what its words count for (0, 1 or 256).
+    stamp_at: usize,
+    stamp_mult: [u32; MAX_SUMS],
 }
 
 impl Linear {
@@ -908,8 +911,14 @@ impl Linear {
             base: [0; MAX_SUMS],
             at: [0; MAX_SUMS],
             udp: [false; MAX_SUMS],
+            stamp_at: t.len.saturating_sub(STAMP_LEN),
+            stamp_mult: [0; MAX_SUMS],
         };
         for (k, c) in t.sums.iter().enumerate() {
+            // The stamp's little-endian numbers read as byte-swapped words: x 256 at an even
+            // position, x 1 (256 * 256 is 1 modulo 65535) at an odd one.
+            let tg = &t.stamp_targets;
+            l.stamp_mult[k] = if tg.even[k] != 0 { 256 } else if tg.odd[k] != 0 { 1 } else { 0 };
             l.base[k] = modm(c.base);
             l.at[k] = c.at;
             l.udp[k] = c.udp;
@@ -943,27 +952,40 @@ impl Program {
     /// Builds a burst of a stream whose fields all walk, a packet at a time with no checksum
     /// arithmetic beyond one modular add per checksum per packet (see [`M`]); a packet where a
     /// field wraps adds that field's actual change instead.
-    pub(crate) fn build_linear(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>) {
-        let Some(l) = &self.linear else { return self.build_columns(cur, frames) };
+    /// Builds a burst of a [`Mode::Columns`] stream, stamps included (with the TSC `now()` gives
+    /// just before the packets are written).
+    pub(crate) fn build_burst(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, now: impl Fn() -> u64) {
+        let Some(l) = &self.linear else {
+            self.build_columns(cur, frames);
+            if self.stamp_every > 0 {
+                self.stamp_columns(cur, frames, now());
+            }
+            return;
+        };
+        let tsc = now().wrapping_sub(self.stamp_backdate);
         // Constant field and checksum counts let the compiler keep everything in registers.
         match (l.nf, l.nk) {
-            (1, 1) => Self::linear_n::<1, 1>(l, cur, frames),
-            (1, 2) => Self::linear_n::<1, 2>(l, cur, frames),
-            (2, 1) => Self::linear_n::<2, 1>(l, cur, frames),
-            (2, 2) => Self::linear_n::<2, 2>(l, cur, frames),
-            (3, 2) => Self::linear_n::<3, 2>(l, cur, frames),
-            (4, 2) => Self::linear_n::<4, 2>(l, cur, frames),
-            (nf, nk) => Self::linear_any(l, nf, nk, cur, frames),
+            (0, 2) => self.linear_n::<0, 2>(l, cur, frames, tsc),
+            (1, 1) => self.linear_n::<1, 1>(l, cur, frames, tsc),
+            (1, 2) => self.linear_n::<1, 2>(l, cur, frames, tsc),
+            (2, 1) => self.linear_n::<2, 1>(l, cur, frames, tsc),
+            (2, 2) => self.linear_n::<2, 2>(l, cur, frames, tsc),
+            (3, 2) => self.linear_n::<3, 2>(l, cur, frames, tsc),
+            (4, 2) => self.linear_n::<4, 2>(l, cur, frames, tsc),
+            (nf, nk) => self.linear_any(l, nf, nk, cur, frames, tsc),
         }
     }
 
     #[inline(always)]
-    fn linear_n<const NF: usize, const NK: usize>(l: &Linear, cur: &mut Cursor, frames: &mut FrameSet<'_>) {
-        Self::linear_any(l, NF, NK, cur, frames)
+    fn linear_n<const NF: usize, const NK: usize>(&self, l: &Linear, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
+        self.linear_any(l, NF, NK, cur, frames, tsc)
     }
 
     #[inline(always)]
-    fn linear_any(l: &Linear, nf: usize, nk: usize, cur: &mut Cursor, frames: &mut FrameSet<'_>) {
+    fn linear_any(&self, l: &Linear, nf: usize, nk: usize, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
+        let stamping = self.stamp_every > 0;
+        // The stamp's words that do not change within a burst, modulo 65535.
+        let fixed = modm(u64::from(MAGIC) + u64::from(self.stamp_stream) + u64::from(modm(tsc)));
         let mut v = [0u64; LINEAR_FIELDS];
         v[..nf].copy_from_slice(&cur.values[..nf]);
         let mut s = l.base;
@@ -978,8 +1000,22 @@ impl Program {
             for f in 0..nf {
                 put_be(frame, l.off[f], l.width[f], v[f]);
             }
+            let mut w = 0;
+            if stamping {
+                let b = if cur.countdown == 0 {
+                    cur.countdown = self.stamp_every - 1;
+                    w = addm(fixed, modm(u64::from(cur.seq)));
+                    cur.seq = cur.seq.wrapping_add(1);
+                    stamp_bytes(MAGIC, self.stamp_stream, cur.seq.wrapping_sub(1), tsc)
+                } else {
+                    cur.countdown -= 1;
+                    [0; STAMP_LEN]
+                };
+                frame[l.stamp_at..l.stamp_at + STAMP_LEN].copy_from_slice(&b);
+            }
             for k in 0..nk {
-                let c = if s[k] == 0 { if l.udp[k] { 0xffff } else { 0 } } else { !(s[k] as u16) };
+                let sk = if stamping { addm(s[k], mulm(w, l.stamp_mult[k])) } else { s[k] };
+                let c = if sk == 0 { if l.udp[k] { 0xffff } else { 0 } } else { !(sk as u16) };
                 frame[l.at[k]..l.at[k] + 2].copy_from_slice(&c.to_be_bytes());
             }
             let mut wraps = false;
@@ -1079,7 +1115,7 @@ mod tests {
             let mut b = a.clone();
             prog.build_columns(&mut c1, &mut FrameSet::over(&mut a, &mut scratch));
             let mut c = a.clone();
-            prog.build_linear(&mut c3, &mut FrameSet::over(&mut c, &mut scratch));
+            prog.build_burst(&mut c3, &mut FrameSet::over(&mut c, &mut scratch), || 0);
             assert_eq!(a, c, "linear and column builds agree");
             for f in b.iter_mut() {
                 prog.build(&mut c2, f, false, || 0);
@@ -1089,6 +1125,38 @@ mod tests {
                 assert_eq!(csum::fold(csum::add(0, &f[14..34])), 0xffff, "IPv4 header checksum");
                 let pseudo = csum::add(17 + 26, &f[26..34]);
                 assert_eq!(csum::fold(csum::add(pseudo, &f[34..60])), 0xffff, "UDP checksum");
+            }
+        }
+    }
+
+    /// Stamps written inline by the linear builder equal those the column builder patches in.
+    #[test]
+    fn linear_stamps_match_column_stamps() {
+        let walk = |offset, width, min: u64, max: u64, step| Field { offset, width, op: FieldOp::Walk { start: min, min, max, step } };
+        let mut t = udp_template();
+        t.data.resize(80, b'x');
+        let spec = StreamSpec {
+            templates: vec![t],
+            fields: vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_0108, 1), walk(35, 1, 0, 255, 5)],
+            stamp_every: Some(3),
+            ..Default::default()
+        };
+        let mut prog = spec.compile(1514).expect("compiles");
+        prog.stamp_stream = 0x1405;
+        assert!(prog.linear.is_some());
+        let (mut c1, mut c2) = (prog.cursor(1), prog.cursor(1));
+        let mut scratch = Vec::new();
+        for round in 0..10u64 {
+            let tsc = 0x1234_5678_9abc + round * 977;
+            let mut a: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
+            let mut b = a.clone();
+            prog.build_columns(&mut c1, &mut FrameSet::over(&mut a, &mut scratch));
+            prog.stamp_columns(&mut c1, &mut FrameSet::over(&mut a, &mut scratch), tsc);
+            prog.build_burst(&mut c2, &mut FrameSet::over(&mut b, &mut scratch), || tsc);
+            assert_eq!(a, b, "round {round}");
+            for f in &b {
+                let pseudo = csum::add(17 + 46, &f[26..34]);
+                assert_eq!(csum::fold(csum::add(pseudo, &f[34..80])), 0xffff, "UDP checksum with the stamp");
             }
         }
     }
@@ -1112,7 +1180,7 @@ mod tests {
         let cols = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;
         let t = std::time::Instant::now();
         for _ in 0..rounds {
-            prog.build_linear(&mut cur, &mut FrameSet::over(&mut bufs, &mut scratch));
+            prog.build_burst(&mut cur, &mut FrameSet::over(&mut bufs, &mut scratch), || 0);
         }
         let lin = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;
         let t = std::time::Instant::now();

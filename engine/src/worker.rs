@@ -242,11 +242,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
                     }
                 }
                 if prog.mode == Mode::Columns {
-                    let mut frames = a.batch.frames(want, cap);
-                    prog.build_linear(&mut a.cursor, &mut frames);
-                    if prog.stamp_every > 0 {
-                        prog.stamp_columns(&mut a.cursor, &mut frames, ffi::rdtsc());
-                    }
+                    prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), ffi::rdtsc);
                 }
             }
             Mode::PerPacket => {
