@@ -110,24 +110,41 @@ fn rss_mb() -> (f64, f64) {
     (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
 }
 
-/// Child mode: the embedded default's memory with traffic flowing 0 -> 1.
-fn memory() {
+/// Packets per second port 1 receives from port 0 with `spec` over `secs`.
+fn rx_pps(e: &Engine, spec: &StreamSpec, secs: f64) -> f64 {
+    e.start(0, spec).expect("start");
+    std::thread::sleep(Duration::from_millis(300));
+    let (t0, a) = (Instant::now(), e.stats(1).expect("stats").rx_packets);
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    let (b, dt) = (e.stats(1).expect("stats").rx_packets, t0.elapsed().as_secs_f64());
+    e.stop(0).expect("stop");
+    (b - a) as f64 / dt
+}
+
+/// Child mode: the embedded default (0 -> 1 over the ring pair, one worker doing both sides):
+/// throughput without and with a stamp on every packet, then memory with traffic flowing.
+fn embedded(secs: f64) {
     let e = Engine::init(&Config::default()).expect("embedded default");
-    let spec = StreamSpec { templates: vec![udp_frame()], rate: Rate::Percent(100.0), ..Default::default() };
-    e.start(0, &spec).expect("start");
-    std::thread::sleep(Duration::from_secs(2));
+    let plain = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, ..Default::default() };
+    let stamped = StreamSpec { stamp_every: Some(1), ..plain.clone() };
+    let p = rx_pps(e, &plain, secs);
+    let s = rx_pps(e, &stamped, secs);
+    let lat = e.latency(1).expect("latency");
+    // At 100 % of the 10 Gb/s link (14.88 Mpps of 64-byte frames) stamps should cost nothing.
+    let line = rx_pps(e, &StreamSpec { rate: Rate::Percent(100.0), ..stamped }, secs);
+    e.start(0, &StreamSpec { rate: Rate::Percent(100.0), ..plain }).expect("start");
+    std::thread::sleep(Duration::from_secs(1));
     let (rss, hwm) = rss_mb();
-    let rx = e.stats(1).expect("stats").rx_packets;
     e.shutdown();
-    println!("{rss:.0} {hwm:.0} {rx}");
+    println!("{rss:.0} {hwm:.0} {p:.0} {s:.0} {} {} {line:.0}", lat.histogram.len(), lat.histogram.value_at_quantile(0.99));
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--memory") {
-        return memory();
+    let secs: f64 = args.iter().skip(1).find_map(|s| s.parse().ok()).unwrap_or(2.0);
+    if args.iter().any(|a| a == "--embedded") {
+        return embedded(secs);
     }
-    let secs: f64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let eal = format!(
         "--no-huge --no-pci --no-shconf --no-telemetry -m 512 -l 0-1 --log-level=warning --file-prefix bench-{} --vdev net_null0,no-rx=1",
         std::process::id()
@@ -140,6 +157,9 @@ fn main() {
         let mut spec = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, burst: 64, ..Default::default() };
         if only == "range2" {
             spec.fields = vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)];
+        }
+        if only == "stamped" {
+            spec.stamp_every = Some(1);
         }
         println!("{only}: {:.1} Mpps", engine_pps(e, &spec, secs) / 1e6);
         return e.shutdown();
@@ -164,14 +184,19 @@ fn main() {
         .collect();
     let seq16_pps = engine_pps(e, &seq16, secs);
     let pcap_pps = pcap_replay_pps(e, secs);
+    let stamped = StreamSpec { stamp_every: Some(1), ..fixed.clone() };
+    let stamped_pps = engine_pps(e, &stamped, secs);
     let paced = StreamSpec { templates: vec![udp_frame()], rate: Rate::Percent(100.0), ..Default::default() };
     let paced_pps = engine_pps(e, &paced, secs);
     let target = speed as f64 * 1e6 / (84.0 * 8.0);
     e.shutdown();
 
-    let mem = std::process::Command::new(std::env::current_exe().expect("exe")).arg("--memory").output().expect("memory run");
-    let mem = String::from_utf8_lossy(&mem.stdout);
-    let m: Vec<&str> = mem.split_whitespace().collect();
+    let emb = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .args(["--embedded", &secs.to_string()])
+        .output()
+        .expect("embedded run");
+    let emb = String::from_utf8_lossy(&emb.stdout);
+    let m: Vec<f64> = emb.split_whitespace().filter_map(|x| x.parse().ok()).collect();
 
     let mpps = |p: f64| p / 1e6;
     println!("| measurement | Mpps | ratio | target |");
@@ -183,13 +208,38 @@ fn main() {
     println!("| sequence of 16 templates | {:.1} | {:.2}x of fixed | |", mpps(seq16_pps), seq16_pps / fixed_pps);
     println!("| pcap replay, 100k-packet file | {:.1} | {:.2}x of fixed | |", mpps(pcap_pps), pcap_pps / fixed_pps);
     println!(
+        "| fixed template, latency stamp on every packet | {:.1} | {:.2}x of fixed ({:.0} % cost) | <= 10 % cost |",
+        mpps(stamped_pps),
+        stamped_pps / fixed_pps,
+        (1.0 - stamped_pps / fixed_pps) * 100.0
+    );
+    println!(
         "| paced 100 % of {} Mb/s, 64-byte frames | {:.3} | {:+.2} % vs {:.3} | within 0.5 % |",
         speed,
         mpps(paced_pps),
         (paced_pps / target - 1.0) * 100.0,
         mpps(target)
     );
-    if m.len() == 3 {
+    if m.len() == 7 {
+        println!("| embedded default: port 0 -> 1 unpaced, received | {:.1} | | |", mpps(m[2]));
+        println!(
+            "| embedded default: the same with a stamp on every packet | {:.1} | {:.2}x ({:.0} % cost) | <= 10 % cost |",
+            mpps(m[3]),
+            m[3] / m[2],
+            (1.0 - m[3] / m[2]) * 100.0
+        );
+        println!("| embedded default: stamped packets measured, p99 latency | {} packets, p99 {} ns | | |", m[4], m[5]);
+        println!(
+            "| embedded default: stamps on every packet at 100 % of 10 Gb/s | {:.3} | {:+.2} % vs {:.3} | no loss of rate |",
+            mpps(m[6]),
+            (m[6] / target - 1.0) * 100.0,
+            mpps(target)
+        );
         println!("| embedded default resident memory (2 ports, traffic flowing) | RSS {} MB, peak {} MB | | <= 512 MB |", m[0], m[1]);
     }
+    let layout_bytes = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_or(0, |h| h.distinct_values() * 8);
+    println!(
+        "| memory per latency histogram (1 ns..60 s, 3 digits; one per receiving port per worker) | {} KiB | | |",
+        layout_bytes / 1024
+    );
 }

@@ -313,12 +313,14 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
 #[inline]
 fn measure(sh: &Shared, rx: &RxBatch, n: usize, lc: &LatencyCounters, tracks: &mut [SeqTrack], jitter_ns: u64) {
     let now = ffi::rdtsc();
+    let mut acc = latency::BurstCounts::default();
     for i in 0..n {
         let (d, len) = rx.packet(i);
         if let Some(s) = latency::read_stamp(d, len) {
-            latency::record(s, now, sh.tsc_to_ns, &sh.layout, jitter_ns, tracks, lc);
+            latency::record(s, now, sh.tsc_to_ns, &sh.layout, jitter_ns, tracks, &lc.hist, &mut acc);
         }
     }
+    acc.flush(lc);
 }
 
 /// Answers ARP and ICMP echo requests for the port's address and learns from ARP, if asked.
