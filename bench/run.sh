@@ -10,3 +10,7 @@ echo
 echo "Command: \`make bench\` (\`target/release/bench 3\`: one TX lcore, 64-byte frames, \`--vdev net_null0,no-rx=1\`, unpaced unless stated)."
 echo
 target/release/bench 3
+echo
+echo "Shell (\`target/release/shell target/release/pktgen\`):"
+echo
+target/release/shell target/release/pktgen
