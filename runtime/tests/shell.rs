@@ -317,6 +317,45 @@ fn seed_commands_print_the_banner() {
     assert!(o.status.success(), "nc: {}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout), banner.replace('\n', "\r\n"));
 
+    // telnet: its own lines come first, then the banner (from a pipe telnet sends the line
+    // ends as typed, so the answer comes back with them; nc -C above covers CR LF).
+    let mut child = Command::new("telnet")
+        .args(["127.0.0.1", &srv.port.to_string()])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("telnet (make deps installs it)");
+    let mut input = child.stdin.take().expect("stdin");
+    let mut out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    input.write_all(b"f,e = loadfile('test/hello-world.lua'); f();\n").expect("feed telnet");
+    let want = banner.clone();
+    let mut got = Vec::new();
+    let end = Instant::now() + REPLY;
+    while !String::from_utf8_lossy(&got).contains(&want) {
+        let left = end.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(b) => got.extend(b),
+            Err(_) => panic!("telnet got no banner; output so far: {:?}", String::from_utf8_lossy(&got)),
+        }
+    }
+    let text = String::from_utf8_lossy(&got).to_string();
+    assert!(text.starts_with("Trying 127.0.0.1"), "{text:?}");
+    assert!(text.ends_with(&want), "only the banner follows telnet's own lines: {text:?}");
+    drop(input);
+    let _ = common::wait(child);
+    reader.join().expect("reader");
+
     let mut c = srv.client();
     traffic_still_runs(&mut c);
 }
