@@ -222,12 +222,34 @@ impl TxBatch {
         FrameSet { ptrs: &self.data[..n], n, cap }
     }
 
-    /// Records the length of mbuf `i` whose length fields are already right (it holds a packet of
-    /// the same fixed-size stream).
-    #[inline(always)]
-    pub(crate) fn note_len(&mut self, i: usize, len: usize) {
-        self.lens[i] = len as u32;
+    /// Readies mbufs `0..n` for a one-template, fixed-size stream: a buffer without this stream's
+    /// `tag` is reset, tagged and given `data` (the template, `len` bytes sent); the others
+    /// already hold a packet of the stream. Records every data pointer for [`TxBatch::frames`].
+    #[inline]
+    pub(crate) fn prepare_fixed(&mut self, n: usize, tag: u32, data: &[u8], len: usize) {
+        let n = n.min(self.len);
+        for i in 0..n {
+            let m = self.bufs[i];
+            // SAFETY: m is an mbuf this batch owns; the tag is its registered 4-byte dynamic
+            // field; its data room holds the template (the engine sizes pools for the largest
+            // frame, checked in debug builds); reset only touches metadata.
+            unsafe {
+                let tagp = m.cast::<u8>().add(self.tag_off).cast::<u32>();
+                if *tagp != tag {
+                    sys::shim_rte_pktmbuf_reset(m);
+                    *tagp = tag;
+                    debug_assert!(usize::from((*m).buf_len - (*m).data_off) >= data.len());
+                    let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+                    std::ptr::copy_nonoverlapping(data.as_ptr(), d, data.len());
+                    (*m).data_len = len as u16;
+                    (*m).pkt_len = len as u32;
+                }
+                self.data[i] = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+            }
+            self.lens[i] = len as u32;
+        }
     }
+
 
     /// Sets the length of mbuf `i`.
     #[inline(always)]

@@ -995,53 +995,88 @@ impl Program {
                 s[k] = addm(s[k], mulm(m, l.mult[f][k]));
             }
         }
-        for i in 0..frames.len() {
-            let frame = frames.get(i);
+        let n = frames.len();
+        let mut i = 0;
+        while i < n {
+            // Packets until some field wraps: between wraps each packet just adds constants.
+            let mut free = u64::MAX;
             for f in 0..nf {
-                put_be(frame, l.off[f], l.width[f], v[f]);
-            }
-            let mut w = 0;
-            if stamping {
-                let b = if cur.countdown == 0 {
-                    cur.countdown = self.stamp_every - 1;
-                    w = addm(fixed, modm(u64::from(cur.seq)));
-                    cur.seq = cur.seq.wrapping_add(1);
-                    stamp_bytes(MAGIC, self.stamp_stream, cur.seq.wrapping_sub(1), tsc)
+                let st = l.step[f];
+                let room = if st > 0 {
+                    (l.max[f] - v[f]) / st as u64
+                } else if st < 0 {
+                    (v[f] - l.min[f]) / st.unsigned_abs()
                 } else {
-                    cur.countdown -= 1;
-                    [0; STAMP_LEN]
+                    u64::MAX
                 };
-                frame[l.stamp_at..l.stamp_at + STAMP_LEN].copy_from_slice(&b);
+                free = free.min(room);
             }
-            for k in 0..nk {
-                let sk = if stamping { addm(s[k], mulm(w, l.stamp_mult[k])) } else { s[k] };
-                let c = if sk == 0 { if l.udp[k] { 0xffff } else { 0 } } else { !(sk as u16) };
-                frame[l.at[k]..l.at[k] + 2].copy_from_slice(&c.to_be_bytes());
-            }
-            let mut wraps = false;
-            for f in 0..nf {
-                let n = v[f] as i64 + l.step[f];
-                wraps |= n > l.max[f] as i64 || n < l.min[f] as i64;
-            }
-            if !wraps {
+            let end = n.min(i.saturating_add(usize::try_from(free).unwrap_or(usize::MAX)));
+            while i < end {
+                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, fixed, tsc, stamping);
                 for f in 0..nf {
                     v[f] = (v[f] as i64 + l.step[f]) as u64;
                 }
                 for k in 0..nk {
                     s[k] = addm(s[k], l.inc[k]);
                 }
-            } else {
+                i += 1;
+            }
+            if i < n {
+                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, fixed, tsc, stamping);
                 for f in 0..nf {
-                    let n = walk_next(v[f], l.min[f], l.max[f], l.step[f]);
-                    let d = addm(modm(n), M - modm(v[f]));
+                    let nv = walk_next(v[f], l.min[f], l.max[f], l.step[f]);
+                    let d = addm(modm(nv), M - modm(v[f]));
                     for k in 0..nk {
                         s[k] = addm(s[k], mulm(d, l.mult[f][k]));
                     }
-                    v[f] = n;
+                    v[f] = nv;
                 }
+                i += 1;
             }
         }
         cur.values[..nf].copy_from_slice(&v[..nf]);
+    }
+}
+
+impl Program {
+    /// Writes one packet of a linear burst: its fields, its stamp and its checksums.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &self,
+        l: &Linear,
+        nf: usize,
+        nk: usize,
+        cur: &mut Cursor,
+        frame: &mut [u8],
+        v: &[u64; LINEAR_FIELDS],
+        s: &[u32; MAX_SUMS],
+        fixed: u32,
+        tsc: u64,
+        stamping: bool,
+    ) {
+        for f in 0..nf {
+            put_be(frame, l.off[f], l.width[f], v[f]);
+        }
+        let mut w = 0;
+        if stamping {
+            let b = if cur.countdown == 0 {
+                cur.countdown = self.stamp_every - 1;
+                w = addm(fixed, modm(u64::from(cur.seq)));
+                cur.seq = cur.seq.wrapping_add(1);
+                stamp_bytes(MAGIC, self.stamp_stream, cur.seq.wrapping_sub(1), tsc)
+            } else {
+                cur.countdown -= 1;
+                [0; STAMP_LEN]
+            };
+            frame[l.stamp_at..l.stamp_at + STAMP_LEN].copy_from_slice(&b);
+        }
+        for k in 0..nk {
+            let sk = if stamping { addm(s[k], mulm(w, l.stamp_mult[k])) } else { s[k] };
+            let c = if sk == 0 { if l.udp[k] { 0xffff } else { 0 } } else { !(sk as u16) };
+            frame[l.at[k]..l.at[k] + 2].copy_from_slice(&c.to_be_bytes());
+        }
     }
 }
 

@@ -232,15 +232,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
         match prog.mode {
             Mode::Fixed | Mode::Columns => {
                 let tpl = &prog.templates[0];
-                for i in 0..want {
-                    let b = a.batch.buf(i, job.tag, cap);
-                    if b.fresh {
-                        b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
-                        a.batch.set_len(i, tpl.len);
-                    } else {
-                        a.batch.note_len(i, tpl.len);
-                    }
-                }
+                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len);
                 if prog.mode == Mode::Columns {
                     prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), ffi::rdtsc);
                 }
