@@ -37,7 +37,8 @@ pub(crate) fn finish(lua: &Lua, r: Ret) -> Result<MultiValue> {
     }
 }
 
-fn describe(v: &Value) -> String {
+/// A Lua value as an error message shows it: numbers as they are, strings quoted, else the type.
+pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::Integer(i) => i.to_string(),
         Value::Number(n) => n.to_string(),
@@ -46,7 +47,8 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn arg(args: &MultiValue, i: usize) -> Value {
+/// Argument `i` (0-based), nil when missing.
+pub(crate) fn arg(args: &MultiValue, i: usize) -> Value {
     args.get(i).cloned().unwrap_or(Value::Nil)
 }
 

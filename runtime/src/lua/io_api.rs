@@ -7,6 +7,8 @@ use std::path::Path;
 use engine::{CapturedPacket, Engine};
 use mlua::{Lua, MultiValue, Table, Value};
 
+use super::engine_api::{arg, describe};
+
 type Ret = std::result::Result<MultiValue, String>;
 type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
 
@@ -14,15 +16,6 @@ type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
 const CAPTURE_BYTES: usize = 64 << 20;
 const CAPTURE_PACKETS: usize = 1 << 20;
 const CAPTURE_SNAPLEN: usize = 65535;
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Integer(i) => i.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("string {:?}", s.to_string_lossy()),
-        other => other.type_name().to_string(),
-    }
-}
 
 fn lua_err(e: mlua::Error) -> String {
     e.to_string()
@@ -131,7 +124,6 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
     let reg = |name: &str, f: Box<dyn Fn(&Lua, MultiValue) -> Ret>| -> mlua::Result<()> {
         raw.set(name, lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?)
     };
-    let arg = |a: &MultiValue, i: usize| a.get(i).cloned().unwrap_or(Value::Nil);
     fn ret(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
         v.into_lua_multi(lua).map_err(lua_err)
     }

@@ -11,6 +11,8 @@ use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 use mlua::{Lua, MultiValue, Table, UserData, UserDataMethods, Value};
 
+use super::engine_api::arg;
+
 /// A latency histogram in nanoseconds, as Lua sees it.
 #[derive(Clone)]
 pub struct Histogram {
@@ -147,7 +149,6 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &s
     let reg = |name: &str, f: Box<dyn Fn(&Lua, MultiValue) -> Ret>| -> mlua::Result<()> {
         raw.set(name, lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?)
     };
-    let arg = |a: &MultiValue, i: usize| a.get(i).cloned().unwrap_or(Value::Nil);
     let lua_err = |e: mlua::Error| e.to_string();
 
     reg(

@@ -6,19 +6,12 @@
 use engine::{Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template};
 use mlua::{Error, Result, Table, Value};
 
+use super::engine_api::describe;
+
 const WHO: &str = "engine.start";
 
 fn err<T>(path: &str, what: impl std::fmt::Display) -> Result<T> {
     Err(Error::runtime(format!("{WHO}: {path} {what}")))
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Integer(i) => i.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("string {:?}", s.to_string_lossy()),
-        other => other.type_name().to_string(),
-    }
 }
 
 /// An integer (or an integral float, as Lua scripts often compute them) in `min..=max`.
