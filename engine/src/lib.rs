@@ -425,12 +425,13 @@ impl Engine {
         (ns0 as i128 + dt) as u64
     }
 
-    /// Sends `frames` (without FCS) once on `port`, beside whatever stream it runs. Waits (up to a
-    /// second) for an earlier injection on that port to leave first.
+    /// Sends `frames` (without FCS) once on `port`, beside whatever stream it runs, and returns
+    /// once the port's worker has handed them to the driver (so a script that ends right after
+    /// still has them sent). Waits up to a second for an earlier injection to leave first.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a frame shorter than 14 or longer than
-    /// the largest frame.
+    /// [`Error::NoSuchPort`], [`Error::Stream`] for a frame shorter than 14 or longer than the
+    /// largest frame, or [`Error::Busy`] if the worker did not take them within a second.
     pub fn send_frames(&self, port: u16, frames: Vec<Vec<u8>>) -> Result<()> {
         let i = self.index(port)?;
         self.check_up()?;
@@ -438,20 +439,27 @@ impl Engine {
             return Err(Error::Stream(format!("frame {k} has {} bytes; frames have 14..={} bytes without FCS", f.len(), self.max_frame)));
         }
         let slot = &self.shared.inject[i];
-        let mut boxed = Box::into_raw(Box::new(frames));
+        let mine = Box::into_raw(Box::new(frames));
         let deadline = Instant::now() + Duration::from_secs(1);
-        loop {
-            match slot.compare_exchange(std::ptr::null_mut(), boxed, AcqRel, Acquire) {
-                Ok(_) => return Ok(()),
-                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_micros(200)),
-                Err(_) => {
-                    // The worker has not taken the previous frames: ours are dropped, not queued forever.
-                    // SAFETY-free: `boxed` never reached the slot, so it is still ours.
-                    drop(reclaim_frames(&mut boxed));
+        while slot.compare_exchange(std::ptr::null_mut(), mine, AcqRel, Acquire).is_err() {
+            if Instant::now() >= deadline {
+                drop(reclaim_frames(mine));
+                return Err(Error::Busy(port));
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        while slot.load(Acquire) == mine {
+            if Instant::now() >= deadline {
+                // Still there: take them back unless the worker took them this very moment.
+                if slot.compare_exchange(mine, std::ptr::null_mut(), AcqRel, Acquire).is_ok() {
+                    drop(reclaim_frames(mine));
                     return Err(Error::Busy(port));
                 }
+                break;
             }
+            std::thread::sleep(Duration::from_micros(50));
         }
+        Ok(())
     }
 
     /// Answer ARP requests (`arp`) and ICMP echo requests (`icmp`) for `ipv4` on `port` with the
@@ -515,10 +523,11 @@ fn reclaim(p: *mut TxJob) -> Box<TxJob> {
     unsafe { Box::from_raw(p) }
 }
 
-/// Takes back frames that never reached an injection slot.
-fn reclaim_frames(p: &mut *mut Vec<Vec<u8>>) -> Box<Vec<Vec<u8>>> {
-    // SAFETY: `p` came from Box::into_raw and was never shared (the compare-exchange failed).
-    unsafe { Box::from_raw(*p) }
+/// Takes back frames the worker never took from an injection slot.
+fn reclaim_frames(p: *mut Vec<Vec<u8>>) -> Box<Vec<Vec<u8>>> {
+    // SAFETY: `p` came from Box::into_raw, and the caller either never stored it in the slot or
+    // removed it with a compare-exchange, so the worker cannot have it.
+    unsafe { Box::from_raw(p) }
 }
 
 fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
