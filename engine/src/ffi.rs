@@ -324,61 +324,6 @@ impl FrameSet<'_> {
         // the batch mutably, so this is the only live reference to those bytes (`&mut self`).
         unsafe { std::slice::from_raw_parts_mut(self.ptrs[i], self.cap) }
     }
-
-    /// Writes `vals[i]` as a `w`-byte (1, 2, 4 or 6) big-endian field at `at` of frame `first + i`.
-    #[inline]
-    pub(crate) fn write_be_column(&mut self, first: usize, at: usize, w: u8, vals: &[u64]) {
-        let n = vals.len().min(self.n.saturating_sub(first));
-        assert!(at + usize::from(w) <= self.cap && matches!(w, 1 | 2 | 4 | 6));
-        let ptrs = &self.ptrs[first..first + n];
-        // SAFETY: each ptrs[i] points at cap >= at + w writable bytes of an mbuf the batch owns and
-        // this FrameSet borrows mutably; unaligned writes are used.
-        unsafe {
-            match w {
-                1 => ptrs.iter().zip(vals).for_each(|(p, &v)| p.add(at).write(v as u8)),
-                2 => ptrs.iter().zip(vals).for_each(|(p, &v)| p.add(at).cast::<[u8; 2]>().write_unaligned((v as u16).to_be_bytes())),
-                4 => ptrs.iter().zip(vals).for_each(|(p, &v)| p.add(at).cast::<[u8; 4]>().write_unaligned((v as u32).to_be_bytes())),
-                _ => ptrs.iter().zip(vals).for_each(|(p, &v)| {
-                    let b = v.to_be_bytes();
-                    p.add(at).cast::<[u8; 2]>().write_unaligned([b[2], b[3]]);
-                    p.add(at + 2).cast::<[u8; 4]>().write_unaligned([b[4], b[5], b[6], b[7]]);
-                }),
-            }
-        }
-    }
-
-    /// Copies `vals[i]` to `at` of frame `i`.
-    #[inline]
-    pub(crate) fn write_bytes_column<const N: usize>(&mut self, at: usize, vals: &[[u8; N]]) {
-        let n = vals.len().min(self.n);
-        assert!(at + N <= self.cap);
-        // SAFETY: as in write_be_column.
-        unsafe {
-            self.ptrs[..n].iter().zip(vals).for_each(|(p, v)| p.add(at).cast::<[u8; N]>().write_unaligned(*v));
-        }
-    }
-
-    /// Reads the big-endian u16 at `at` of every frame into `out`.
-    #[inline]
-    pub(crate) fn read_u16_column(&self, at: usize, out: &mut [u16]) {
-        let n = out.len().min(self.n);
-        assert!(at + 2 <= self.cap);
-        // SAFETY: each ptrs[i] points at cap >= at + 2 readable bytes of an mbuf the batch owns.
-        unsafe {
-            self.ptrs[..n].iter().zip(out.iter_mut()).for_each(|(p, o)| *o = u16::from_be_bytes(p.add(at).cast::<[u8; 2]>().read_unaligned()));
-        }
-    }
-
-    /// Writes `vals[i]` big-endian at `at` of frame `first + i`.
-    #[inline]
-    pub(crate) fn write_u16_column(&mut self, first: usize, at: usize, vals: &[u16]) {
-        let n = vals.len().min(self.n.saturating_sub(first));
-        assert!(at + 2 <= self.cap);
-        // SAFETY: as in write_be_column.
-        unsafe {
-            self.ptrs[first..first + n].iter().zip(vals).for_each(|(p, &v)| p.add(at).cast::<[u8; 2]>().write_unaligned(v.to_be_bytes()));
-        }
-    }
 }
 
 /// A batch of received mbufs, read then freed by the RX worker.

@@ -215,7 +215,7 @@ impl Engine {
         slot.running.store(true, Release);
         let old = slot.pending.swap(Box::into_raw(job), AcqRel);
         if !old.is_null() {
-            // SAFETY-free: ownership of a never-picked-up job returns to us; drop it.
+            // A job the worker never picked up (a start racing a stop) is ours again: drop it.
             drop(reclaim(old));
         }
         Ok(())

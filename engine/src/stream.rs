@@ -3,7 +3,7 @@
 //! the TX worker runs without allocating.
 
 use crate::csum;
-use crate::ffi::{FrameSet, MAX_BURST};
+use crate::ffi::FrameSet;
 use crate::latency::{MAGIC, STAMP_LEN, stamp_bytes};
 use crate::error::{Error, Result};
 
@@ -246,8 +246,6 @@ fn ip_end(frame: &[u8], l3: usize) -> usize {
 /// Most checksums one template can carry on the fast path (more fall back to full recompute).
 const MAX_SUMS: usize = 4;
 
-/// Packets built together by [`Program::build_columns`].
-const COLUMN_CHUNK: usize = 8;
 
 /// A checksum prepared for the fast path: where it goes, and the sum of every word it covers
 /// except the fields' (which are added per packet).
@@ -291,7 +289,8 @@ pub(crate) struct PreparedTemplate {
 pub(crate) enum Mode {
     /// One template, nothing changes: a buffer that holds a packet of the stream is sent as is.
     Fixed,
-    /// One template of fixed size with fields: built a field at a time across the burst.
+    /// One template of fixed size whose fields all walk (and/or a stamp): built by
+    /// [`Program::build_burst`] with constant checksum increments.
     Columns,
     /// Sequences, size walks, or fields that need full checksums: built a packet at a time.
     PerPacket,
@@ -393,6 +392,8 @@ impl StreamSpec {
             Mode::Columns
         };
         let linear = if mode == Mode::Columns { Linear::plan(&self.fields, &templates[0]) } else { None };
+        // Streams the linear plan cannot take (random fields, more than it holds) go per packet.
+        let mode = if mode == Mode::Columns && linear.is_none() { Mode::PerPacket } else { mode };
         Ok(Program {
             templates: templates.into(),
             fields: self.fields.clone().into(),
@@ -595,21 +596,8 @@ pub(crate) struct Cursor {
     pub seq: u32,
     /// Packets until the next stamp (0: this one).
     pub countdown: u32,
-    scratch: Box<Scratch>,
 }
 
-/// Per-burst scratch for [`Program::build_columns`], allocated once per stream.
-#[derive(Debug)]
-struct Scratch {
-    /// Per checksum, per packet: the unfolded sum.
-    sums: [[u64; MAX_BURST]; MAX_SUMS],
-    /// Per packet: one field's values.
-    vals: [u64; MAX_BURST],
-    /// Per packet: one checksum's final value.
-    out: [u16; MAX_BURST],
-    /// Per packet: the stamp bytes.
-    stamps: [[u8; STAMP_LEN]; MAX_BURST],
-}
 
 impl Program {
     /// A cursor at the stream's first packet.
@@ -630,7 +618,6 @@ impl Program {
             rng: seed | 1,
             seq: 0,
             countdown: 0,
-            scratch: Box::new(Scratch { sums: [[0; MAX_BURST]; MAX_SUMS], vals: [0; MAX_BURST], out: [0; MAX_BURST], stamps: [[0; STAMP_LEN]; MAX_BURST] }),
         }
     }
 
@@ -733,112 +720,6 @@ impl Program {
         } else {
             cur.countdown -= 1;
             stamp_bytes(0, 0, 0, 0)
-        }
-    }
-
-    /// Writes the stamps of a [`Mode::Columns`] burst built by [`Program::build_columns`] and folds
-    /// them into its checksums (which were computed with the stamp bytes as zero). Called last,
-    /// right before the burst leaves, with a fresh TSC.
-    pub(crate) fn stamp_columns(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
-        let n = frames.len();
-        let t = &self.templates[0];
-        let sc = &mut *cur.scratch;
-        for st in sc.stamps[..n].iter_mut() {
-            *st = if cur.countdown == 0 {
-                cur.countdown = self.stamp_every - 1;
-                cur.seq = cur.seq.wrapping_add(1);
-                stamp_bytes(MAGIC, self.stamp_stream, cur.seq.wrapping_sub(1), tsc.wrapping_sub(self.stamp_backdate))
-            } else {
-                cur.countdown -= 1;
-                stamp_bytes(0, 0, 0, 0)
-            };
-        }
-        frames.write_bytes_column(t.len - STAMP_LEN, &sc.stamps[..n]);
-        for (k, c) in t.sums.iter().enumerate() {
-            let (even, odd) = (t.stamp_targets.even[k] != 0, t.stamp_targets.odd[k] != 0);
-            if !even && !odd {
-                continue;
-            }
-            frames.read_u16_column(c.at, &mut sc.out[..n]);
-            for (o, st) in sc.out[..n].iter_mut().zip(&sc.stamps[..n]) {
-                let w = csum::add(0, st);
-                let w = if odd { u64::from(csum::fold(w).swap_bytes()) } else { w };
-                let v = !csum::fold(u64::from(!*o) + w);
-                *o = if v == 0 && c.udp { 0xffff } else { v };
-            }
-            frames.write_u16_column(0, c.at, &sc.out[..n]);
-        }
-    }
-
-    /// Builds a burst of a [`Mode::Columns`] stream one field at a time across all its packets:
-    /// tight loops that write each field's values and collect their checksum words, then one loop
-    /// per checksum. Every frame already holds a packet of this stream (fresh ones a template copy).
-    pub(crate) fn build_columns(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>) {
-        let n = frames.len();
-        let mut start = 0;
-        // Chunks keep the pages a pass touches within the first-level TLB (buffers sit on 4 KiB
-        // pages without hugepages) while the loops stay tight.
-        while start < n {
-            let end = (start + COLUMN_CHUNK).min(n);
-            self.build_chunk(cur, frames, start, end);
-            start = end;
-        }
-    }
-
-    #[inline(always)]
-    fn build_chunk(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, start: usize, end: usize) {
-        let t = &self.templates[0];
-        let nsums = t.sums.len();
-        let len = end - start;
-        let sc = &mut *cur.scratch;
-        for k in 0..nsums {
-            sc.sums[k][..len].fill(t.bases[k]);
-        }
-        for (fi, f) in self.fields.iter().enumerate() {
-            let vals = &mut sc.vals[..len];
-            match f.op {
-                FieldOp::Walk { min, max, step, .. } => {
-                    let mut v = cur.values[fi];
-                    for x in vals.iter_mut() {
-                        *x = v;
-                        v = walk_next(v, min, max, step);
-                    }
-                    cur.values[fi] = v;
-                }
-                FieldOp::Random { keep, set, random } => {
-                    let base = (cur.values[fi] & keep) | set;
-                    for x in vals.iter_mut() {
-                        cur.rng ^= cur.rng << 13;
-                        cur.rng ^= cur.rng >> 7;
-                        cur.rng ^= cur.rng << 17;
-                        *x = base | (cur.rng & random);
-                    }
-                }
-            }
-            frames.write_be_column(start, f.offset as usize, f.width, vals);
-            let tg = &t.targets[fi];
-            for k in 0..nsums {
-                let sums = &mut sc.sums[k][..len];
-                if tg.even[k] != 0 {
-                    for (s, &v) in sums.iter_mut().zip(vals.iter()) {
-                        *s += contribution(v, f.width);
-                    }
-                }
-                if tg.odd[k] != 0 {
-                    for (s, &v) in sums.iter_mut().zip(vals.iter()) {
-                        *s += u64::from(csum::fold(contribution(v, f.width)).swap_bytes());
-                    }
-                }
-            }
-        }
-        for (k, c) in t.sums.iter().enumerate() {
-            let zero_as = if c.udp { 0xffff } else { 0 };
-            let out = &mut sc.out[..len];
-            for (o, &s) in out.iter_mut().zip(sc.sums[k][..len].iter()) {
-                let v = !csum::fold(s);
-                *o = if v == 0 { zero_as } else { v };
-            }
-            frames.write_u16_column(start, c.at, out);
         }
     }
 }
@@ -955,13 +836,7 @@ impl Program {
     /// Builds a burst of a [`Mode::Columns`] stream, stamps included (with the TSC `now()` gives
     /// just before the packets are written).
     pub(crate) fn build_burst(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, now: impl Fn() -> u64) {
-        let Some(l) = &self.linear else {
-            self.build_columns(cur, frames);
-            if self.stamp_every > 0 {
-                self.stamp_columns(cur, frames, now());
-            }
-            return;
-        };
+        let Some(l) = &self.linear else { return };
         let tsc = now().wrapping_sub(self.stamp_backdate);
         // Constant field and checksum counts let the compiler keep everything in registers.
         match (l.nf, l.nk) {
@@ -1132,9 +1007,9 @@ mod tests {
         }
     }
 
-    /// Columns and per-packet building give identical bytes, and every checksum verifies.
+    /// The linear and per-packet builders give identical bytes, and every checksum verifies.
     #[test]
-    fn columns_match_per_packet_and_verify() {
+    fn linear_matches_per_packet_and_verifies() {
         let walk = |offset, width, min: u64, max: u64, step| Field { offset, width, op: FieldOp::Walk { start: min, min, max, step } };
         let spec = StreamSpec {
             templates: vec![udp_template()],
@@ -1143,15 +1018,12 @@ mod tests {
         };
         let prog = spec.compile(2048).expect("compiles");
         assert_eq!(prog.mode, Mode::Columns);
-        let (mut c1, mut c2, mut c3) = (prog.cursor(1), prog.cursor(1), prog.cursor(1));
+        let (mut c1, mut c2) = (prog.cursor(1), prog.cursor(1));
         let mut scratch = Vec::new();
         for _ in 0..20 {
             let mut a: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
             let mut b = a.clone();
-            prog.build_columns(&mut c1, &mut FrameSet::over(&mut a, &mut scratch));
-            let mut c = a.clone();
-            prog.build_burst(&mut c3, &mut FrameSet::over(&mut c, &mut scratch), || 0);
-            assert_eq!(a, c, "linear and column builds agree");
+            prog.build_burst(&mut c1, &mut FrameSet::over(&mut a, &mut scratch), || 0);
             for f in b.iter_mut() {
                 prog.build(&mut c2, f, false, || 0);
             }
@@ -1164,9 +1036,9 @@ mod tests {
         }
     }
 
-    /// Stamps written inline by the linear builder equal those the column builder patches in.
+    /// Stamps written by the linear builder equal the per-packet builder's.
     #[test]
-    fn linear_stamps_match_column_stamps() {
+    fn linear_stamps_match_per_packet_stamps() {
         let walk = |offset, width, min: u64, max: u64, step| Field { offset, width, op: FieldOp::Walk { start: min, min, max, step } };
         let mut t = udp_template();
         t.data.resize(80, b'x');
@@ -1185,8 +1057,9 @@ mod tests {
             let tsc = 0x1234_5678_9abc + round * 977;
             let mut a: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
             let mut b = a.clone();
-            prog.build_columns(&mut c1, &mut FrameSet::over(&mut a, &mut scratch));
-            prog.stamp_columns(&mut c1, &mut FrameSet::over(&mut a, &mut scratch), tsc);
+            for f in a.iter_mut() {
+                prog.build(&mut c1, f, false, || tsc);
+            }
             prog.build_burst(&mut c2, &mut FrameSet::over(&mut b, &mut scratch), || tsc);
             assert_eq!(a, b, "round {round}");
             for f in &b {
@@ -1207,12 +1080,7 @@ mod tests {
         let mut cur = prog.cursor(1);
         let mut bufs: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
         let mut scratch = Vec::new();
-        let t = std::time::Instant::now();
         let rounds = 200_000;
-        for _ in 0..rounds {
-            prog.build_columns(&mut cur, &mut FrameSet::over(&mut bufs, &mut scratch));
-        }
-        let cols = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;
         let t = std::time::Instant::now();
         for _ in 0..rounds {
             prog.build_burst(&mut cur, &mut FrameSet::over(&mut bufs, &mut scratch), || 0);
@@ -1225,6 +1093,6 @@ mod tests {
             }
         }
         let pp = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;
-        println!("linear {lin:.0} Mpps, columns {cols:.0} Mpps, per packet {pp:.0} Mpps");
+        println!("linear {lin:.0} Mpps, per packet {pp:.0} Mpps");
     }
 }

@@ -34,15 +34,21 @@ fn child_send_to_pcap() {
             rate: Rate::Unpaced,
             ..Default::default()
         },
-        // TCP at a fixed size with the destination address and an odd-offset payload byte walking.
+        // TCP at a fixed size with the destination address and an odd-offset payload byte walking,
+        // and random window bits (the per-packet builder's incremental path).
         StreamSpec {
             templates: vec![ipv4_frame(128, L4::Tcp)],
-            fields: vec![walk(30, 4, 0xc0a8_0000, 0xc0a8_ffff, 77), walk(55, 1, 0, 255, 1), walk(38, 4, 0, u32::MAX as u64, 1_000_003)],
+            fields: vec![
+                walk(30, 4, 0xc0a8_0000, 0xc0a8_ffff, 77),
+                walk(55, 1, 0, 255, 1),
+                walk(38, 4, 0, u32::MAX as u64, 1_000_003),
+                Field { offset: 48, width: 2, op: FieldOp::Random { keep: 0xf000, set: 0x0100, random: 0x0eff } },
+            ],
             count: PER_KIND,
             rate: Rate::Unpaced,
             ..Default::default()
         },
-        // ICMP echo with the identifier and TTL walking.
+        // ICMP echo with the identifier and TTL walking (the linear builder).
         StreamSpec {
             templates: vec![ipv4_frame(98, L4::Icmp)],
             fields: vec![walk(38, 2, 0, 65535, 1), walk(22, 1, 1, 255, 1)],
