@@ -319,19 +319,8 @@ function M.userPattern(...)
 	end)
 end
 
--- Functions of Pktgen's registry that need engine features we do not have yet: they exist,
--- and raise a clear error instead of "attempt to call a nil value".
-local function unsupported(name)
-	return function()
-		error(name .. ": not supported yet by this pktgen", 0)
-	end
-end
-for _, name in ipairs {
-	"port_restart", "blink", "continue",
-	"input", "clock_gettime",
-} do
-	M[name] = unsupported(name)
-end
+-- port_restart, blink, clock_gettime, continue, input.
+require("pktgen.misc").install(M)
 
 -- Sequence, range and random bitfields (PKTGEN_API §3.3, §3.4, §3.1 rnd).
 require("pktgen.seq").install(M)

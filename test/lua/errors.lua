@@ -51,7 +51,9 @@ raises("seq: Must use IPv4 with ICMP type packets", pktgen.seq, 0, 0, "00:11:22:
 raises("seqTable: ethType is required", pktgen.seqTable, 0, 0, { ipProto = "udp" })
 raises("range.dst_mac: invalid MAC string", pktgen.range.dst_mac, 0, "start", "zz")
 raises("rnd: index must be 0..31", pktgen.rnd, 0, 32, 0, "XXXX")
-raises("blink: not supported yet", pktgen.blink, 0, "on")
+raises("blink, wrong number of arguments", pktgen.blink, 0)
+raises("clock_gettime, wrong number of arguments", pktgen.clock_gettime)
+raises("port_restart: invalid portlist", pktgen.port_restart, "zz")
 raises("run: kind must be 'cmd' or 'lua'", pktgen.run, "shell", "ls", 0)
 raises("load command failed for /nonexistent.pkt", pktgen.load, "/nonexistent.pkt")
 

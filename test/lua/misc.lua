@@ -1,0 +1,26 @@
+--- port_restart, blink, clock_gettime, continue and input.
+local function check(cond, msg, ...) if not cond then error(string.format(msg, ...), 2) end end
+
+pktgen.set(0, "rate", 1)
+pktgen.set(0, "count", 0)
+pktgen.start(0)
+pktgen.set(0, "size", 128)             -- a running forever stream picks this up already
+pktgen.port_restart(0)
+check(pktgen.isSending(0)[0] == "y", "port_restart keeps a sending port sending")
+pktgen.stop(0)
+pktgen.port_restart("0-1")
+check(pktgen.isSending(0)[0] == "n", "port_restart leaves an idle port idle")
+pktgen.blink("all", "on")
+pktgen.blink("all", "off")
+pktgen.clock_gettime("on")
+check(require("pktgen.misc").clock_gettime() == true, "clock_gettime on")
+pktgen.clock_gettime("off")
+-- From a file, stdin is at EOF under the test suite: both return what there is (nothing).
+-- From a shell client, reading pktgen's own stdin is refused (it would stop every client).
+for _, call in ipairs { function() return pktgen["continue"]("press a key ") end,
+		function() return pktgen.input("name? ") end } do
+	local ok, v = pcall(call)
+	check((ok and v == "") or (not ok and string.find(tostring(v), "cannot read pktgen's standard input", 1, true)),
+		"continue/input: %s %s", tostring(ok), tostring(v))
+end
+print("misc: ok")
