@@ -314,6 +314,11 @@ impl Engine {
         Ok(self.latency_totals(i).since(&base, &self.shared.layout))
     }
 
+    /// The latency histograms' range and precision: (largest value in ns, significant digits).
+    pub fn latency_range(&self) -> (u64, u8) {
+        (self.shared.layout.max, self.shared.layout.digits)
+    }
+
     /// The latency of the latest stamp `port` received since the last reset, in nanoseconds.
     ///
     /// # Errors

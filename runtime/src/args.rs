@@ -82,6 +82,14 @@ pub struct Opts {
     #[argh(option)]
     pub rxd: Option<u16>,
 
+    /// largest latency the histograms track, in ns (default 60000000000, 60 s; larger ones count at it)
+    #[argh(option)]
+    pub latency_max_ns: Option<u64>,
+
+    /// significant decimal digits of the latency histograms, 1 to 5 (default 3)
+    #[argh(option)]
+    pub latency_digits: Option<u8>,
+
     /// quit as soon as the files and stdin are done; exit status 1 if any of them failed
     #[argh(switch)]
     pub exit: bool,

@@ -40,8 +40,17 @@ fn main() -> ExitCode {
         promiscuous: args.opts.promiscuous,
         rx_desc: args.opts.rxd.unwrap_or(defaults.rx_desc),
         tx_desc: args.opts.txd.unwrap_or(defaults.tx_desc),
+        latency_max_ns: args.opts.latency_max_ns.unwrap_or(defaults.latency_max_ns),
+        latency_digits: args.opts.latency_digits.unwrap_or(defaults.latency_digits),
         ..defaults
     };
+    if !(1..=5).contains(&cfg.latency_digits) || cfg.latency_max_ns < 2 {
+        eprintln!(
+            "pktgen: --latency-digits must be 1 to 5 and --latency-max-ns at least 2 (got {} and {})",
+            cfg.latency_digits, cfg.latency_max_ns
+        );
+        return ExitCode::from(2);
+    }
     if args.opts.verbose {
         let eal = if cfg.eal_args.is_empty() {
             engine::embedded_args()

@@ -234,6 +234,40 @@ fn help_and_bad_options() {
 
     let o = run(pktgen(&["-s", "nocolon"]), "");
     assert_eq!(o.status.code(), Some(2));
+
+    let o = run(pktgen(&["--latency-digits", "9", "--exit"]), "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--latency-digits must be 1 to 5"), "{}", text(&o).1);
+}
+
+#[test]
+fn latency_range_and_precision_are_configurable() {
+    // 2 significant digits up to 1 ms: stamps still all counted, and an empty histogram made to
+    // merge with the ports' takes the same range.
+    let script = temp_file(
+        "latrange",
+        "lat.lua",
+        r#"
+pktgen.set(0, "rate", 1) pktgen.set(0, "count", 2000) pktgen.set_proto(0, "udp")
+pktgen.latency("0-1", "on") pktgen.start(0)
+while pktgen.isSending(0)[0] == "y" do pktgen.delay(10) end
+pktgen.delay(50)
+local h = pktgen.latencyHistogram(1)
+assert(h:count() == 2000, "count " .. h:count())
+assert(h:max() <= 1000000 * 1.01, "clamped at the range: " .. h:max())
+local t = pktgen.newHistogram():merge(h)
+assert(t:count() == 2000)
+print("range ok")
+"#,
+    );
+    let o = run(
+        pktgen(&["--latency-max-ns", "1000000", "--latency-digits", "2", "--exit", "-f", script.to_str().expect("utf8")]),
+        "",
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}
+{err}");
+    assert!(out.contains("range ok"));
 }
 
 #[test]

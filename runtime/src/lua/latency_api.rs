@@ -212,13 +212,15 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &s
     reg(
         "histogram",
         Box::new(move |lua, a| {
+            // By default the same range and precision as the ports' histograms, so they merge.
+            let (max0, digits0) = e.latency_range();
             let max = match arg(&a, 0) {
                 Value::Integer(i) if i > 1 => i as u64,
-                _ => 60_000_000_000,
+                _ => max0,
             };
             let digits = match arg(&a, 1) {
                 Value::Integer(i) if (1..=5).contains(&i) => i as u8,
-                _ => 3,
+                _ => digits0,
             };
             let h = Histogram::empty(max, digits).map_err(lua_err)?;
             Ok(MultiValue::from_iter([Value::UserData(lua.create_userdata(h).map_err(lua_err)?)]))
