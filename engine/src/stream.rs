@@ -859,8 +859,7 @@ impl Program {
     #[inline(always)]
     fn linear_any(&self, l: &Linear, nf: usize, nk: usize, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
         let stamping = self.stamp_every > 0;
-        // The stamp's words that do not change within a burst, modulo 65535.
-        let fixed = modm(u64::from(MAGIC) + u64::from(self.stamp_stream) + u64::from(modm(tsc)));
+        let mut st = StampState::new(self, l, cur.seq, tsc);
         let mut v = [0u64; LINEAR_FIELDS];
         v[..nf].copy_from_slice(&cur.values[..nf]);
         let mut s = l.base;
@@ -888,7 +887,7 @@ impl Program {
             }
             let end = n.min(i.saturating_add(usize::try_from(free).unwrap_or(usize::MAX)));
             while i < end {
-                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, fixed, tsc, stamping);
+                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping);
                 for f in 0..nf {
                     v[f] = (v[f] as i64 + l.step[f]) as u64;
                 }
@@ -898,7 +897,7 @@ impl Program {
                 i += 1;
             }
             if i < n {
-                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, fixed, tsc, stamping);
+                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping);
                 for f in 0..nf {
                     let nv = walk_next(v[f], l.min[f], l.max[f], l.step[f]);
                     let d = addm(modm(nv), M - modm(v[f]));
@@ -927,31 +926,56 @@ impl Program {
         frame: &mut [u8],
         v: &[u64; LINEAR_FIELDS],
         s: &[u32; MAX_SUMS],
-        fixed: u32,
-        tsc: u64,
+        st: &mut StampState,
         stamping: bool,
     ) {
         for f in 0..nf {
             put_be(frame, l.off[f], l.width[f], v[f]);
         }
-        let mut w = 0;
+        let mut extra = [0u32; MAX_SUMS];
         if stamping {
-            let b = if cur.countdown == 0 {
+            let at = l.stamp_at;
+            if cur.countdown == 0 {
                 cur.countdown = self.stamp_every - 1;
-                w = addm(fixed, modm(u64::from(cur.seq)));
+                frame[at..at + 8].copy_from_slice(&(st.head | u64::from(cur.seq) << 32).to_le_bytes());
+                frame[at + 8..at + 16].copy_from_slice(&st.tsc.to_le_bytes());
                 cur.seq = cur.seq.wrapping_add(1);
-                stamp_bytes(MAGIC, self.stamp_stream, cur.seq.wrapping_sub(1), tsc)
+                extra = st.sum;
+                // The next stamp's sequence number is one more: its words add `step` more.
+                for k in 0..nk {
+                    st.sum[k] = addm(st.sum[k], l.stamp_mult[k]);
+                }
             } else {
                 cur.countdown -= 1;
-                [0; STAMP_LEN]
-            };
-            frame[l.stamp_at..l.stamp_at + STAMP_LEN].copy_from_slice(&b);
+                frame[at..at + STAMP_LEN].fill(0);
+            }
         }
         for k in 0..nk {
-            let sk = if stamping { addm(s[k], mulm(w, l.stamp_mult[k])) } else { s[k] };
+            let sk = if stamping { addm(s[k], extra[k]) } else { s[k] };
             let c = if sk == 0 { if l.udp[k] { 0xffff } else { 0 } } else { !(sk as u16) };
             frame[l.at[k]..l.at[k] + 2].copy_from_slice(&c.to_be_bytes());
         }
+    }
+}
+
+/// The stamp of a linear burst, worked out once per burst: its first eight bytes without the
+/// sequence number, its TSC, and per checksum what the next stamp adds modulo 65535.
+struct StampState {
+    head: u64,
+    tsc: u64,
+    sum: [u32; MAX_SUMS],
+}
+
+impl StampState {
+    fn new(p: &Program, l: &Linear, seq: u32, tsc: u64) -> StampState {
+        // A stamp's little-endian numbers add up, modulo 65535, to magic + stream + seq + tsc
+        // (times its alignment factor, `stamp_mult`).
+        let words = modm(u64::from(MAGIC) + u64::from(p.stamp_stream) + u64::from(modm(tsc)) + u64::from(seq));
+        let mut sum = [0; MAX_SUMS];
+        for (k, s) in sum.iter_mut().enumerate() {
+            *s = mulm(words, l.stamp_mult[k]);
+        }
+        StampState { head: u64::from(MAGIC) | u64::from(p.stamp_stream) << 16, tsc, sum }
     }
 }
 
