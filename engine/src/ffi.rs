@@ -319,9 +319,9 @@ impl FrameSet<'_> {
     /// Frame `i`, `cap` bytes long.
     #[inline(always)]
     pub(crate) fn get(&mut self, i: usize) -> &mut [u8] {
-        assert!(i < self.n);
-        // SAFETY: ptrs[i] points at cap bytes of an mbuf the batch owns, and the FrameSet borrows
-        // the batch mutably, so this is the only live reference to those bytes (`&mut self`).
+        // SAFETY: indexing `ptrs` (the n frames) checks i; ptrs[i] points at cap bytes of an mbuf
+        // the batch owns, and the FrameSet borrows the batch mutably, so this is the only live
+        // reference to those bytes (`&mut self`).
         unsafe { std::slice::from_raw_parts_mut(self.ptrs[i], self.cap) }
     }
 }

@@ -838,27 +838,36 @@ impl Program {
     pub(crate) fn build_burst(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, now: impl Fn() -> u64) {
         let Some(l) = &self.linear else { return };
         let tsc = now().wrapping_sub(self.stamp_backdate);
-        // Constant field and checksum counts let the compiler keep everything in registers.
-        match (l.nf, l.nk) {
-            (0, 2) => self.linear_n::<0, 2>(l, cur, frames, tsc),
-            (1, 1) => self.linear_n::<1, 1>(l, cur, frames, tsc),
-            (1, 2) => self.linear_n::<1, 2>(l, cur, frames, tsc),
-            (2, 1) => self.linear_n::<2, 1>(l, cur, frames, tsc),
-            (2, 2) => self.linear_n::<2, 2>(l, cur, frames, tsc),
-            (3, 2) => self.linear_n::<3, 2>(l, cur, frames, tsc),
-            (4, 2) => self.linear_n::<4, 2>(l, cur, frames, tsc),
-            (nf, nk) => self.linear_any(l, nf, nk, cur, frames, tsc),
+        // Constant field and checksum counts (and whether there are stamps) let the compiler keep
+        // everything in registers and drop what a stream does not use.
+        match (l.nf, l.nk, self.stamp_every > 0) {
+            (0, 2, true) => self.linear_n::<0, 2, true>(l, cur, frames, tsc),
+            (1, 1, false) => self.linear_n::<1, 1, false>(l, cur, frames, tsc),
+            (1, 2, false) => self.linear_n::<1, 2, false>(l, cur, frames, tsc),
+            (1, 2, true) => self.linear_n::<1, 2, true>(l, cur, frames, tsc),
+            (2, 1, false) => self.linear_n::<2, 1, false>(l, cur, frames, tsc),
+            (2, 2, false) => self.linear_n::<2, 2, false>(l, cur, frames, tsc),
+            (2, 2, true) => self.linear_n::<2, 2, true>(l, cur, frames, tsc),
+            (3, 2, false) => self.linear_n::<3, 2, false>(l, cur, frames, tsc),
+            (4, 2, false) => self.linear_n::<4, 2, false>(l, cur, frames, tsc),
+            (nf, nk, stamping) => self.linear_any(l, nf, nk, stamping, cur, frames, tsc),
         }
     }
 
     #[inline(always)]
-    fn linear_n<const NF: usize, const NK: usize>(&self, l: &Linear, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
-        self.linear_any(l, NF, NK, cur, frames, tsc)
+    fn linear_n<const NF: usize, const NK: usize, const STAMP: bool>(
+        &self,
+        l: &Linear,
+        cur: &mut Cursor,
+        frames: &mut FrameSet<'_>,
+        tsc: u64,
+    ) {
+        self.linear_any(l, NF, NK, STAMP, cur, frames, tsc)
     }
 
     #[inline(always)]
-    fn linear_any(&self, l: &Linear, nf: usize, nk: usize, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
-        let stamping = self.stamp_every > 0;
+    #[allow(clippy::too_many_arguments)]
+    fn linear_any(&self, l: &Linear, nf: usize, nk: usize, stamping: bool, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
         let mut st = StampState::new(self, l, cur.seq, tsc);
         let mut v = [0u64; LINEAR_FIELDS];
         v[..nf].copy_from_slice(&cur.values[..nf]);
