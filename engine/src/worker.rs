@@ -22,6 +22,8 @@ pub(crate) struct TxJob {
     pub cycles_per_packet: f64,
     /// Per template, TSC cycles to wait after it (replaying a capture's gaps); empty: none.
     pub gap_ticks: Box<[u64]>,
+    /// TSC ticks per second.
+    pub tsc_hz: u64,
 }
 
 /// The control thread's mailbox to a port's TX worker.
@@ -254,8 +256,10 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
         } else if job.cycles_per_packet > 0.0 {
             a.next_tsc += want as f64 * job.cycles_per_packet;
             let now = ffi::rdtsc() as f64;
-            // After a stall, catch up by at most 4096 packets rather than one huge burst.
-            let max_lag = job.cycles_per_packet.max(1.0) * 4096.0;
+            // After a stall (the worker preempted on a shared machine), catch up on what is due,
+            // but on no more than 10 ms of it (at least 4096 packets): a longer outage is lost
+            // rather than sent as one huge burst.
+            let max_lag = (job.cycles_per_packet.max(1.0) * 4096.0).max(ten_ms(job));
             if now - a.next_tsc > max_lag {
                 a.next_tsc = now - max_lag;
             }
@@ -268,6 +272,12 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
         a.remaining -= k as u64;
     }
     (k, 0.0)
+}
+
+/// TSC cycles in 10 ms.
+#[inline(always)]
+fn ten_ms(job: &TxJob) -> f64 {
+    job.tsc_hz as f64 * 0.01
 }
 
 /// Counts a received batch.
