@@ -120,12 +120,16 @@ pub(crate) struct SeqTrack {
     stream: u32,
     next: u32,
     seen: [u64; (WINDOW / 64) as usize],
-    last_ns: Option<u64>,
+    /// The previous stamp's latency, or [`NO_LAST`].
+    last_ns: u64,
 }
+
+/// No stamp of the stream seen yet.
+const NO_LAST: u64 = u64::MAX;
 
 impl Default for SeqTrack {
     fn default() -> Self {
-        SeqTrack { stream: u32::MAX, next: 0, seen: [0; (WINDOW / 64) as usize], last_ns: None }
+        SeqTrack { stream: u32::MAX, next: 0, seen: [0; (WINDOW / 64) as usize], last_ns: NO_LAST }
     }
 }
 
@@ -248,7 +252,12 @@ pub(crate) fn record(
         *t = SeqTrack { stream: u32::from(s.stream), next: 0, ..SeqTrack::default() };
     }
     let ahead = s.seq.wrapping_sub(t.next);
-    if ahead < u32::MAX / 2 {
+    if ahead == 0 {
+        // The common case, in order: this slot now means `seq` (it meant seq - WINDOW before).
+        let (w, m) = t.bit(s.seq);
+        t.seen[w] |= m;
+        t.next = s.seq.wrapping_add(1);
+    } else if ahead < u32::MAX / 2 {
         // In order (ahead == 0) or after a gap: forget the window slots we skip over.
         acc.gaps += u64::from(ahead);
         let clear = ahead.min(WINDOW);
@@ -275,13 +284,13 @@ pub(crate) fn record(
     acc.count += 1;
     acc.sum_ns += ns;
     acc.last_ns = Some(ns);
-    if let Some(last) = t.last_ns {
-        let d = ns.abs_diff(last);
+    if t.last_ns != NO_LAST {
+        let d = ns.abs_diff(t.last_ns);
         acc.jitter_sum_ns += d;
         acc.jitter_n += 1;
         acc.jitter_over += u64::from(d > jitter_threshold_ns);
     }
-    t.last_ns = Some(ns);
+    t.last_ns = ns;
 }
 
 /// A port's latency measurements since its last reset, merged across workers.

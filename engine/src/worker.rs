@@ -165,13 +165,17 @@ fn run(ctx: &WorkerCtx) {
             let n = rx.receive(port, 0, RX_BURST);
             if n > 0 {
                 busy = true;
-                receive(&rx, n, counters, cap.as_deref_mut());
+                let lat = match &sh.latency[ctx.index * np + pi] {
+                    Some(lc) if sh.latency_rx[pi].load(Relaxed) => Some(Measure {
+                        sh,
+                        lc,
+                        tracks: &mut tracks[slot_i],
+                        jitter_ns: sh.jitter_ns[pi].load(Relaxed),
+                    }),
+                    _ => None,
+                };
+                receive(&rx, n, counters, cap.as_deref_mut(), lat);
                 respond(sh, pi, &rx, n, counters);
-                if sh.latency_rx[pi].load(Relaxed) {
-                    if let Some(lc) = &sh.latency[ctx.index * np + pi] {
-                        measure(sh, &rx, n, lc, &mut tracks[slot_i], sh.jitter_ns[pi].load(Relaxed));
-                    }
-                }
                 rx.free();
             }
         }
@@ -282,47 +286,66 @@ fn ten_ms(job: &TxJob) -> f64 {
 
 /// Counts a received batch.
 #[inline]
-fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>) {
+fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>, mut lat: Option<Measure<'_>>) {
+    // Counted locally and added to the shared counters once per burst: consecutive packets
+    // mostly land in the same buckets, and a store per packet would chain through memory.
     let mut bytes = 0u64;
-    let now = if cap.is_some() { ffi::rdtsc() } else { 0 };
+    let mut sizes = [0u64; 8];
+    let mut kinds = [0u64; 5];
+    let (mut vlans, mut bcast, mut mcast) = (0u64, 0u64, 0u64);
+    let now = if cap.is_some() || lat.is_some() { ffi::rdtsc() } else { 0 };
+    let mut acc = latency::BurstCounts::default();
     for i in 0..n {
         let (d, len) = rx.packet(i);
         if let Some(cap) = cap.as_deref_mut() {
             cap.record(d, len, now);
         }
         bytes += u64::from(len);
-        bump(&c.rx_sizes[size_bucket(len)], 1);
+        sizes[size_bucket(len)] += 1;
         let (kind, vlan) = responder::classify(d);
-        bump(&c.rx_kinds[kind as usize], 1);
-        if vlan {
-            bump(&c.rx_vlan, 1);
-        }
+        kinds[kind as usize] += 1;
+        vlans += u64::from(vlan);
         if let Some(&b0) = d.first() {
             if b0 & 1 == 1 {
                 if d.len() >= 6 && d[..6] == [0xff; 6] {
-                    bump(&c.rx_broadcast, 1);
+                    bcast += 1;
                 } else {
-                    bump(&c.rx_multicast, 1);
+                    mcast += 1;
                 }
             }
         }
+        if let Some(m) = lat.as_mut() {
+            if let Some(st) = latency::read_stamp(d, len) {
+                latency::record(st, now, m.sh.tsc_to_ns, &m.sh.layout, m.jitter_ns, m.tracks, &m.lc.hist, &mut acc);
+            }
+        }
     }
+    if let Some(m) = lat {
+        acc.flush(m.lc);
+    }
+    for (a, v) in c.rx_sizes.iter().zip(sizes) {
+        if v > 0 {
+            bump(a, v);
+        }
+    }
+    for (a, v) in c.rx_kinds.iter().zip(kinds) {
+        if v > 0 {
+            bump(a, v);
+        }
+    }
+    bump(&c.rx_vlan, vlans);
+    bump(&c.rx_broadcast, bcast);
+    bump(&c.rx_multicast, mcast);
     bump(&c.rx_packets, n as u64);
     bump(&c.rx_bytes, bytes);
 }
 
-/// Records the latency stamps of a received batch.
-#[inline]
-fn measure(sh: &Shared, rx: &RxBatch, n: usize, lc: &LatencyCounters, tracks: &mut [SeqTrack], jitter_ns: u64) {
-    let now = ffi::rdtsc();
-    let mut acc = latency::BurstCounts::default();
-    for i in 0..n {
-        let (d, len) = rx.packet(i);
-        if let Some(s) = latency::read_stamp(d, len) {
-            latency::record(s, now, sh.tsc_to_ns, &sh.layout, jitter_ns, tracks, &lc.hist, &mut acc);
-        }
-    }
-    acc.flush(lc);
+/// What [`receive`] needs to measure latency stamps on a port.
+struct Measure<'a> {
+    sh: &'a Shared,
+    lc: &'a LatencyCounters,
+    tracks: &'a mut [SeqTrack],
+    jitter_ns: u64,
 }
 
 /// Answers ARP and ICMP echo requests for the port's address and learns from ARP, if asked.
