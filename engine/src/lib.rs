@@ -210,7 +210,7 @@ impl Engine {
         }
         let hz = self.shared.tsc_hz as u128;
         let gap_ticks = spec.gaps_ns.iter().map(|&ns| (u128::from(ns) * hz / 1_000_000_000) as u64).collect();
-        let job = Box::new(TxJob { program, pool: self.pools[i], tag, cycles_per_packet, gap_ticks, tsc_hz: self.shared.tsc_hz });
+        let job = Box::new(TxJob { program, pool: self.pools[i], tag, cycles_per_packet, gap_ticks });
         slot.stop.store(false, Release);
         slot.running.store(true, Release);
         let old = slot.pending.swap(Box::into_raw(job), AcqRel);

@@ -22,8 +22,6 @@ pub(crate) struct TxJob {
     pub cycles_per_packet: f64,
     /// Per template, TSC cycles to wait after it (replaying a capture's gaps); empty: none.
     pub gap_ticks: Box<[u64]>,
-    /// TSC ticks per second.
-    pub tsc_hz: u64,
 }
 
 /// The control thread's mailbox to a port's TX worker.
@@ -106,7 +104,8 @@ fn run(ctx: &WorkerCtx) {
     let mut active: Vec<Option<Active>> = ctx.ports.iter().map(|_| None).collect();
     let mut rx = RxBatch::new();
     let mut captures: Vec<Option<Box<CaptureBuf>>> = ctx.ports.iter().map(|_| None).collect();
-    let mut tracks: Vec<Vec<SeqTrack>> = ctx.ports.iter().map(|_| vec![SeqTrack::default(); 64]).collect();
+    // Sequence state per sending port, allocated when a port first measures latency.
+    let mut tracks: Vec<Vec<SeqTrack>> = ctx.ports.iter().map(|_| Vec::new()).collect();
     let mut idle: u32 = 0;
     while !sh.quit.load(Relaxed) {
         let mut busy = false;
@@ -132,7 +131,7 @@ fn run(ctx: &WorkerCtx) {
                 let finished = if slot.stop.load(Acquire) {
                     true
                 } else {
-                    let (sent, wait) = transmit(a, sh.ports[pi], counters);
+                    let (sent, wait) = transmit(a, sh.ports[pi], counters, sh.tsc_hz);
                     busy |= sent > 0;
                     wait_cycles = wait_cycles.min(wait);
                     a.remaining == 0
@@ -143,41 +142,7 @@ fn run(ctx: &WorkerCtx) {
                     slot.running.store(false, Release);
                 }
             }
-            let rslot = &sh.rx[pi];
-            let cap = &mut captures[slot_i];
-            if cap.is_none() && rslot.active.load(Acquire) {
-                *cap = crate::capture::reclaim(rslot.pending.swap(std::ptr::null_mut(), Acquire));
-            }
-            if cap.is_some() && rslot.stop.load(Acquire) {
-                if let Some(done) = cap.take() {
-                    rslot.done.store(Box::into_raw(done), Release);
-                }
-                rslot.active.store(false, Release);
-            }
-            let port = sh.ports[pi];
-            let inj = sh.inject[pi].swap(std::ptr::null_mut(), Acquire);
-            if !inj.is_null() {
-                // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
-                let frames = unsafe { Box::from_raw(inj) };
-                let k = ffi::send_frames(sh.pools[pi], port, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
-                bump(&counters.tx_extra, k as u64);
-            }
-            let n = rx.receive(port, 0, RX_BURST);
-            if n > 0 {
-                busy = true;
-                let lat = match &sh.latency[ctx.index * np + pi] {
-                    Some(lc) if sh.latency_rx[pi].load(Relaxed) => Some(Measure {
-                        sh,
-                        lc,
-                        tracks: &mut tracks[slot_i],
-                        jitter_ns: sh.jitter_ns[pi].load(Relaxed),
-                    }),
-                    _ => None,
-                };
-                receive(&rx, n, counters, cap.as_deref_mut(), lat);
-                respond(sh, pi, &rx, n, counters);
-                rx.free();
-            }
+            busy |= rx_side(ctx, pi, &mut rx, &mut captures[slot_i], &mut tracks[slot_i], counters);
         }
         if busy || wait_cycles < sh.tsc_hz as f64 * 50e-6 {
             idle = 0;
@@ -201,7 +166,7 @@ fn run(ctx: &WorkerCtx) {
 
 /// Sends what is due on one port. Returns (packets sent, TSC cycles until the next is due).
 #[inline]
-fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
+fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64) {
     let job = &*a.job;
     let prog = &job.program;
     if a.batch.pending() == 0 {
@@ -263,7 +228,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
             // After a stall (the worker preempted on a shared machine), catch up on what is due,
             // but on no more than 10 ms of it (at least 4096 packets): a longer outage is lost
             // rather than sent as one huge burst.
-            let max_lag = (job.cycles_per_packet.max(1.0) * 4096.0).max(ten_ms(job));
+            let max_lag = (job.cycles_per_packet.max(1.0) * 4096.0).max(tsc_hz as f64 * 0.01);
             if now - a.next_tsc > max_lag {
                 a.next_tsc = now - max_lag;
             }
@@ -278,10 +243,59 @@ fn transmit(a: &mut Active, port: u16, c: &Counters) -> (usize, f64) {
     (k, 0.0)
 }
 
-/// TSC cycles in 10 ms.
-#[inline(always)]
-fn ten_ms(job: &TxJob) -> f64 {
-    job.tsc_hz as f64 * 0.01
+/// A port's receive side for one turn of the loop: capture hand-over, injected frames, and a
+/// received burst counted, measured and answered. Returns whether anything was received. Kept out
+/// of line so the transmit path of the loop stays compact.
+#[inline(never)]
+fn rx_side(
+    ctx: &WorkerCtx,
+    pi: usize,
+    rx: &mut RxBatch,
+    cap: &mut Option<Box<CaptureBuf>>,
+    tracks: &mut Vec<SeqTrack>,
+    counters: &Counters,
+) -> bool {
+    let sh = ctx.shared;
+    let np = sh.ports.len();
+    let rslot = &sh.rx[pi];
+    if cap.is_none() && rslot.active.load(Acquire) {
+        *cap = crate::capture::reclaim(rslot.pending.swap(std::ptr::null_mut(), Acquire));
+    }
+    if cap.is_some() && rslot.stop.load(Acquire) {
+        if let Some(done) = cap.take() {
+            rslot.done.store(Box::into_raw(done), Release);
+        }
+        rslot.active.store(false, Release);
+    }
+    let port = sh.ports[pi];
+    // A plain load first: the swap is a locked instruction, and injections are rare.
+    if !sh.inject[pi].load(Relaxed).is_null() {
+        let inj = sh.inject[pi].swap(std::ptr::null_mut(), Acquire);
+        if !inj.is_null() {
+            // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
+            let frames = unsafe { Box::from_raw(inj) };
+            let k = ffi::send_frames(sh.pools[pi], port, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
+            bump(&counters.tx_extra, k as u64);
+        }
+    }
+    let n = rx.receive(port, 0, RX_BURST);
+    if n == 0 {
+        return false;
+    }
+    let lat = match &sh.latency[ctx.index * np + pi] {
+        Some(lc) if sh.latency_rx[pi].load(Relaxed) => {
+            if tracks.is_empty() {
+                // Once per port, off the per-packet path.
+                *tracks = vec![SeqTrack::default(); 64];
+            }
+            Some(Measure { sh, lc, tracks, jitter_ns: sh.jitter_ns[pi].load(Relaxed) })
+        }
+        _ => None,
+    };
+    receive(rx, n, counters, cap.as_deref_mut(), lat);
+    respond(sh, pi, rx, n, counters);
+    rx.free();
+    true
 }
 
 /// Counts a received batch.
