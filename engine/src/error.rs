@@ -77,6 +77,9 @@ pub enum Error {
     /// The operation needs the port to be idle.
     #[error("port {0} is sending; stop it first")]
     Busy(u16),
+    /// The engine was shut down (`Engine::shutdown`); EAL cannot start again in this process.
+    #[error("the engine has shut down; start a new pktgen process")]
+    ShutDown,
     /// There is no worker lcore to run the data path.
     #[error("no worker lcore: give EAL at least two cores (e.g. -l 0-1)")]
     NoWorker,

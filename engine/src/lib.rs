@@ -501,7 +501,7 @@ impl Engine {
     }
 
     fn check_up(&self) -> Result<()> {
-        if self.down.load(Acquire) { Err(Error::NoWorker) } else { Ok(()) }
+        if self.down.load(Acquire) { Err(Error::ShutDown) } else { Ok(()) }
     }
 
     /// Stops every port, waits for the workers and shuts EAL down. Later calls do nothing.
