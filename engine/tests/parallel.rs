@@ -15,6 +15,8 @@ fn child_send_exact_count() {
     e.start(0, &spec).unwrap();
     assert!(wait_until(Duration::from_secs(30), || e.stats(1).unwrap().rx_packets == 50_000));
     e.shutdown();
+    let err = e.start(0, &spec).unwrap_err().to_string();
+    assert_eq!(err, "the engine has shut down; start a new pktgen process");
 }
 
 #[test]
