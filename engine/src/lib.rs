@@ -232,10 +232,7 @@ impl Engine {
             return Ok(());
         }
         slot.stop.store(true, Release);
-        let deadline = Instant::now() + Duration::from_secs(1);
-        while slot.running.load(Acquire) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_micros(100));
-        }
+        wait_while(|| slot.running.load(Acquire));
         // A job the worker never picked up (worker gone) is ours again.
         let old = slot.pending.swap(std::ptr::null_mut(), AcqRel);
         if !old.is_null() {
@@ -412,10 +409,7 @@ impl Engine {
     pub fn capture_stop(&self, port: u16) -> Result<Capture> {
         let slot = &self.shared.rx[self.index(port)?];
         slot.stop.store(true, Release);
-        let deadline = Instant::now() + Duration::from_secs(1);
-        while slot.active.load(Acquire) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_micros(100));
-        }
+        wait_while(|| slot.active.load(Acquire));
         let buf = capture::reclaim(slot.done.swap(std::ptr::null_mut(), AcqRel))
             .or_else(|| capture::reclaim(slot.pending.swap(std::ptr::null_mut(), AcqRel)));
         slot.active.store(false, Release);
@@ -526,6 +520,14 @@ fn reclaim(p: *mut TxJob) -> Box<TxJob> {
     // SAFETY: slots only ever hold pointers from Box::into_raw, and the swap that returned `p`
     // removed it from the slot, so nobody else owns it.
     unsafe { Box::from_raw(p) }
+}
+
+/// Waits, up to a second, while a worker has not yet answered a request through `busy`.
+fn wait_while(busy: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while busy() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_micros(100));
+    }
 }
 
 /// Takes back frames the worker never took from an injection slot.

@@ -466,7 +466,7 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
             FieldOp::Walk { start, .. } => start,
             FieldOp::Random { .. } => read_be(&data, f.offset as usize, f.width as usize),
         };
-        write_be(&mut data, f.offset as usize, f.width as usize, v);
+        put_be(&mut data, f.offset as usize, f.width, v);
     }
     for l in &t.lengths {
         let v = start.saturating_sub(l.adjust as usize) as u16;
@@ -575,14 +575,6 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
 #[inline]
 pub(crate) fn read_be(d: &[u8], at: usize, w: usize) -> u64 {
     d[at..at + w].iter().fold(0u64, |v, b| (v << 8) | u64::from(*b))
-}
-
-/// Writes the low `w` bytes of `v` big-endian.
-#[inline]
-pub(crate) fn write_be(d: &mut [u8], at: usize, w: usize, v: u64) {
-    for (i, b) in d[at..at + w].iter_mut().enumerate() {
-        *b = (v >> (8 * (w - 1 - i))) as u8;
-    }
 }
 
 /// Per-stream state a worker keeps between packets: the next template, field values and size.
