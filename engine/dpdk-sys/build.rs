@@ -62,6 +62,8 @@ fn main() {
         .allowlist_function("rte_(lcore_count|get_next_lcore|get_main_lcore|lcore_to_socket_id|socket_id)")
         .allowlist_function("rte_(strerror|version|get_tsc_hz|delay_us_block|thread_register)")
         .allowlist_function("rte_pktmbuf_pool_create|rte_mempool_(free|avail_count|in_use_count|lookup|obj_iter)")
+        .allowlist_function("rte_mempool_(create_empty|set_ops_byname|populate_default)|rte_mbuf_best_mempool_ops")
+        .allowlist_function("rte_pktmbuf_(pool_init|init)|rte_eal_iova_mode")
         .allowlist_function("rte_pktmbuf_free_bulk|rte_mbuf_dynfield_register")
         .allowlist_function("rte_ring_(create|free)|rte_eth_from_rings|rte_vdev_init")
         .allowlist_function(
@@ -74,6 +76,8 @@ fn main() {
         .allowlist_type("rte_eth_stats|rte_eth_xstat|rte_eth_xstat_name|rte_mbuf_dynfield|rte_ring")
         .allowlist_type("rte_eth_rxconf|rte_eth_txconf|lcore_function_t|rte_proc_type_t")
         .allowlist_var("RTE_ETH_.*|RTE_MAX_ETHPORTS|RTE_MAX_LCORE|RTE_PKTMBUF_HEADROOM|RTE_MBUF_.*")
+        .allowlist_type("rte_pktmbuf_pool_private|rte_iova_mode")
+        .allowlist_var("RTE_MEMPOOL_F_.*")
         .allowlist_var("RING_F_.*|SOCKET_ID_ANY|LCORE_ID_ANY|RTE_ETHER_.*|RTE_ETH_NAME_MAX_LEN")
         // Packed headers nested in other packed headers, which bindgen cannot lay out.
         .opaque_type("rte_arp_hdr|rte_arp_ipv4|rte_l2tpv2_combined_msg_hdr|rte_gtp_psc_generic_hdr")

@@ -109,16 +109,51 @@ unsafe impl Sync for Pool {}
 impl Pool {
     /// Creates a pool of `n` buffers of `data_room` bytes (plus headroom) on `socket`.
     pub(crate) fn create(name: &str, n: u32, data_room: u16, socket: i32) -> Result<Pool> {
-        let cname = cstring(name);
-        // SAFETY: cname is a valid string for the duration of the call; DPDK copies it.
-        let p = unsafe {
-            sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, 256, 0, data_room + sys::RTE_PKTMBUF_HEADROOM as u16, socket)
-        };
-        NonNull::new(p).map(Pool).ok_or(Error::Dpdk { what: "rte_pktmbuf_pool_create", errno: errno() })
+        NonNull::new(pktmbuf_pool(name, n, data_room + sys::RTE_PKTMBUF_HEADROOM as u16, socket)).map(Pool).ok_or(Error::Dpdk { what: "rte_pktmbuf_pool_create", errno: errno() })
     }
 
     fn raw(&self) -> *mut sys::rte_mempool {
         self.0.as_ptr()
+    }
+}
+
+/// `rte_pktmbuf_pool_create` (256 buffers cached per lcore), except that buffers may straddle
+/// memory pages when IO addresses are virtual (always so without hugepages), which they then may.
+/// DPDK otherwise keeps every buffer inside one page: with 4 KiB pages that puts each 2.3 KiB
+/// buffer alone at the same offset of its page, so all buffers compete for the same few cache
+/// sets, and every buffer touched misses the L1 cache. Null on failure, with `rte_errno` set.
+pub(crate) fn pktmbuf_pool(name: &str, n: u32, buf_size: u16, socket: i32) -> *mut sys::rte_mempool {
+    let cname = cstring(name);
+    // SAFETY: plain queries of the initialised EAL.
+    let (va, huge) = unsafe { (sys::rte_eal_iova_mode() == sys::rte_iova_mode_RTE_IOVA_VA, sys::rte_eal_has_hugepages() != 0) };
+    if !va || huge {
+        // SAFETY: cname is a valid string for the duration of the call; DPDK copies it.
+        return unsafe { sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, 256, 0, buf_size, socket) };
+    }
+    let mut private = sys::rte_pktmbuf_pool_private { mbuf_data_room_size: buf_size, ..Default::default() };
+    let elt = std::mem::size_of::<sys::rte_mbuf>() as u32 + u32::from(buf_size);
+    let flags = sys::RTE_MEMPOOL_F_NO_IOVA_CONTIG;
+    // SAFETY: the steps of rte_pktmbuf_pool_create_by_ops with one more flag: an empty pool
+    // with room for the pool's private area, its default ops, the private area initialised
+    // from `private` (copied), memory populated, then every object initialised as an mbuf. The
+    // pool is freed on any failure, and nothing else knows it yet.
+    unsafe {
+        let mp = sys::rte_mempool_create_empty(cname.as_ptr(), n, elt, 256, std::mem::size_of::<sys::rte_pktmbuf_pool_private>() as u32, socket, flags);
+        if mp.is_null() {
+            return mp;
+        }
+        let rc = sys::rte_mempool_set_ops_byname(mp, sys::rte_mbuf_best_mempool_ops(), ptr::null_mut());
+        if rc != 0 {
+            sys::rte_mempool_free(mp);
+            return ptr::null_mut();
+        }
+        sys::rte_pktmbuf_pool_init(mp, (&mut private as *mut sys::rte_pktmbuf_pool_private).cast());
+        if sys::rte_mempool_populate_default(mp) < 0 {
+            sys::rte_mempool_free(mp);
+            return ptr::null_mut();
+        }
+        sys::rte_mempool_obj_iter(mp, Some(sys::rte_pktmbuf_init), ptr::null_mut());
+        mp
     }
 }
 
