@@ -47,7 +47,8 @@ pub(crate) fn tsc_hz() -> u64 {
     unsafe { sys::rte_get_tsc_hz() }
 }
 
-/// The time stamp counter.
+/// The time stamp counter. (Through the shim: an inline RDTSC measured 6 % slower on the
+/// stamping path, by changing how the compiler laid out the loop around it.)
 #[inline(always)]
 pub(crate) fn rdtsc() -> u64 {
     // SAFETY: no preconditions.
@@ -260,31 +261,81 @@ impl TxBatch {
     /// Readies mbufs `0..n` for a one-template, fixed-size stream: a buffer without this stream's
     /// `tag` is reset, tagged and given `data` (the template, `len` bytes sent); the others
     /// already hold a packet of the stream. Records every data pointer for [`TxBatch::frames`].
-    #[inline]
-    pub(crate) fn prepare_fixed(&mut self, n: usize, tag: u32, data: &[u8], len: usize) {
+    /// With `run`, also writes its 16-byte value into each packet, stepping it per packet.
+    #[inline(always)]
+    pub(crate) fn prepare_fixed(&mut self, n: usize, tag: u32, data: &[u8], len: usize, run: Option<&mut Running16>) {
         let n = n.min(self.len);
+        // Plain locals, so that the running value stays in a register across the loop.
+        let (on, at, mut v, step) = match &run {
+            Some(r) if r.at + 16 <= len => (true, r.at, Lanes::new(r.value), Lanes::new(r.step)),
+            _ => (false, 0, Lanes::new([0; 2]), Lanes::new([0; 2])),
+        };
+        // The loop makes no call, so that the running value can stay in a register: buffers
+        // that need the template are noted, and given it (and their value) after the loop.
+        let mut fresh = [0u64; MAX_BURST / 64];
+        let mut any_fresh = false;
         for i in 0..n {
             let m = self.bufs[i];
             // SAFETY: m is an mbuf this batch owns; the tag is its registered 4-byte dynamic
             // field; its data room holds the template (the engine sizes pools for the largest
-            // frame, checked in debug builds); reset only touches metadata.
+            // frame, checked in debug builds), so `at + 16 <= len` bytes from its start too.
             unsafe {
-                let tagp = m.cast::<u8>().add(self.tag_off).cast::<u32>();
-                if *tagp != tag {
-                    sys::shim_rte_pktmbuf_reset(m);
-                    *tagp = tag;
-                    debug_assert!(usize::from((*m).buf_len - (*m).data_off) >= data.len());
-                    let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
-                    std::ptr::copy_nonoverlapping(data.as_ptr(), d, data.len());
-                    (*m).data_len = len as u16;
-                    (*m).pkt_len = len as u32;
+                if *m.cast::<u8>().add(self.tag_off).cast::<u32>() != tag {
+                    fresh[i / 64] |= 1 << (i % 64);
+                    any_fresh = true;
                 }
-                self.data[i] = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+                let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+                self.data[i] = d;
+                if on {
+                    v.store(d.add(at));
+                    v = v.add(step);
+                }
             }
             self.lens[i] = len as u32;
         }
+        if any_fresh {
+            for i in (0..n).filter(|&i| fresh[i / 64] & 1 << (i % 64) != 0) {
+                let m = self.bufs[i];
+                // SAFETY: as above; the template copy overwrote the value, so it is written again.
+                unsafe {
+                    self.give_template(m, tag, data, len);
+                    let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+                    self.data[i] = d;
+                    if let Some(r) = run.as_ref().filter(|_| on) {
+                        let k = i as u64;
+                        let vi = [r.value[0].wrapping_add(r.step[0].wrapping_mul(k)), r.value[1].wrapping_add(r.step[1].wrapping_mul(k))];
+                        Lanes::new(vi).store(d.add(at));
+                    }
+                }
+            }
+        }
+        if let (Some(r), true) = (run, on) {
+            for k in 0..2 {
+                r.value[k] = r.value[k].wrapping_add(r.step[k].wrapping_mul(n as u64));
+            }
+        }
     }
 
+    /// Resets mbuf `m`, tags it and copies the template in. Out of line: it is rare once a
+    /// stream runs, and a call inside the loop would crowd its registers.
+    ///
+    /// # Safety
+    /// `m` is an mbuf this batch owns, whose data room holds `data`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn give_template(&self, m: *mut sys::rte_mbuf, tag: u32, data: &[u8], len: usize) {
+        // SAFETY: per the contract; reset only touches metadata, the tag is the registered
+        // dynamic field.
+        unsafe {
+            sys::shim_rte_pktmbuf_reset(m);
+            *m.cast::<u8>().add(self.tag_off).cast::<u32>() = tag;
+            debug_assert!(usize::from((*m).buf_len - (*m).data_off) >= data.len());
+            let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
+            std::ptr::copy_nonoverlapping(data.as_ptr(), d, data.len());
+            (*m).data_len = len as u16;
+            (*m).pkt_len = len as u32;
+        }
+    }
 
     /// Sets the length of mbuf `i`.
     #[inline(always)]
@@ -327,6 +378,55 @@ impl TxBatch {
 impl Drop for TxBatch {
     fn drop(&mut self) {
         self.discard();
+    }
+}
+
+/// A 16-byte field every packet of a burst carries a different value of: two little-endian
+/// 64-bit lanes, each advanced by its own step (modulo 2^64) from one packet to the next.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Running16 {
+    pub at: usize,
+    pub value: [u64; 2],
+    pub step: [u64; 2],
+}
+
+/// Two 64-bit lanes added and stored together: one SSE2 register on x86-64, so that a running
+/// 16-byte value costs one add and one store per packet.
+#[derive(Clone, Copy)]
+struct Lanes(#[cfg(target_arch = "x86_64")] std::arch::x86_64::__m128i, #[cfg(not(target_arch = "x86_64"))] [u64; 2]);
+
+impl Lanes {
+    #[inline(always)]
+    fn new(v: [u64; 2]) -> Lanes {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        return Lanes(unsafe { std::arch::x86_64::_mm_set_epi64x(v[1] as i64, v[0] as i64) });
+        #[cfg(not(target_arch = "x86_64"))]
+        return Lanes(v);
+    }
+
+    /// Lane-wise sum, modulo 2^64 in each lane.
+    #[inline(always)]
+    fn add(self, o: Lanes) -> Lanes {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        return Lanes(unsafe { std::arch::x86_64::_mm_add_epi64(self.0, o.0) });
+        #[cfg(not(target_arch = "x86_64"))]
+        return Lanes([self.0[0].wrapping_add(o.0[0]), self.0[1].wrapping_add(o.0[1])]);
+    }
+
+    /// Stores the lanes little-endian, lane 0 first.
+    ///
+    /// # Safety
+    /// `p` is valid for writing 16 bytes (any alignment).
+    #[inline(always)]
+    unsafe fn store(self, p: *mut u8) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: per the contract; SSE2 is part of the x86-64 baseline.
+        unsafe { std::arch::x86_64::_mm_storeu_si128(p.cast(), self.0) };
+        #[cfg(not(target_arch = "x86_64"))]
+        // SAFETY: per the contract.
+        unsafe { p.cast::<[u8; 16]>().write_unaligned((u128::from(self.0[1]) << 64 | u128::from(self.0[0])).to_le_bytes()) };
     }
 }
 

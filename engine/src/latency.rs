@@ -1,8 +1,11 @@
 //! Latency stamps and their measurement. A stamped packet carries a 16-byte record in its last 16
-//! bytes: magic (u16), stream id (u16), sequence number (u32), TSC at transmit (u64), little-endian.
-//! The receiving worker turns `now - tsc` into nanoseconds (both ends on one host, one TSC) and
-//! counts it into an HDR histogram of atomics (one writer per worker, any reader), and follows the
-//! sequence numbers to count lost, reordered and duplicate packets.
+//! bytes, little-endian: magic (u16), stream id (u16), sequence number (u32), the low 48 bits of
+//! the TSC at transmit, and a balance word that makes the record's 16-bit words sum to 0 modulo
+//! 65535. A balanced record adds nothing to any one's-complement checksum covering it, so stamping
+//! a packet never touches its checksums. The receiving worker turns `now - tsc` into nanoseconds
+//! (both ends on one host, one TSC; 48 bits last about a day at 3 GHz) and counts it into an HDR
+//! histogram of atomics (one writer per worker, any reader), and follows the sequence numbers to
+//! count lost, reordered and duplicate packets.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -145,36 +148,96 @@ impl SeqTrack {
 pub(crate) struct Stamp {
     pub stream: u16,
     pub seq: u32,
+    /// The low [`TSC_BITS`] bits of the transmit TSC.
     pub tsc: u64,
 }
 
-/// Reads the stamp at the end of `frame` (whose full length is `len`), if it has one.
+/// Bits of the TSC a stamp carries.
+pub(crate) const TSC_BITS: u32 = 48;
+const TSC_MASK: u64 = (1 << TSC_BITS) - 1;
+/// One's-complement sums are sums modulo 65535.
+const M: u64 = 65535;
+
+/// The last 16 bytes of a frame of `len` bytes (`frame` holds its first segment) as two
+/// little-endian words, if the frame is long enough to carry a stamp.
 #[inline(always)]
-pub(crate) fn read_stamp(frame: &[u8], len: u32) -> Option<Stamp> {
+pub(crate) fn stamp_words(frame: &[u8], len: u32) -> Option<(u64, u64)> {
     let len = len as usize;
-    if len < 60 || frame.len() < len {
+    if len < 60 {
         return None;
     }
-    let r = &frame[len - STAMP_LEN..len];
-    if u16::from_le_bytes([r[0], r[1]]) != MAGIC {
+    let r = frame.get(len - STAMP_LEN..len)?;
+    let (a, b) = r.split_at(8);
+    Some((u64::from_le_bytes(a.try_into().ok()?), u64::from_le_bytes(b.try_into().ok()?)))
+}
+
+/// Decodes a stamp's two words: `None` unless the magic and the balance are right.
+#[inline]
+pub(crate) fn decode(w0: u64, w1: u64) -> Option<Stamp> {
+    if w0 as u16 != MAGIC || word_sum(w0, w1) % M != 0 {
         return None;
     }
-    Some(Stamp {
-        stream: u16::from_le_bytes([r[2], r[3]]),
-        seq: u32::from_le_bytes([r[4], r[5], r[6], r[7]]),
-        tsc: u64::from_le_bytes([r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]]),
-    })
+    Some(Stamp { stream: (w0 >> 16) as u16, seq: (w0 >> 32) as u32, tsc: w1 & TSC_MASK })
+}
+
+/// The sum of the eight 16-bit words of a stamp.
+#[inline(always)]
+fn word_sum(w0: u64, w1: u64) -> u64 {
+    (0..4).map(|i| (w0 >> (16 * i)) & 0xffff).sum::<u64>() + (0..4).map(|i| (w1 >> (16 * i)) & 0xffff).sum::<u64>()
 }
 
 /// The 16 stamp bytes.
-#[inline(always)]
 pub(crate) fn stamp_bytes(magic: u16, stream: u16, seq: u32, tsc: u64) -> [u8; STAMP_LEN] {
+    let w = StampWords::new(magic, stream, seq, tsc);
     let mut b = [0u8; STAMP_LEN];
-    b[0..2].copy_from_slice(&magic.to_le_bytes());
-    b[2..4].copy_from_slice(&stream.to_le_bytes());
-    b[4..8].copy_from_slice(&seq.to_le_bytes());
-    b[8..16].copy_from_slice(&tsc.to_le_bytes());
+    b[..8].copy_from_slice(&w.w0.to_le_bytes());
+    b[8..].copy_from_slice(&w.w1.to_le_bytes());
     b
+}
+
+/// The stamps of consecutive packets of a stream as two words each, stepped one sequence number
+/// at a time: a sequence number one higher adds 1 to the words' sum modulo 65535 (2^16 is 1
+/// there), so the balance word goes down by 1, except where the 32-bit number wraps to 0.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StampWords {
+    pub w0: u64,
+    pub w1: u64,
+}
+
+impl StampWords {
+    pub(crate) fn new(magic: u16, stream: u16, seq: u32, tsc: u64) -> StampWords {
+        let w0 = u64::from(magic) | u64::from(stream) << 16 | u64::from(seq) << 32;
+        let w1 = tsc & TSC_MASK;
+        let balance = (M - word_sum(w0, w1) % M) % M;
+        StampWords { w0, w1: w1 | balance << 48 }
+    }
+
+    /// The sequence number of the next stamp.
+    pub(crate) fn seq(&self) -> u32 {
+        (self.w0 >> 32) as u32
+    }
+
+    /// Whether the next `n` stamps are these words plus `k << 32` and minus `k << 48` (k below
+    /// `n`): neither the sequence number nor the balance word wraps on the way.
+    pub(crate) fn indexable(&self, n: u32) -> bool {
+        self.seq().checked_add(n).is_some() && (self.w1 >> 48) >= u64::from(n)
+    }
+
+    /// Moves on to the next sequence number.
+    #[inline(always)]
+    pub(crate) fn step(&mut self) {
+        let (w0, wrapped) = self.w0.overflowing_add(1 << 32);
+        self.w0 = w0;
+        let balance = self.w1 >> 48;
+        let next = if wrapped {
+            balance
+        } else if balance == 0 {
+            M - 1
+        } else {
+            balance - 1
+        };
+        self.w1 = self.w1 & TSC_MASK | next << 48;
+    }
 }
 
 /// Converts TSC ticks to nanoseconds with a 32.32 fixed-point factor.
@@ -227,60 +290,218 @@ impl BurstCounts {
     }
 }
 
-/// Counts one received stamp into the histogram and `acc`. `tracks` is the worker's
-/// per-sender-port sequence state.
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record(
-    s: Stamp,
-    now: u64,
-    conv: TscToNs,
-    layout: &Layout,
-    jitter_threshold_ns: u64,
-    tracks: &mut [SeqTrack],
-    hist: &[AtomicU64],
-    acc: &mut BurstCounts,
-) {
-    // A stamp from the future or from before this process started is payload, not a stamp.
-    if s.tsc > now {
-        return;
+/// What a receiving worker needs to measure the stamps of one received burst on one port.
+pub(crate) struct Meter<'a> {
+    /// TSC when the burst was received.
+    pub now: u64,
+    pub conv: TscToNs,
+    pub layout: &'a Layout,
+    pub jitter_threshold_ns: u64,
+    /// The worker's per-sender-port sequence state for this port.
+    pub tracks: &'a mut [SeqTrack],
+    pub counters: &'a LatencyCounters,
+}
+
+/// What the next packet of a received burst must carry in its last 16 bytes to continue the
+/// run of stamps: the receive loop checks this itself (a few instructions, state in registers)
+/// and calls [`BurstMeter::slow`] only for the other packets.
+/// Without a run it holds words no stamp has (magic 0); a packet that happens to carry them
+/// "continues" nothing, as [`BurstMeter::extend`] ignores packets when there is no run.
+#[derive(Clone, Copy)]
+pub(crate) struct Expect {
+    /// The stamp's first word; a packet that continues the run sets it to its own plus 1 << 32.
+    pub w0: u64,
+    tsc: u64,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Expect { w0: 0, tsc: TSC_MASK }
     }
-    let ns = conv.ns(now - s.tsc);
-    let Some(t) = tracks.get_mut(usize::from(s.stream >> GEN_BITS)) else { return };
+}
+
+impl Expect {
+    /// Whether a packet whose last 16 bytes are `w0, w1` continues the run.
+    #[inline(always)]
+    pub(crate) fn continues(&self, w0: u64, w1: u64) -> bool {
+        (w0 == self.w0) & ((w1 ^ self.tsc) & TSC_MASK == 0)
+    }
+}
+
+/// The burst's counts so far, and the run of stamps being extended.
+#[derive(Default)]
+pub(crate) struct BurstMeter {
+    acc: BurstCounts,
+    run: Run,
+}
+
+/// In-order stamps of one sender following a measured one: the packets of consecutive transmit
+/// bursts received in one receive burst. The packets of one transmit burst (a segment of the
+/// run) carry one TSC and are read at one `now`, so they share one latency. A run is counted
+/// when it ends, a segment when the next one starts: exactly as if a stamp at a time.
+#[derive(Default)]
+struct Run {
+    live: bool,
+    /// The first word the next stamp of the run must have (its sequence number one higher).
+    next_w0: u64,
+    track: usize,
+    /// Stamps in the run after the one that started it (sequence numbers to mark seen).
+    after: u64,
+    /// The current segment's TSC and latency.
+    tsc: u64,
+    ns: u64,
+    /// Stamps of the current segment not counted yet.
+    seg: u64,
+    /// Of those, how many differ by 0 from the stamp before them (all but a segment's first).
+    same: u64,
+}
+
+impl BurstMeter {
+    /// Measures a packet that does not continue the run as `expect` said (maybe no stamp at
+    /// all), after the `continued` packets since the last call that did. Returns what the next
+    /// packet must carry to continue the run.
+    #[inline(never)]
+    pub(crate) fn slow(&mut self, m: &mut Meter<'_>, continued: u64, w0: u64, w1: u64) -> Expect {
+        self.extend(continued);
+        if !(self.run.live && w0 == self.run.next_w0 && self.next_segment(m, w0, w1)) {
+            self.other(m, w0, w1);
+        }
+        let r = &self.run;
+        if r.live { Expect { w0: r.next_w0, tsc: r.tsc } } else { Expect::default() }
+    }
+
+    /// Adds the counts of the burst, whose last `continued` packets continued the run, to the
+    /// shared counters.
+    pub(crate) fn finish(mut self, m: &mut Meter<'_>, continued: u64) {
+        self.extend(continued);
+        self.end_run(m);
+        self.acc.flush(m.counters);
+    }
+
+    /// Adds `n` packets that continued the run's current segment (none without a run).
+    fn extend(&mut self, n: u64) {
+        let r = &mut self.run;
+        if !r.live {
+            return;
+        }
+        r.after += n;
+        r.seg += n;
+        r.same += n;
+        r.next_w0 = r.next_w0.wrapping_add(n << 32);
+    }
+
+    /// The next stamp of the run, from a later transmit burst: counts the segment so far and
+    /// starts the next. False if `w0, w1` is not a stamp after all.
+    fn next_segment(&mut self, m: &mut Meter<'_>, w0: u64, w1: u64) -> bool {
+        let Some(s) = decode(w0, w1) else { return false };
+        let age = m.now.wrapping_sub(s.tsc) & TSC_MASK;
+        if age > TSC_MASK / 2 {
+            // From the future: not measured, as in `record`.
+            return true;
+        }
+        self.end_segment(m);
+        let ns = m.conv.ns(age);
+        let (a, r) = (&mut self.acc, &mut self.run);
+        let d = ns.abs_diff(r.ns);
+        a.jitter_sum_ns += d;
+        a.jitter_n += 1;
+        a.jitter_over += u64::from(d > m.jitter_threshold_ns);
+        r.after += 1;
+        (r.tsc, r.ns, r.seg, r.same) = (s.tsc, ns, 1, 0);
+        r.next_w0 = w0.wrapping_add(1 << 32);
+        true
+    }
+
+    /// A packet that does not continue the run: maybe a stamp, maybe the start of a new run.
+    fn other(&mut self, m: &mut Meter<'_>, w0: u64, w1: u64) {
+        let Some(s) = decode(w0, w1) else { return };
+        self.end_run(m);
+        let Some((track, ns)) = record(s, m, &mut self.acc) else { return };
+        self.run = Run { live: true, next_w0: w0.wrapping_add(1 << 32), track, tsc: s.tsc, ns, ..Run::default() };
+    }
+
+    /// Counts the current segment's stamps.
+    fn end_segment(&mut self, m: &mut Meter<'_>) {
+        let r = &mut self.run;
+        if r.seg == 0 {
+            return;
+        }
+        bump(&m.counters.hist[m.layout.index(r.ns)], r.seg);
+        let a = &mut self.acc;
+        a.count += r.seg;
+        a.sum_ns += r.ns * r.seg;
+        a.jitter_n += r.same;
+        a.last_ns = Some(r.ns);
+        (r.seg, r.same) = (0, 0);
+    }
+
+    /// Counts the run so far.
+    fn end_run(&mut self, m: &mut Meter<'_>) {
+        self.end_segment(m);
+        let r = std::mem::take(&mut self.run);
+        if !r.live || r.after == 0 {
+            return;
+        }
+        let Some(t) = m.tracks.get_mut(r.track) else { return };
+        // Sequence numbers next .. next + after arrived in order: mark them seen, a word at a time.
+        let (mut seq, mut left) = (t.next, r.after.min(u64::from(WINDOW)) as u32);
+        while left > 0 {
+            let b = seq % WINDOW;
+            let k = left.min(64 - b % 64);
+            let mask = if k == 64 { u64::MAX } else { ((1u64 << k) - 1) << (b % 64) };
+            t.seen[(b / 64) as usize] |= mask;
+            seq = seq.wrapping_add(k);
+            left -= k;
+        }
+        t.next = t.next.wrapping_add(r.after as u32);
+        t.last_ns = r.ns;
+    }
+
+}
+
+/// Counts one received stamp into the histogram and `acc`. Returns its sender's track and its
+/// latency when it arrived in order (it may start a run), `None` otherwise.
+#[inline]
+fn record(s: Stamp, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, u64)> {
+    // Stamps carry 48 bits of TSC: the age is taken modulo 2^48, and an age past half of that
+    // is a stamp from the future (payload that looks like a stamp), not a measurement.
+    let age = m.now.wrapping_sub(s.tsc) & TSC_MASK;
+    if age > TSC_MASK / 2 {
+        return None;
+    }
+    let ns = m.conv.ns(age);
+    let ti = usize::from(s.stream >> GEN_BITS);
+    let t = m.tracks.get_mut(ti)?;
     if t.stream != u32::from(s.stream) {
         // A new job on that sender: its sequence starts at 0, so earlier numbers were lost.
         *t = SeqTrack { stream: u32::from(s.stream), next: 0, ..SeqTrack::default() };
     }
     let ahead = s.seq.wrapping_sub(t.next);
-    if ahead == 0 {
-        // The common case, in order: this slot now means `seq` (it meant seq - WINDOW before).
-        let (w, m) = t.bit(s.seq);
-        t.seen[w] |= m;
-        t.next = s.seq.wrapping_add(1);
-    } else if ahead < u32::MAX / 2 {
-        // In order (ahead == 0) or after a gap: forget the window slots we skip over.
+    let in_order = ahead < u32::MAX / 2;
+    if in_order {
+        // In order, maybe after a gap: forget the window slots skipped over (they meant
+        // sequence numbers WINDOW lower), then mark this one.
         acc.gaps += u64::from(ahead);
-        let clear = ahead.min(WINDOW);
-        for k in 0..clear {
-            let (w, m) = t.bit(t.next.wrapping_add(k));
-            t.seen[w] &= !m;
+        for k in 0..ahead.min(WINDOW) {
+            let (w, b) = t.bit(t.next.wrapping_add(k));
+            t.seen[w] &= !b;
         }
-        let (w, m) = t.bit(s.seq);
-        t.seen[w] |= m;
+        let (w, b) = t.bit(s.seq);
+        t.seen[w] |= b;
         t.next = s.seq.wrapping_add(1);
     } else {
         let behind = t.next.wrapping_sub(s.seq);
-        let (w, m) = t.bit(s.seq);
-        if behind <= WINDOW && t.seen[w] & m != 0 {
+        let (w, b) = t.bit(s.seq);
+        if behind <= WINDOW && t.seen[w] & b != 0 {
             acc.duplicate += 1;
         } else {
             acc.reordered += 1;
             if behind <= WINDOW {
-                t.seen[w] |= m;
+                t.seen[w] |= b;
             }
         }
     }
-    bump(&hist[layout.index(ns)], 1);
+    bump(&m.counters.hist[m.layout.index(ns)], 1);
     acc.count += 1;
     acc.sum_ns += ns;
     acc.last_ns = Some(ns);
@@ -288,9 +509,10 @@ pub(crate) fn record(
         let d = ns.abs_diff(t.last_ns);
         acc.jitter_sum_ns += d;
         acc.jitter_n += 1;
-        acc.jitter_over += u64::from(d > jitter_threshold_ns);
+        acc.jitter_over += u64::from(d > m.jitter_threshold_ns);
     }
     t.last_ns = ns;
+    in_order.then_some((ti, ns))
 }
 
 /// A port's latency measurements since its last reset, merged across workers.
@@ -378,27 +600,120 @@ mod tests {
         }
     }
 
+    /// Measures a burst's packets (their last 16 bytes) as the receive loop does.
+    pub(super) fn measure_burst(m: &mut Meter<'_>, words: &[(u64, u64)]) {
+        let (mut b, mut expect, mut from) = (BurstMeter::default(), Expect::default(), 0);
+        for (i, &(w0, w1)) in words.iter().enumerate() {
+            if expect.continues(w0, w1) {
+                expect.w0 = w0.wrapping_add(1 << 32);
+            } else {
+                expect = b.slow(m, (i - from) as u64, w0, w1);
+                from = i + 1;
+            }
+        }
+        b.finish(m, (words.len() - from) as u64);
+    }
+
+    /// Feeds `(now, stamps)` bursts through a [`BurstMeter`] and returns the snapshot.
+    fn measure(l: &Layout, bursts: &[(u64, Vec<StampWords>)]) -> LatencySnapshot {
+        let c = LatencyCounters::new(l);
+        let mut tracks = vec![SeqTrack::default(); 64];
+        for (now, stamps) in bursts {
+            let mut m = Meter { now: *now, conv: TscToNs::new(1_000_000_000), layout: l, jitter_threshold_ns: 1000, tracks: &mut tracks, counters: &c };
+            let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
+            measure_burst(&mut m, &words);
+        }
+        LatencyTotals::sum(l, std::iter::once(&c)).since(&LatencyTotals::default(), l)
+    }
+
     #[test]
     fn sequence_tracking_counts_loss_reorder_and_duplicates() {
         let l = Layout::new(1_000_000, 3);
-        let c = LatencyCounters::new(&l);
-        let mut tracks = vec![SeqTrack::default(); 64];
-        let conv = TscToNs::new(1_000_000_000);
         let stream = (3 << GEN_BITS) | 7;
         // 3 and 6, 7, 8 are skipped; 3 then comes late (reordered) and 5 comes twice.
-        let mut acc = BurstCounts::default();
-        for seq in [0u32, 1, 2, 4, 5, 3, 5, 9] {
-            record(Stamp { stream, seq, tsc: 100 }, 150, conv, &l, 1000, &mut tracks, &c.hist, &mut acc);
-        }
-        acc.flush(&c);
-        let t = LatencyTotals::sum(&l, std::iter::once(&c));
-        let s = t.since(&LatencyTotals::default(), &l);
+        let stamps = [0u32, 1, 2, 4, 5, 3, 5, 9].map(|seq| StampWords::new(MAGIC, stream, seq, 100)).to_vec();
+        let s = measure(&l, &[(150, stamps)]);
         assert_eq!(s.count, 8);
         assert_eq!(s.reordered, 1);
         assert_eq!(s.duplicate, 1);
         assert_eq!(s.lost, 3 - 1 + 1, "3 and 6,7,8 skipped; 3 came late");
         assert_eq!(s.histogram.len(), 8);
         assert_eq!(s.histogram.value_at_quantile(0.5), 50);
+    }
+
+    /// Runs of stamps counted together give exactly what counting them one at a time gives,
+    /// through losses, reordering, duplicates, several senders and a sequence number wrap.
+    #[test]
+    fn runs_count_exactly_like_single_stamps() {
+        let l = Layout::new(10_000_000, 3);
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let streams = [(1u16 << GEN_BITS) | 1, (2 << GEN_BITS) | 5];
+        let mut seqs = [u32::MAX - 300, 0];
+        let mut bursts = Vec::new();
+        let mut now = 1u64 << 47;
+        for _ in 0..400 {
+            now += 1000 + next(5000);
+            let mut stamps = Vec::new();
+            for _ in 0..(1 + next(4)) {
+                let si = next(2) as usize;
+                let tsc = now - 200 - next(3000);
+                for _ in 0..next(70) {
+                    let mut seq = seqs[si];
+                    match next(50) {
+                        0 => seq = seq.wrapping_add(1 + next(40) as u32), // a gap
+                        1 => seq = seq.wrapping_sub(1 + next(20) as u32), // late or repeated
+                        _ => {}
+                    }
+                    seqs[si] = seq.wrapping_add(1);
+                    stamps.push(StampWords::new(MAGIC, streams[si], seq, tsc));
+                }
+            }
+            // Not stamps: a zero record, and a stamp whose balance is wrong.
+            stamps.push(StampWords { w0: 0, w1: 0 });
+            let mut bad = StampWords::new(MAGIC, streams[0], seqs[0], now - 10);
+            bad.w1 ^= 1;
+            stamps.push(bad);
+            bursts.push((now, stamps));
+        }
+        let together = measure(&l, &bursts);
+        let single: Vec<(u64, Vec<StampWords>)> =
+            bursts.iter().flat_map(|(now, st)| st.iter().map(move |w| (*now, vec![*w]))).collect();
+        let alone = measure(&l, &single);
+        assert!(together.count > 10_000 && together.lost > 0 && together.reordered > 0 && together.duplicate > 0, "{together:?}");
+        assert_eq!(
+            (together.count, together.lost, together.reordered, together.duplicate, together.jitter_over),
+            (alone.count, alone.lost, alone.reordered, alone.duplicate, alone.jitter_over)
+        );
+        assert_eq!(together.mean_ns, alone.mean_ns);
+        assert_eq!(together.jitter_mean_ns, alone.jitter_mean_ns);
+        assert_eq!(together.histogram, alone.histogram);
+    }
+
+    /// A stamp's balance word makes its 16-bit words sum to 0 modulo 65535 at every step,
+    /// across the 32-bit sequence wrap, so it never changes a checksum.
+    #[test]
+    fn stamps_are_checksum_neutral() {
+        let mut w = StampWords::new(MAGIC, 0x1405, u32::MAX - 70_000, 0x0123_4567_89ab_cdef);
+        for _ in 0..140_000 {
+            assert_eq!(word_sum(w.w0, w.w1) % M, 0, "seq {}", w.seq());
+            assert!(decode(w.w0, w.w1).is_some());
+            if w.indexable(300) {
+                let mut v = w;
+                for k in 0..300u64 {
+                    assert_eq!((w.w0 + (k << 32), w.w1 - (k << 48)), (v.w0, v.w1), "seq {} + {k}", w.seq());
+                    v.step();
+                }
+            }
+            w.step();
+        }
+        assert_eq!(w.seq(), 140_000 - 70_001);
+        assert_eq!(decode(w.w0, w.w1).map(|s| s.tsc), Some(0x4567_89ab_cdef));
     }
 }
 
@@ -413,19 +728,21 @@ mod speed {
         let l = Layout::new(60_000_000_000, 3);
         let c = LatencyCounters::new(&l);
         let mut tracks = vec![SeqTrack::default(); 64];
-        let conv = TscToNs::new(2_500_000_000);
         let n = 20_000_000u32;
+        let mut w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, 0, 0);
         let t = std::time::Instant::now();
-        let mut acc = BurstCounts::default();
-        for seq in 0..n {
-            let s = Stamp { stream: (1 << GEN_BITS) | 3, seq, tsc: u64::from(seq) * 40 };
-            record(s, u64::from(seq) * 40 + 150 + u64::from(seq % 7) * 13, conv, &l, 50_000, &mut tracks, &c.hist, &mut acc);
-            if seq % 64 == 63 {
-                acc.flush(&c);
-                acc = BurstCounts::default();
+        for burst in 0..n / 64 {
+            let now = u64::from(burst) * 2560 + 150 + u64::from(burst % 7) * 13;
+            let mut m = Meter { now, conv: TscToNs::new(2_500_000_000), layout: &l, jitter_threshold_ns: 50_000, tracks: &mut tracks, counters: &c };
+            w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, w.seq(), u64::from(burst) * 2560);
+            let mut words = [(0, 0); 64];
+            for x in words.iter_mut() {
+                *x = (w.w0, w.w1);
+                w.step();
             }
+            super::tests::measure_burst(&mut m, &words);
         }
         let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
-        println!("record: {ns:.2} ns per stamp");
+        println!("record: {ns:.2} ns per stamp, in runs of 64");
     }
 }

@@ -3,8 +3,8 @@
 //! the TX worker runs without allocating.
 
 use crate::csum;
-use crate::ffi::FrameSet;
-use crate::latency::{MAGIC, STAMP_LEN, stamp_bytes};
+use crate::ffi::{FrameSet, Running16};
+use crate::latency::{MAGIC, STAMP_LEN, StampWords, stamp_bytes};
 use crate::error::{Error, Result};
 
 /// Smallest frame a stream may send, without FCS (Ethernet's 64-byte minimum less the 4-byte FCS).
@@ -277,8 +277,6 @@ pub(crate) struct PreparedTemplate {
     pub bases: [u64; MAX_SUMS],
     /// `targets[f]`: which fast-path checksums field `f` feeds, and at which alignment.
     pub targets: Box<[Targets]>,
-    /// The same for the latency stamp.
-    pub stamp_targets: Targets,
     /// Some field cannot be summed on its own (it overlaps a checksum, an IP length, another
     /// field, or spans two summed regions): recompute every checksum per packet.
     pub full_recompute: bool,
@@ -289,7 +287,9 @@ pub(crate) struct PreparedTemplate {
 pub(crate) enum Mode {
     /// One template, nothing changes: a buffer that holds a packet of the stream is sent as is.
     Fixed,
-    /// One template of fixed size whose fields all walk (and/or a stamp): built by
+    /// [`Mode::Fixed`] with latency stamps: only the stamps are written (see [`FixedStamps`]).
+    FixedStamped,
+    /// One template of fixed size whose fields all walk (and maybe a stamp): built by
     /// [`Program::build_burst`] with constant checksum increments.
     Columns,
     /// Sequences, size walks, or fields that need full checksums: built a packet at a time.
@@ -393,7 +393,11 @@ impl StreamSpec {
         };
         let linear = if mode == Mode::Columns { Linear::plan(&self.fields, &templates[0]) } else { None };
         // Streams the linear plan cannot take (random fields, more than it holds) go per packet.
-        let mode = if mode == Mode::Columns && linear.is_none() { Mode::PerPacket } else { mode };
+        let mode = match (&linear, mode) {
+            (None, Mode::Columns) => Mode::PerPacket,
+            (Some(l), Mode::Columns) if l.nf == 0 => Mode::FixedStamped,
+            _ => mode,
+        };
         Ok(Program {
             templates: templates.into(),
             fields: self.fields.clone().into(),
@@ -472,6 +476,11 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
         let v = start.saturating_sub(l.adjust as usize) as u16;
         data[l.offset as usize..l.offset as usize + 2].copy_from_slice(&v.to_be_bytes());
     }
+    if stamp && start >= STAMP_LEN {
+        // A buffer given the template keeps its checksums while stamps come and go: they are
+        // right for any stamp (stamps sum to 0) if they are right for a zeroed one.
+        data[start - STAMP_LEN..start].fill(0);
+    }
     for c in &t.checksums {
         c.apply(&mut data[..start]);
     }
@@ -530,7 +539,11 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
         }
         targets.push(tg);
     }
-    let stamp_targets = if stamp { targets.pop().unwrap_or_default() } else { Targets::default() };
+    if stamp {
+        // A stamp adds nothing to a checksum that covers all of it (its words sum to 0), so it
+        // needs no targets; one straddling a summed region's end has set `full_recompute`.
+        targets.pop();
+    }
     // Nested checksums (an outer one summing an inner one's bytes) cannot follow fields alone.
     for c in &t.checksums {
         for d in &t.checksums {
@@ -566,7 +579,6 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
         lengths: t.lengths.clone().into(),
         sums: sums.into(),
         targets: targets.into(),
-        stamp_targets,
         full_recompute,
     })
 }
@@ -673,14 +685,6 @@ impl Program {
         if self.stamp_every > 0 {
             let b = self.next_stamp(cur, now());
             frame[len - STAMP_LEN..len].copy_from_slice(&b);
-            if !full {
-                let c = csum::add(0, &b);
-                let swapped = u64::from(csum::fold(c).swap_bytes());
-                let tg = &t.stamp_targets;
-                for k in 0..MAX_SUMS {
-                    sums[k] += (c & tg.even[k]) + (swapped & tg.odd[k]);
-                }
-            }
         }
         if full {
             for c in t.checksums.iter() {
@@ -761,9 +765,8 @@ pub(crate) struct Linear {
     base: [u32; MAX_SUMS],
     at: [usize; MAX_SUMS],
     udp: [bool; MAX_SUMS],
-    /// Where the stamp goes, and per checksum what its words count for (0, 1 or 256).
+    /// Where the stamp goes.
     stamp_at: usize,
-    stamp_mult: [u32; MAX_SUMS],
 }
 
 impl Linear {
@@ -785,13 +788,8 @@ impl Linear {
             at: [0; MAX_SUMS],
             udp: [false; MAX_SUMS],
             stamp_at: t.len.saturating_sub(STAMP_LEN),
-            stamp_mult: [0; MAX_SUMS],
         };
         for (k, c) in t.sums.iter().enumerate() {
-            // The stamp's little-endian numbers read as byte-swapped words: x 256 at an even
-            // position, x 1 (256 * 256 is 1 modulo 65535) at an odd one.
-            let tg = &t.stamp_targets;
-            l.stamp_mult[k] = if tg.even[k] != 0 { 256 } else if tg.odd[k] != 0 { 1 } else { 0 };
             l.base[k] = modm(c.base);
             l.at[k] = c.at;
             l.udp[k] = c.udp;
@@ -860,7 +858,7 @@ impl Program {
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn linear_any(&self, l: &Linear, nf: usize, nk: usize, stamping: bool, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
-        let mut st = StampState::new(self, l, cur.seq, tsc);
+        let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc);
         let mut v = [0u64; LINEAR_FIELDS];
         v[..nf].copy_from_slice(&cur.values[..nf]);
         let mut s = l.base;
@@ -927,56 +925,96 @@ impl Program {
         frame: &mut [u8],
         v: &[u64; LINEAR_FIELDS],
         s: &[u32; MAX_SUMS],
-        st: &mut StampState,
+        st: &mut StampWords,
         stamping: bool,
     ) {
         for f in 0..nf {
             put_be(frame, l.off[f], l.width[f], v[f]);
         }
-        let mut extra = [0u32; MAX_SUMS];
         if stamping {
-            let at = l.stamp_at;
-            if cur.countdown == 0 {
-                cur.countdown = self.stamp_every - 1;
-                frame[at..at + 8].copy_from_slice(&(st.head | u64::from(cur.seq) << 32).to_le_bytes());
-                frame[at + 8..at + 16].copy_from_slice(&st.tsc.to_le_bytes());
-                cur.seq = cur.seq.wrapping_add(1);
-                extra = st.sum;
-                // The next stamp's sequence number is one more: its words add `step` more.
-                for k in 0..nk {
-                    st.sum[k] = addm(st.sum[k], l.stamp_mult[k]);
+            if let Some(r) = frame.get_mut(l.stamp_at..l.stamp_at + STAMP_LEN) {
+                if cur.countdown == 0 {
+                    cur.countdown = self.stamp_every - 1;
+                    put_stamp(r, st.w0, st.w1);
+                    st.step();
+                    cur.seq = st.seq();
+                } else {
+                    cur.countdown -= 1;
+                    r.fill(0);
                 }
-            } else {
-                cur.countdown -= 1;
-                frame[at..at + STAMP_LEN].fill(0);
             }
         }
         for k in 0..nk {
-            let sk = if stamping { addm(s[k], extra[k]) } else { s[k] };
-            let c = if sk == 0 { if l.udp[k] { 0xffff } else { 0 } } else { !(sk as u16) };
-            frame[l.at[k]..l.at[k] + 2].copy_from_slice(&c.to_be_bytes());
+            put_csum(frame, l.at[k], s[k], l.udp[k]);
         }
     }
 }
 
-/// The stamp of a linear burst, worked out once per burst: its first eight bytes without the
-/// sequence number, its TSC, and per checksum what the next stamp adds modulo 65535.
-struct StampState {
-    head: u64,
-    tsc: u64,
-    sum: [u32; MAX_SUMS],
+/// The stamps of a [`Mode::FixedStamped`] burst. Stamps are checksum-neutral, so the template's
+/// checksums stay as each buffer got them and only the 16 stamp bytes change.
+pub(crate) enum FixedStamps {
+    /// Every packet is stamped and no part of the stamp wraps within the burst: from one packet
+    /// to the next the first word gains 1 << 32 (the sequence number) and the second loses
+    /// 1 << 48 (the balance), so the buffers' preparation writes them as a running value.
+    Running(Running16),
+    /// Otherwise, a packet at a time with [`FixedStamps::write`].
+    Stepped { words: StampWords, at: usize, every: u32, countdown: u32 },
 }
 
-impl StampState {
-    fn new(p: &Program, l: &Linear, seq: u32, tsc: u64) -> StampState {
-        // A stamp's little-endian numbers add up, modulo 65535, to magic + stream + seq + tsc
-        // (times its alignment factor, `stamp_mult`).
-        let words = modm(u64::from(MAGIC) + u64::from(p.stamp_stream) + u64::from(modm(tsc)) + u64::from(seq));
-        let mut sum = [0; MAX_SUMS];
-        for (k, s) in sum.iter_mut().enumerate() {
-            *s = mulm(words, l.stamp_mult[k]);
+impl Program {
+    /// The stamps of a [`Mode::FixedStamped`] burst of `n` packets starting at `cur`, with the
+    /// TSC `tsc`.
+    pub(crate) fn fixed_stamps(&self, cur: &Cursor, n: usize, tsc: u64) -> FixedStamps {
+        let words = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
+        let at = self.templates[0].len.saturating_sub(STAMP_LEN);
+        if self.stamp_every == 1 && cur.countdown == 0 && words.indexable(n as u32) {
+            FixedStamps::Running(Running16 { at, value: [words.w0, words.w1], step: [1 << 32, (1u64 << 48).wrapping_neg()] })
+        } else {
+            FixedStamps::Stepped { words, at, every: self.stamp_every, countdown: cur.countdown }
         }
-        StampState { head: u64::from(MAGIC) | u64::from(p.stamp_stream) << 16, tsc, sum }
+    }
+}
+
+impl FixedStamps {
+    /// Stamps packet `frame` (or zeroes its stamp, between stamps); packets come in order.
+    pub(crate) fn write(&mut self, frame: &mut [u8]) {
+        let FixedStamps::Stepped { words, at, every, countdown } = self else { return };
+        let Some(r) = frame.get_mut(*at..*at + STAMP_LEN) else { return };
+        if *countdown == 0 {
+            *countdown = *every - 1;
+            put_stamp(r, words.w0, words.w1);
+            words.step();
+        } else {
+            *countdown -= 1;
+            r.fill(0);
+        }
+    }
+
+    /// Leaves `cur` at the packet after the last one written.
+    pub(crate) fn finish(&self, cur: &mut Cursor) {
+        match self {
+            FixedStamps::Running(r) => cur.seq = (r.value[0] >> 32) as u32,
+            FixedStamps::Stepped { words, countdown, .. } => {
+                cur.seq = words.seq();
+                cur.countdown = *countdown;
+            }
+        }
+    }
+}
+
+/// Stores a stamp's two words as one 16-byte value built in registers (copying them from memory
+/// right after updating them would be a store-forwarding stall on every packet).
+#[inline(always)]
+fn put_stamp(r: &mut [u8], w0: u64, w1: u64) {
+    r.copy_from_slice(&(u128::from(w1) << 64 | u128::from(w0)).to_le_bytes());
+}
+
+/// Stores the checksum whose sum (mod 65535) is `s`; a UDP checksum of 0 is sent as 0xffff.
+#[inline(always)]
+fn put_csum(frame: &mut [u8], at: usize, s: u32, udp: bool) {
+    let c = if s == 0 { if udp { 0xffff } else { 0 } } else { !(s as u16) };
+    if let Some(d) = frame.get_mut(at..at + 2) {
+        d.copy_from_slice(&c.to_be_bytes());
     }
 }
 
@@ -1090,6 +1128,56 @@ mod tests {
             for f in &b {
                 let pseudo = csum::add(17 + 46, &f[26..34]);
                 assert_eq!(csum::fold(csum::add(pseudo, &f[34..80])), 0xffff, "UDP checksum with the stamp");
+            }
+        }
+    }
+
+    /// The stamps of a fixed template, running or stepped, equal the per-packet builder's; the
+    /// template's checksums stay right with any stamp in it.
+    #[test]
+    fn fixed_stamps_match_per_packet_stamps() {
+        let mut t = udp_template();
+        t.data.resize(80, b'x');
+        for every in [1, 3] {
+            let spec = StreamSpec { templates: vec![t.clone()], stamp_every: Some(every), ..Default::default() };
+            let mut prog = spec.compile(1514).expect("compiles");
+            assert_eq!(prog.mode, Mode::FixedStamped);
+            prog.stamp_stream = 0x0c05;
+            let (mut c1, mut c2) = (prog.cursor(1), prog.cursor(1));
+            // Start near the sequence and balance wraps, so that both ways are taken.
+            c1.seq = u32::MAX - 100;
+            c2.seq = u32::MAX - 100;
+            for round in 0..20u64 {
+                let tsc = 0x1234_5678_9abc + round * 977;
+                let mut a: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
+                let mut b = a.clone();
+                for f in a.iter_mut() {
+                    prog.build(&mut c1, f, false, || tsc);
+                }
+                let mut st = prog.fixed_stamps(&c2, b.len(), tsc);
+                match &st {
+                    FixedStamps::Running(r) => {
+                        for (i, f) in b.iter_mut().enumerate() {
+                            let k = i as u64;
+                            let v = [r.value[0].wrapping_add(r.step[0].wrapping_mul(k)), r.value[1].wrapping_add(r.step[1].wrapping_mul(k))];
+                            f[r.at..r.at + 8].copy_from_slice(&v[0].to_le_bytes());
+                            f[r.at + 8..r.at + 16].copy_from_slice(&v[1].to_le_bytes());
+                        }
+                        if let FixedStamps::Running(r) = &mut st {
+                            for k in 0..2 {
+                                r.value[k] = r.value[k].wrapping_add(r.step[k].wrapping_mul(64));
+                            }
+                        }
+                    }
+                    FixedStamps::Stepped { .. } => b.iter_mut().for_each(|f| st.write(f)),
+                }
+                st.finish(&mut c2);
+                assert_eq!(a, b, "every {every}, round {round}");
+                for f in &b {
+                    assert_eq!(csum::fold(csum::add(0, &f[14..34])), 0xffff, "IPv4 header checksum");
+                    let pseudo = csum::add(17 + 46, &f[26..34]);
+                    assert_eq!(csum::fold(csum::add(pseudo, &f[34..80])), 0xffff, "UDP checksum with the stamp");
+                }
             }
         }
     }

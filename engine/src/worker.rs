@@ -6,11 +6,11 @@ use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
-use crate::latency::{self, LatencyCounters, Layout, SeqTrack, TscToNs};
+use crate::latency::{self, BurstMeter, Expect, LatencyCounters, Layout, Meter, SeqTrack, TscToNs};
 use crate::responder::{self, ArpTable, Identity};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
-use crate::stream::{Cursor, Mode, Program};
+use crate::stream::{Cursor, FixedStamps, Mode, Program};
 
 /// A compiled stream handed to a worker, with what it needs to run it.
 pub(crate) struct TxJob {
@@ -201,9 +201,23 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
         }
         let cap = prog.max_len;
         match prog.mode {
+            Mode::FixedStamped => {
+                let tpl = &prog.templates[0];
+                let mut st = prog.fixed_stamps(&a.cursor, want, ffi::rdtsc());
+                if let FixedStamps::Running(r) = &mut st {
+                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, Some(r));
+                } else {
+                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, None);
+                    let mut frames = a.batch.frames(want, tpl.len);
+                    for i in 0..frames.len() {
+                        st.write(frames.get(i));
+                    }
+                }
+                st.finish(&mut a.cursor);
+            }
             Mode::Fixed | Mode::Columns => {
                 let tpl = &prog.templates[0];
-                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len);
+                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, None);
                 if prog.mode == Mode::Columns {
                     prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), ffi::rdtsc);
                 }
@@ -288,7 +302,14 @@ fn rx_side(
                 // Once per port, off the per-packet path.
                 *tracks = vec![SeqTrack::default(); 64];
             }
-            Some(Measure { sh, lc, tracks, jitter_ns: sh.jitter_ns[pi].load(Relaxed) })
+            Some(Meter {
+                now: ffi::rdtsc(),
+                conv: sh.tsc_to_ns,
+                layout: &sh.layout,
+                jitter_threshold_ns: sh.jitter_ns[pi].load(Relaxed),
+                tracks,
+                counters: lc,
+            })
         }
         _ => None,
     };
@@ -300,15 +321,21 @@ fn rx_side(
 
 /// Counts a received batch.
 #[inline]
-fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>, mut lat: Option<Measure<'_>>) {
+fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>, mut lat: Option<Meter<'_>>) {
     // Counted locally and added to the shared counters once per burst: consecutive packets
     // mostly land in the same buckets, and a store per packet would chain through memory.
     let mut bytes = 0u64;
     let mut sizes = [0u64; 8];
     let mut kinds = [0u64; 5];
     let (mut vlans, mut bcast, mut mcast) = (0u64, 0u64, 0u64);
-    let now = if cap.is_some() || lat.is_some() { ffi::rdtsc() } else { 0 };
-    let mut acc = latency::BurstCounts::default();
+    let now = match (&lat, &cap) {
+        (Some(m), _) => m.now,
+        (None, Some(_)) => ffi::rdtsc(),
+        _ => 0,
+    };
+    // A packet that continues the run of stamps (the common case) costs a comparison here; the
+    // meter sees the others, and how many continued in between.
+    let (mut meter, mut expect, mut from) = (BurstMeter::default(), Expect::default(), 0);
     for i in 0..n {
         let (d, len) = rx.packet(i);
         if let Some(cap) = cap.as_deref_mut() {
@@ -329,13 +356,17 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
             }
         }
         if let Some(m) = lat.as_mut() {
-            if let Some(st) = latency::read_stamp(d, len) {
-                latency::record(st, now, m.sh.tsc_to_ns, &m.sh.layout, m.jitter_ns, m.tracks, &m.lc.hist, &mut acc);
+            let (w0, w1) = latency::stamp_words(d, len).unwrap_or_default();
+            if expect.continues(w0, w1) {
+                expect.w0 = w0.wrapping_add(1 << 32);
+            } else {
+                expect = meter.slow(m, (i - from) as u64, w0, w1);
+                from = i + 1;
             }
         }
     }
-    if let Some(m) = lat {
-        acc.flush(m.lc);
+    if let Some(m) = lat.as_mut() {
+        meter.finish(m, (n - from) as u64);
     }
     for (a, v) in c.rx_sizes.iter().zip(sizes) {
         if v > 0 {
@@ -352,14 +383,6 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
     bump(&c.rx_multicast, mcast);
     bump(&c.rx_packets, n as u64);
     bump(&c.rx_bytes, bytes);
-}
-
-/// What [`receive`] needs to measure latency stamps on a port.
-struct Measure<'a> {
-    sh: &'a Shared,
-    lc: &'a LatencyCounters,
-    tracks: &'a mut [SeqTrack],
-    jitter_ns: u64,
 }
 
 /// Answers ARP and ICMP echo requests for the port's address and learns from ARP, if asked.

@@ -102,8 +102,11 @@ fn dropped_swapped_and_repeated_stamps_are_counted() {
     // 2. A test stage: a new stream id (sender slot 5), then drop 10 and 20, swap 30 and 31,
     //    repeat 40, and send them all again unchanged as a sequence (no new stamps).
     for p in &mut pkts {
-        let at = p.data.len() - engine::STAMP_LEN + 2;
-        p.data[at..at + 2].copy_from_slice(&((5u16 << 10) | 1).to_le_bytes());
+        let at = p.data.len() - engine::STAMP_LEN;
+        p.data[at + 2..at + 4].copy_from_slice(&((5u16 << 10) | 1).to_le_bytes());
+        // The last word balances the stamp's little-endian words to 0 modulo 65535.
+        let sum: u64 = (0..7).map(|i| u64::from(u16::from_le_bytes([p.data[at + 2 * i], p.data[at + 2 * i + 1]]))).sum();
+        p.data[at + 14..at + 16].copy_from_slice(&(((65535 - sum % 65535) % 65535) as u16).to_le_bytes());
     }
     let mut order: Vec<usize> = (0..100).filter(|&i| i != 10 && i != 20).collect();
     let p30 = order.iter().position(|&i| i == 30).unwrap();
