@@ -345,25 +345,31 @@ struct Run {
     /// The first word the next stamp of the run must have (its sequence number one higher).
     next_w0: u64,
     track: usize,
-    /// Stamps in the run after the one that started it (sequence numbers to mark seen).
+    /// Stamps of the run's finished segments, less the one that started the run (sequence
+    /// numbers to mark seen when the run ends).
     after: u64,
     /// The current segment's TSC and latency.
     tsc: u64,
     ns: u64,
     /// Stamps of the current segment not counted yet.
     seg: u64,
-    /// Of those, how many differ by 0 from the stamp before them (all but a segment's first).
-    same: u64,
+    /// 1 if the segment's first stamp (a later transmit burst's) had its jitter counted when it
+    /// came; every other stamp of a segment differs by 0 from the one before it.
+    lead: u64,
 }
 
 impl BurstMeter {
     /// Measures a packet that does not continue the run as `expect` said (maybe no stamp at
     /// all), after the `continued` packets since the last call that did. Returns what the next
     /// packet must carry to continue the run.
+    /// `expected` is the first word the run's next stamp has by now (see [`Expect::w0`]).
     #[inline(never)]
-    pub(crate) fn slow(&mut self, m: &mut Meter<'_>, continued: u64, w0: u64, w1: u64) -> Expect {
-        self.extend(continued);
-        if !(self.run.live && w0 == self.run.next_w0 && self.next_segment(m, w0, w1)) {
+    pub(crate) fn slow(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64, w0: u64, w1: u64) -> Expect {
+        if self.run.live {
+            self.run.seg += continued;
+            self.run.next_w0 = expected;
+        }
+        if !(self.run.live && w0 == expected && self.next_segment(m, w0, w1)) {
             self.other(m, w0, w1);
         }
         let r = &self.run;
@@ -373,21 +379,11 @@ impl BurstMeter {
     /// Adds the counts of the burst, whose last `continued` packets continued the run, to the
     /// shared counters.
     pub(crate) fn finish(mut self, m: &mut Meter<'_>, continued: u64) {
-        self.extend(continued);
+        if self.run.live {
+            self.run.seg += continued;
+        }
         self.end_run(m);
         self.acc.flush(m.counters);
-    }
-
-    /// Adds `n` packets that continued the run's current segment (none without a run).
-    fn extend(&mut self, n: u64) {
-        let r = &mut self.run;
-        if !r.live {
-            return;
-        }
-        r.after += n;
-        r.seg += n;
-        r.same += n;
-        r.next_w0 = r.next_w0.wrapping_add(n << 32);
     }
 
     /// The next stamp of the run, from a later transmit burst: counts the segment so far and
@@ -406,8 +402,7 @@ impl BurstMeter {
         a.jitter_sum_ns += d;
         a.jitter_n += 1;
         a.jitter_over += u64::from(d > m.jitter_threshold_ns);
-        r.after += 1;
-        (r.tsc, r.ns, r.seg, r.same) = (s.tsc, ns, 1, 0);
+        (r.tsc, r.ns, r.seg, r.lead) = (s.tsc, ns, 1, 1);
         r.next_w0 = w0.wrapping_add(1 << 32);
         true
     }
@@ -430,9 +425,10 @@ impl BurstMeter {
         let a = &mut self.acc;
         a.count += r.seg;
         a.sum_ns += r.ns * r.seg;
-        a.jitter_n += r.same;
+        a.jitter_n += r.seg - r.lead;
         a.last_ns = Some(r.ns);
-        (r.seg, r.same) = (0, 0);
+        r.after += r.seg;
+        (r.seg, r.lead) = (0, 0);
     }
 
     /// Counts the run so far.
@@ -607,7 +603,7 @@ mod tests {
             if expect.continues(w0, w1) {
                 expect.w0 = w0.wrapping_add(1 << 32);
             } else {
-                expect = b.slow(m, (i - from) as u64, w0, w1);
+                expect = b.slow(m, (i - from) as u64, expect.w0, w0, w1);
                 from = i + 1;
             }
         }

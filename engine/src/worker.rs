@@ -360,7 +360,7 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
             if expect.continues(w0, w1) {
                 expect.w0 = w0.wrapping_add(1 << 32);
             } else {
-                expect = meter.slow(m, (i - from) as u64, w0, w1);
+                expect = meter.slow(m, (i - from) as u64, expect.w0, w0, w1);
                 from = i + 1;
             }
         }
