@@ -328,17 +328,18 @@ impl Expect {
     }
 }
 
-/// The burst's counts so far, and the run of stamps being extended.
+/// What a receiving worker keeps between the bursts of one port: the burst's counts so far, and
+/// the run of stamps being extended (it goes on across bursts while the stamps follow).
 #[derive(Default)]
 pub(crate) struct BurstMeter {
     acc: BurstCounts,
     run: Run,
 }
 
-/// In-order stamps of one sender following a measured one: the packets of consecutive transmit
-/// bursts received in one receive burst. The packets of one transmit burst (a segment of the
-/// run) carry one TSC and are read at one `now`, so they share one latency. A run is counted
-/// when it ends, a segment when the next one starts: exactly as if a stamp at a time.
+/// In-order stamps of one sender following a measured one. The packets of one transmit burst
+/// read in one receive burst (a segment of the run) carry one TSC and are read at one `now`, so
+/// they share one latency. A segment is counted when the next starts or the receive burst ends,
+/// the sequence numbers when the run ends: exactly as if a stamp at a time.
 #[derive(Default)]
 struct Run {
     live: bool,
@@ -359,6 +360,13 @@ struct Run {
 }
 
 impl BurstMeter {
+    /// What the first packet of a receive burst must carry to continue the run: never the same
+    /// segment, as the burst is read at a new `now`.
+    pub(crate) fn start(&self) -> Expect {
+        let r = &self.run;
+        if r.live { Expect { w0: r.next_w0, tsc: !r.tsc } } else { Expect::default() }
+    }
+
     /// Measures a packet that does not continue the run as `expect` said (maybe no stamp at
     /// all), after the `continued` packets since the last call that did. Returns what the next
     /// packet must carry to continue the run.
@@ -378,12 +386,14 @@ impl BurstMeter {
 
     /// Adds the counts of the burst, whose last `continued` packets continued the run, to the
     /// shared counters.
-    pub(crate) fn finish(mut self, m: &mut Meter<'_>, continued: u64) {
+    pub(crate) fn finish(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64) {
         if self.run.live {
             self.run.seg += continued;
+            self.run.next_w0 = expected;
         }
-        self.end_run(m);
+        self.end_segment(m);
         self.acc.flush(m.counters);
+        self.acc = BurstCounts::default();
     }
 
     /// The next stamp of the run, from a later transmit burst: counts the segment so far and
@@ -597,8 +607,8 @@ mod tests {
     }
 
     /// Measures a burst's packets (their last 16 bytes) as the receive loop does.
-    pub(super) fn measure_burst(m: &mut Meter<'_>, words: &[(u64, u64)]) {
-        let (mut b, mut expect, mut from) = (BurstMeter::default(), Expect::default(), 0);
+    pub(super) fn measure_burst(m: &mut Meter<'_>, b: &mut BurstMeter, words: &[(u64, u64)]) {
+        let (mut expect, mut from) = (b.start(), 0);
         for (i, &(w0, w1)) in words.iter().enumerate() {
             if expect.continues(w0, w1) {
                 expect.w0 = w0.wrapping_add(1 << 32);
@@ -607,17 +617,17 @@ mod tests {
                 from = i + 1;
             }
         }
-        b.finish(m, (words.len() - from) as u64);
+        b.finish(m, (words.len() - from) as u64, expect.w0);
     }
 
     /// Feeds `(now, stamps)` bursts through a [`BurstMeter`] and returns the snapshot.
     fn measure(l: &Layout, bursts: &[(u64, Vec<StampWords>)]) -> LatencySnapshot {
         let c = LatencyCounters::new(l);
-        let mut tracks = vec![SeqTrack::default(); 64];
+        let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
         for (now, stamps) in bursts {
             let mut m = Meter { now: *now, conv: TscToNs::new(1_000_000_000), layout: l, jitter_threshold_ns: 1000, tracks: &mut tracks, counters: &c };
             let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
-            measure_burst(&mut m, &words);
+            measure_burst(&mut m, &mut b, &words);
         }
         LatencyTotals::sum(l, std::iter::once(&c)).since(&LatencyTotals::default(), l)
     }
@@ -723,7 +733,7 @@ mod speed {
     fn record_speed() {
         let l = Layout::new(60_000_000_000, 3);
         let c = LatencyCounters::new(&l);
-        let mut tracks = vec![SeqTrack::default(); 64];
+        let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
         let n = 20_000_000u32;
         let mut w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, 0, 0);
         let t = std::time::Instant::now();
@@ -736,7 +746,7 @@ mod speed {
                 *x = (w.w0, w.w1);
                 w.step();
             }
-            super::tests::measure_burst(&mut m, &words);
+            super::tests::measure_burst(&mut m, &mut b, &words);
         }
         let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
         println!("record: {ns:.2} ns per stamp, in runs of 64");

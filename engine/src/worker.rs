@@ -106,6 +106,7 @@ fn run(ctx: &WorkerCtx) {
     let mut captures: Vec<Option<Box<CaptureBuf>>> = ctx.ports.iter().map(|_| None).collect();
     // Sequence state per sending port, allocated when a port first measures latency.
     let mut tracks: Vec<Vec<SeqTrack>> = ctx.ports.iter().map(|_| Vec::new()).collect();
+    let mut meters: Vec<BurstMeter> = ctx.ports.iter().map(|_| BurstMeter::default()).collect();
     let mut idle: u32 = 0;
     while !sh.quit.load(Relaxed) {
         let mut busy = false;
@@ -142,7 +143,7 @@ fn run(ctx: &WorkerCtx) {
                     slot.running.store(false, Release);
                 }
             }
-            busy |= rx_side(ctx, pi, &mut rx, &mut captures[slot_i], &mut tracks[slot_i], counters);
+            busy |= rx_side(ctx, pi, &mut rx, &mut captures[slot_i], &mut tracks[slot_i], &mut meters[slot_i], counters);
         }
         if busy || wait_cycles < sh.tsc_hz as f64 * 50e-6 {
             idle = 0;
@@ -267,6 +268,7 @@ fn rx_side(
     rx: &mut RxBatch,
     cap: &mut Option<Box<CaptureBuf>>,
     tracks: &mut Vec<SeqTrack>,
+    meter: &mut BurstMeter,
     counters: &Counters,
 ) -> bool {
     let sh = ctx.shared;
@@ -313,7 +315,7 @@ fn rx_side(
         }
         _ => None,
     };
-    receive(rx, n, counters, cap.as_deref_mut(), lat);
+    receive(rx, n, counters, cap.as_deref_mut(), lat.map(|m| (m, meter)));
     respond(sh, pi, rx, n, counters);
     rx.free();
     true
@@ -321,7 +323,7 @@ fn rx_side(
 
 /// Counts a received batch.
 #[inline]
-fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>, mut lat: Option<Meter<'_>>) {
+fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>, mut lat: Option<(Meter<'_>, &mut BurstMeter)>) {
     // Counted locally and added to the shared counters once per burst: consecutive packets
     // mostly land in the same buckets, and a store per packet would chain through memory.
     let mut bytes = 0u64;
@@ -329,13 +331,13 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
     let mut kinds = [0u64; 5];
     let (mut vlans, mut bcast, mut mcast) = (0u64, 0u64, 0u64);
     let now = match (&lat, &cap) {
-        (Some(m), _) => m.now,
+        (Some((m, _)), _) => m.now,
         (None, Some(_)) => ffi::rdtsc(),
         _ => 0,
     };
     // A packet that continues the run of stamps (the common case) costs a comparison here; the
     // meter sees the others, and how many continued in between.
-    let (mut meter, mut expect, mut from) = (BurstMeter::default(), Expect::default(), 0);
+    let (mut expect, mut from) = (lat.as_ref().map_or_else(Expect::default, |(_, b)| b.start()), 0);
     for i in 0..n {
         let (d, len) = rx.packet(i);
         if let Some(cap) = cap.as_deref_mut() {
@@ -355,7 +357,7 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
                 }
             }
         }
-        if let Some(m) = lat.as_mut() {
+        if let Some((m, meter)) = lat.as_mut() {
             let (w0, w1) = latency::stamp_words(d, len).unwrap_or_default();
             if expect.continues(w0, w1) {
                 expect.w0 = w0.wrapping_add(1 << 32);
@@ -365,8 +367,8 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
             }
         }
     }
-    if let Some(m) = lat.as_mut() {
-        meter.finish(m, (n - from) as u64);
+    if let Some((m, meter)) = lat.as_mut() {
+        meter.finish(m, (n - from) as u64, expect.w0);
     }
     for (a, v) in c.rx_sizes.iter().zip(sizes) {
         if v > 0 {
