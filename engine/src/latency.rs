@@ -171,10 +171,17 @@ pub(crate) fn stamp_words(frame: &[u8], len: u32) -> Option<(u64, u64)> {
     Some((u64::from_le_bytes(a.try_into().ok()?), u64::from_le_bytes(b.try_into().ok()?)))
 }
 
+/// Whether a stamp's first word starts with the magic (packets without it are no stamps, and
+/// the receive loop passes them over without a call).
+#[inline(always)]
+pub(crate) fn has_magic(w0: u64) -> bool {
+    w0 as u16 == MAGIC
+}
+
 /// Decodes a stamp's two words: `None` unless the magic and the balance are right.
 #[inline]
 pub(crate) fn decode(w0: u64, w1: u64) -> Option<Stamp> {
-    if w0 as u16 != MAGIC || word_sum(w0, w1) % M != 0 {
+    if !has_magic(w0) || word_sum(w0, w1) % M != 0 {
         return None;
     }
     Some(Stamp { stream: (w0 >> 16) as u16, seq: (w0 >> 32) as u32, tsc: w1 & TSC_MASK })
@@ -608,16 +615,17 @@ mod tests {
 
     /// Measures a burst's packets (their last 16 bytes) as the receive loop does.
     pub(super) fn measure_burst(m: &mut Meter<'_>, b: &mut BurstMeter, words: &[(u64, u64)]) {
-        let (mut expect, mut from) = (b.start(), 0);
-        for (i, &(w0, w1)) in words.iter().enumerate() {
+        let (mut expect, mut continued) = (b.start(), 0);
+        for &(w0, w1) in words {
             if expect.continues(w0, w1) {
                 expect.w0 = w0.wrapping_add(1 << 32);
-            } else {
-                expect = b.slow(m, (i - from) as u64, expect.w0, w0, w1);
-                from = i + 1;
+                continued += 1;
+            } else if has_magic(w0) {
+                expect = b.slow(m, continued, expect.w0, w0, w1);
+                continued = 0;
             }
         }
-        b.finish(m, (words.len() - from) as u64, expect.w0);
+        b.finish(m, continued, expect.w0);
     }
 
     /// Feeds `(now, stamps)` bursts through a [`BurstMeter`] and returns the snapshot.

@@ -337,7 +337,7 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
     };
     // A packet that continues the run of stamps (the common case) costs a comparison here; the
     // meter sees the others, and how many continued in between.
-    let (mut expect, mut from) = (lat.as_ref().map_or_else(Expect::default, |(_, b)| b.start()), 0);
+    let (mut expect, mut continued) = (lat.as_ref().map_or_else(Expect::default, |(_, b)| b.start()), 0);
     for i in 0..n {
         let (d, len) = rx.packet(i);
         if let Some(cap) = cap.as_deref_mut() {
@@ -361,14 +361,15 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
             let (w0, w1) = latency::stamp_words(d, len).unwrap_or_default();
             if expect.continues(w0, w1) {
                 expect.w0 = w0.wrapping_add(1 << 32);
-            } else {
-                expect = meter.slow(m, (i - from) as u64, expect.w0, w0, w1);
-                from = i + 1;
+                continued += 1;
+            } else if latency::has_magic(w0) {
+                expect = meter.slow(m, continued, expect.w0, w0, w1);
+                continued = 0;
             }
         }
     }
     if let Some((m, meter)) = lat.as_mut() {
-        meter.finish(m, (n - from) as u64, expect.w0);
+        meter.finish(m, continued, expect.w0);
     }
     for (a, v) in c.rx_sizes.iter().zip(sizes) {
         if v > 0 {
