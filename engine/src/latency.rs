@@ -158,23 +158,23 @@ const TSC_MASK: u64 = (1 << TSC_BITS) - 1;
 /// One's-complement sums are sums modulo 65535.
 const M: u64 = 65535;
 
-/// The last 16 bytes of a frame of `len` bytes (`frame` holds its first segment) as two
-/// little-endian words, if the frame is long enough to carry a stamp.
+/// The last 16 bytes of a received frame's first segment as two little-endian words (zeros if
+/// it is too short to carry a stamp). A stamp spread over segments is not found: its first
+/// segment ends in other bytes, which do not decode as a stamp.
 #[inline(always)]
-pub(crate) fn stamp_words(frame: &[u8], len: u32) -> Option<(u64, u64)> {
-    let len = len as usize;
-    if len < 60 {
-        return None;
+pub(crate) fn stamp_words(seg: &[u8]) -> (u64, u64) {
+    let n = seg.len();
+    if n < 60 {
+        return (0, 0);
     }
-    let r = frame.get(len - STAMP_LEN..len)?;
-    let (a, b) = r.split_at(8);
-    Some((u64::from_le_bytes(a.try_into().ok()?), u64::from_le_bytes(b.try_into().ok()?)))
+    let w = |at: usize| seg.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+    (w(n - 16), w(n - 8))
 }
 
 /// Whether a stamp's first word starts with the magic (packets without it are no stamps, and
-/// the receive loop passes them over without a call).
+/// the meter passes them over without a call).
 #[inline(always)]
-pub(crate) fn has_magic(w0: u64) -> bool {
+fn has_magic(w0: u64) -> bool {
     w0 as u16 == MAGIC
 }
 
@@ -310,14 +310,14 @@ pub(crate) struct Meter<'a> {
 }
 
 /// What the next packet of a received burst must carry in its last 16 bytes to continue the
-/// run of stamps: the receive loop checks this itself (a few instructions, state in registers)
-/// and calls [`BurstMeter::slow`] only for the other packets.
+/// run of stamps: [`BurstMeter::measure`] checks this itself (a few instructions, state in
+/// registers) and calls [`BurstMeter::slow`] only for the other packets with the magic.
 /// Without a run it holds words no stamp has (magic 0); a packet that happens to carry them
-/// "continues" nothing, as [`BurstMeter::extend`] ignores packets when there is no run.
+/// "continues" nothing, as the meter ignores continued packets when there is no run.
 #[derive(Clone, Copy)]
-pub(crate) struct Expect {
+struct Expect {
     /// The stamp's first word; a packet that continues the run sets it to its own plus 1 << 32.
-    pub w0: u64,
+    w0: u64,
     tsc: u64,
 }
 
@@ -330,8 +330,9 @@ impl Default for Expect {
 impl Expect {
     /// Whether a packet whose last 16 bytes are `w0, w1` continues the run.
     #[inline(always)]
-    pub(crate) fn continues(&self, w0: u64, w1: u64) -> bool {
-        (w0 == self.w0) & ((w1 ^ self.tsc) & TSC_MASK == 0)
+    fn continues(&self, w0: u64, w1: u64) -> bool {
+        // The TSC is the low 48 bits of w1: shifting the rest out needs no mask constant.
+        (w0 == self.w0) & ((w1 ^ self.tsc) << 16 == 0)
     }
 }
 
@@ -367,9 +368,27 @@ struct Run {
 }
 
 impl BurstMeter {
+    /// Measures a received burst of `n` packets whose last 16 bytes `words(i)` reads: a packet
+    /// whose stamp continues the run costs a comparison, one without the magic less.
+    #[inline(always)]
+    pub(crate) fn measure(&mut self, m: &mut Meter<'_>, n: usize, words: impl Fn(usize) -> (u64, u64)) {
+        let (mut expect, mut continued) = (self.start(), 0);
+        for i in 0..n {
+            let (w0, w1) = words(i);
+            if expect.continues(w0, w1) {
+                expect.w0 = w0.wrapping_add(1 << 32);
+                continued += 1;
+            } else if has_magic(w0) {
+                expect = self.slow(m, continued, expect.w0, w0, w1);
+                continued = 0;
+            }
+        }
+        self.finish(m, continued, expect.w0);
+    }
+
     /// What the first packet of a receive burst must carry to continue the run: never the same
     /// segment, as the burst is read at a new `now`.
-    pub(crate) fn start(&self) -> Expect {
+    fn start(&self) -> Expect {
         let r = &self.run;
         if r.live { Expect { w0: r.next_w0, tsc: !r.tsc } } else { Expect::default() }
     }
@@ -379,7 +398,7 @@ impl BurstMeter {
     /// packet must carry to continue the run.
     /// `expected` is the first word the run's next stamp has by now (see [`Expect::w0`]).
     #[inline(never)]
-    pub(crate) fn slow(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64, w0: u64, w1: u64) -> Expect {
+    fn slow(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64, w0: u64, w1: u64) -> Expect {
         if self.run.live {
             self.run.seg += continued;
             self.run.next_w0 = expected;
@@ -393,7 +412,7 @@ impl BurstMeter {
 
     /// Adds the counts of the burst, whose last `continued` packets continued the run, to the
     /// shared counters.
-    pub(crate) fn finish(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64) {
+    fn finish(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64) {
         if self.run.live {
             self.run.seg += continued;
             self.run.next_w0 = expected;
@@ -613,21 +632,6 @@ mod tests {
         }
     }
 
-    /// Measures a burst's packets (their last 16 bytes) as the receive loop does.
-    pub(super) fn measure_burst(m: &mut Meter<'_>, b: &mut BurstMeter, words: &[(u64, u64)]) {
-        let (mut expect, mut continued) = (b.start(), 0);
-        for &(w0, w1) in words {
-            if expect.continues(w0, w1) {
-                expect.w0 = w0.wrapping_add(1 << 32);
-                continued += 1;
-            } else if has_magic(w0) {
-                expect = b.slow(m, continued, expect.w0, w0, w1);
-                continued = 0;
-            }
-        }
-        b.finish(m, continued, expect.w0);
-    }
-
     /// Feeds `(now, stamps)` bursts through a [`BurstMeter`] and returns the snapshot.
     fn measure(l: &Layout, bursts: &[(u64, Vec<StampWords>)]) -> LatencySnapshot {
         let c = LatencyCounters::new(l);
@@ -635,7 +639,7 @@ mod tests {
         for (now, stamps) in bursts {
             let mut m = Meter { now: *now, conv: TscToNs::new(1_000_000_000), layout: l, jitter_threshold_ns: 1000, tracks: &mut tracks, counters: &c };
             let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
-            measure_burst(&mut m, &mut b, &words);
+            b.measure(&mut m, words.len(), |i| words[i]);
         }
         LatencyTotals::sum(l, std::iter::once(&c)).since(&LatencyTotals::default(), l)
     }
@@ -754,7 +758,7 @@ mod speed {
                 *x = (w.w0, w.w1);
                 w.step();
             }
-            super::tests::measure_burst(&mut m, &mut b, &words);
+            b.measure(&mut m, words.len(), |i| words[i]);
         }
         let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
         println!("record: {ns:.2} ns per stamp, in runs of 64");

@@ -6,7 +6,7 @@ use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
-use crate::latency::{self, BurstMeter, Expect, LatencyCounters, Layout, Meter, SeqTrack, TscToNs};
+use crate::latency::{self, BurstMeter, LatencyCounters, Layout, Meter, SeqTrack, TscToNs};
 use crate::responder::{self, ArpTable, Identity};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
@@ -337,7 +337,7 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
     };
     // A packet that continues the run of stamps (the common case) costs a comparison here; the
     // meter sees the others, and how many continued in between.
-    let (mut expect, mut continued) = (lat.as_ref().map_or_else(Expect::default, |(_, b)| b.start()), 0);
+
     for i in 0..n {
         let (d, len) = rx.packet(i);
         if let Some(cap) = cap.as_deref_mut() {
@@ -357,19 +357,11 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf
                 }
             }
         }
-        if let Some((m, meter)) = lat.as_mut() {
-            let (w0, w1) = latency::stamp_words(d, len).unwrap_or_default();
-            if expect.continues(w0, w1) {
-                expect.w0 = w0.wrapping_add(1 << 32);
-                continued += 1;
-            } else if latency::has_magic(w0) {
-                expect = meter.slow(m, continued, expect.w0, w0, w1);
-                continued = 0;
-            }
-        }
     }
     if let Some((m, meter)) = lat.as_mut() {
-        meter.finish(m, continued, expect.w0);
+        // A pass of its own: in the loop above, the run's state would crowd the counters out of
+        // the registers.
+        meter.measure(m, n, |i| latency::stamp_words(rx.packet(i).0));
     }
     for (a, v) in c.rx_sizes.iter().zip(sizes) {
         if v > 0 {
