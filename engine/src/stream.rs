@@ -1099,6 +1099,26 @@ mod tests {
         }
     }
 
+    /// 64 packets built a packet at a time from `cur` with the TSC `tsc`, and 64 fresh copies of
+    /// the template (for another builder to write).
+    fn per_packet_burst(prog: &Program, cur: &mut Cursor, tsc: u64) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let fresh: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
+        let mut built = fresh.clone();
+        for f in built.iter_mut() {
+            prog.build(cur, f, false, || tsc);
+        }
+        (built, fresh)
+    }
+
+    /// Checks the IPv4 header and UDP checksums of 80-byte frames of `udp_template`.
+    fn check_udp80(frames: &[Vec<u8>]) {
+        for f in frames {
+            assert_eq!(csum::fold(csum::add(0, &f[14..34])), 0xffff, "IPv4 header checksum");
+            let pseudo = csum::add(17 + 46, &f[26..34]);
+            assert_eq!(csum::fold(csum::add(pseudo, &f[34..80])), 0xffff, "UDP checksum with the stamp");
+        }
+    }
+
     /// Stamps written by the linear builder equal the per-packet builder's.
     #[test]
     fn linear_stamps_match_per_packet_stamps() {
@@ -1118,17 +1138,10 @@ mod tests {
         let mut scratch = Vec::new();
         for round in 0..10u64 {
             let tsc = 0x1234_5678_9abc + round * 977;
-            let mut a: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
-            let mut b = a.clone();
-            for f in a.iter_mut() {
-                prog.build(&mut c1, f, false, || tsc);
-            }
+            let (a, mut b) = per_packet_burst(&prog, &mut c1, tsc);
             prog.build_burst(&mut c2, &mut FrameSet::over(&mut b, &mut scratch), || tsc);
             assert_eq!(a, b, "round {round}");
-            for f in &b {
-                let pseudo = csum::add(17 + 46, &f[26..34]);
-                assert_eq!(csum::fold(csum::add(pseudo, &f[34..80])), 0xffff, "UDP checksum with the stamp");
-            }
+            check_udp80(&b);
         }
     }
 
@@ -1149,11 +1162,7 @@ mod tests {
             c2.seq = u32::MAX - 100;
             for round in 0..20u64 {
                 let tsc = 0x1234_5678_9abc + round * 977;
-                let mut a: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
-                let mut b = a.clone();
-                for f in a.iter_mut() {
-                    prog.build(&mut c1, f, false, || tsc);
-                }
+                let (a, mut b) = per_packet_burst(&prog, &mut c1, tsc);
                 let mut st = prog.fixed_stamps(&c2, b.len(), tsc);
                 match &st {
                     FixedStamps::Running(r) => {
@@ -1173,11 +1182,7 @@ mod tests {
                 }
                 st.finish(&mut c2);
                 assert_eq!(a, b, "every {every}, round {round}");
-                for f in &b {
-                    assert_eq!(csum::fold(csum::add(0, &f[14..34])), 0xffff, "IPv4 header checksum");
-                    let pseudo = csum::add(17 + 46, &f[26..34]);
-                    assert_eq!(csum::fold(csum::add(pseudo, &f[34..80])), 0xffff, "UDP checksum with the stamp");
-                }
+                check_udp80(&b);
             }
         }
     }
