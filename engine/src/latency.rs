@@ -224,10 +224,21 @@ impl StampWords {
         (self.w0 >> 32) as u32
     }
 
-    /// Whether the next `n` stamps are these words plus `k << 32` and minus `k << 48` (k below
-    /// `n`): neither the sequence number nor the balance word wraps on the way.
+    /// What the two words gain (modulo 2^64) from one stamp to the next while neither the
+    /// sequence number nor the balance word wraps: 1 << 32, and minus 1 << 48.
+    pub(crate) const STEP: [u64; 2] = [1 << 32, (1u64 << 48).wrapping_neg()];
+
+    /// Whether the next `n` stamps each add [`StampWords::STEP`] to the one before: neither the
+    /// sequence number nor the balance word wraps on the way.
     pub(crate) fn indexable(&self, n: u32) -> bool {
         self.seq().checked_add(n).is_some() && (self.w1 >> 48) >= u64::from(n)
+    }
+
+    /// Moves on to the next sequence number, where [`StampWords::indexable`] said no part wraps.
+    #[inline(always)]
+    pub(crate) fn step_unwrapped(&mut self) {
+        self.w0 = self.w0.wrapping_add(Self::STEP[0]);
+        self.w1 = self.w1.wrapping_add(Self::STEP[1]);
     }
 
     /// Moves on to the next sequence number.
@@ -723,9 +734,12 @@ mod tests {
             assert!(decode(w.w0, w.w1).is_some());
             if w.indexable(300) {
                 let mut v = w;
+                let mut u = w;
                 for k in 0..300u64 {
                     assert_eq!((w.w0 + (k << 32), w.w1 - (k << 48)), (v.w0, v.w1), "seq {} + {k}", w.seq());
+                    assert_eq!((u.w0, u.w1), (v.w0, v.w1));
                     v.step();
+                    u.step_unwrapped();
                 }
             }
             w.step();

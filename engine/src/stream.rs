@@ -859,6 +859,8 @@ impl Program {
     #[allow(clippy::too_many_arguments)]
     fn linear_any(&self, l: &Linear, nf: usize, nk: usize, stamping: bool, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
         let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc);
+        // Every packet stamped and nothing wraps in this burst: each stamp is the last plus STEP.
+        let running = stamping && self.stamp_every == 1 && cur.countdown == 0 && st.indexable(frames.len() as u32);
         let mut v = [0u64; LINEAR_FIELDS];
         v[..nf].copy_from_slice(&cur.values[..nf]);
         let mut s = l.base;
@@ -886,7 +888,7 @@ impl Program {
             }
             let end = n.min(i.saturating_add(usize::try_from(free).unwrap_or(usize::MAX)));
             while i < end {
-                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping);
+                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping, running);
                 for f in 0..nf {
                     v[f] = (v[f] as i64 + l.step[f]) as u64;
                 }
@@ -896,7 +898,7 @@ impl Program {
                 i += 1;
             }
             if i < n {
-                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping);
+                self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping, running);
                 for f in 0..nf {
                     let nv = walk_next(v[f], l.min[f], l.max[f], l.step[f]);
                     let d = addm(modm(nv), M - modm(v[f]));
@@ -909,6 +911,9 @@ impl Program {
             }
         }
         cur.values[..nf].copy_from_slice(&v[..nf]);
+        if stamping {
+            cur.seq = st.seq();
+        }
     }
 }
 
@@ -927,17 +932,20 @@ impl Program {
         s: &[u32; MAX_SUMS],
         st: &mut StampWords,
         stamping: bool,
+        running: bool,
     ) {
         for f in 0..nf {
             put_be(frame, l.off[f], l.width[f], v[f]);
         }
         if stamping {
             if let Some(r) = frame.get_mut(l.stamp_at..l.stamp_at + STAMP_LEN) {
-                if cur.countdown == 0 {
+                if running {
+                    put_stamp(r, st.w0, st.w1);
+                    st.step_unwrapped();
+                } else if cur.countdown == 0 {
                     cur.countdown = self.stamp_every - 1;
                     put_stamp(r, st.w0, st.w1);
                     st.step();
-                    cur.seq = st.seq();
                 } else {
                     cur.countdown -= 1;
                     r.fill(0);
@@ -968,7 +976,7 @@ impl Program {
         let words = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
         let at = self.templates[0].len.saturating_sub(STAMP_LEN);
         if self.stamp_every == 1 && cur.countdown == 0 && words.indexable(n as u32) {
-            FixedStamps::Running(Running16 { at, value: [words.w0, words.w1], step: [1 << 32, (1u64 << 48).wrapping_neg()] })
+            FixedStamps::Running(Running16 { at, value: [words.w0, words.w1], step: StampWords::STEP })
         } else {
             FixedStamps::Stepped { words, at, every: self.stamp_every, countdown: cur.countdown }
         }
