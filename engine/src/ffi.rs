@@ -118,11 +118,11 @@ impl Pool {
     }
 }
 
-/// `rte_pktmbuf_pool_create` (256 buffers cached per lcore), except that buffers may straddle
-/// memory pages when IO addresses are virtual (always so without hugepages), which they then may.
-/// DPDK otherwise keeps every buffer inside one page: with 4 KiB pages that puts each 2.3 KiB
-/// buffer alone at the same offset of its page, so all buffers compete for the same few cache
-/// sets, and every buffer touched misses the L1 cache. Null on failure, with `rte_errno` set.
+/// `rte_pktmbuf_pool_create` (256 buffers cached per lcore), except that without hugepages,
+/// when IO addresses are virtual (so a buffer's stay contiguous across pages), buffers may
+/// straddle pages. DPDK otherwise keeps every buffer inside one page: with 4 KiB pages that puts
+/// each 2.3 KiB buffer alone at the same offset of its page, so all buffers compete for the same
+/// few cache sets and every buffer touched misses the L1 cache. Null on failure (`rte_errno`).
 pub(crate) fn pktmbuf_pool(name: &str, n: u32, buf_size: u16, socket: i32) -> *mut sys::rte_mempool {
     let cname = cstring(name);
     // SAFETY: plain queries of the initialised EAL.
@@ -265,13 +265,13 @@ impl TxBatch {
     #[inline(always)]
     pub(crate) fn prepare_fixed(&mut self, n: usize, tag: u32, data: &[u8], len: usize, run: Option<&mut Running16>) {
         let n = n.min(self.len);
-        // Plain locals, so that the running value stays in a register across the loop.
+        // The running value lives in plain locals and the loop makes no call, so that it stays in
+        // a register: buffers that need the template are noted, and given it (and their value)
+        // after the loop.
         let (on, at, mut v, step) = match &run {
             Some(r) if r.at + 16 <= len => (true, r.at, Lanes::new(r.value), Lanes::new(r.step)),
             _ => (false, 0, Lanes::new([0; 2]), Lanes::new([0; 2])),
         };
-        // The loop makes no call, so that the running value can stay in a register: buffers
-        // that need the template are noted, and given it (and their value) after the loop.
         let mut fresh = [0u64; MAX_BURST / 64];
         let mut any_fresh = false;
         for i in 0..n {
@@ -280,14 +280,18 @@ impl TxBatch {
             // field; its data room holds the template (the engine sizes pools for the largest
             // frame, checked in debug builds), so `at + 16 <= len` bytes from its start too.
             unsafe {
-                if *m.cast::<u8>().add(self.tag_off).cast::<u32>() != tag {
+                let tagged = *m.cast::<u8>().add(self.tag_off).cast::<u32>() == tag;
+                if !tagged {
                     fresh[i / 64] |= 1 << (i % 64);
                     any_fresh = true;
                 }
                 let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
                 self.data[i] = d;
                 if on {
-                    v.store(d.add(at));
+                    // A fresh buffer's data offset is only right once it is reset.
+                    if tagged {
+                        v.store(d.add(at));
+                    }
                     v = v.add(step);
                 }
             }
