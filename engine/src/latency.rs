@@ -193,15 +193,6 @@ fn word_sum(w0: u64, w1: u64) -> u64 {
     (0..4).map(|i| (w0 >> (16 * i)) & 0xffff).sum::<u64>() + (0..4).map(|i| (w1 >> (16 * i)) & 0xffff).sum::<u64>()
 }
 
-/// The 16 stamp bytes.
-pub(crate) fn stamp_bytes(magic: u16, stream: u16, seq: u32, tsc: u64) -> [u8; STAMP_LEN] {
-    let w = StampWords::new(magic, stream, seq, tsc);
-    let mut b = [0u8; STAMP_LEN];
-    b[..8].copy_from_slice(&w.w0.to_le_bytes());
-    b[8..].copy_from_slice(&w.w1.to_le_bytes());
-    b
-}
-
 /// The stamps of consecutive packets of a stream as two words each, stepped one sequence number
 /// at a time: a sequence number one higher adds 1 to the words' sum modulo 65535 (2^16 is 1
 /// there), so the balance word goes down by 1, except where the 32-bit number wraps to 0.

@@ -4,7 +4,7 @@
 
 use crate::csum;
 use crate::ffi::{FrameSet, Running16};
-use crate::latency::{MAGIC, STAMP_LEN, StampWords, stamp_bytes};
+use crate::latency::{MAGIC, STAMP_LEN, StampWords};
 use crate::error::{Error, Result};
 
 /// Smallest frame a stream may send, without FCS (Ethernet's 64-byte minimum less the 4-byte FCS).
@@ -683,8 +683,9 @@ impl Program {
             }
         }
         if self.stamp_every > 0 {
-            let b = self.next_stamp(cur, now());
-            frame[len - STAMP_LEN..len].copy_from_slice(&b);
+            let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, now().wrapping_sub(self.stamp_backdate));
+            cur.stamp(&mut frame[len - STAMP_LEN..len], &mut st, self.stamp_every);
+            cur.seq = st.seq();
         }
         if full {
             for c in t.checksums.iter() {
@@ -703,19 +704,19 @@ impl Program {
     }
 }
 
-impl Program {
-    /// The stamp bytes of the next packet: a real stamp for 1 packet in `stamp_every`, a record
-    /// with a zero magic for the others (so a buffer's stale stamp is never counted twice).
+impl Cursor {
+    /// Writes the next packet's stamp into `r` from `st`, and steps `st`, for 1 packet in
+    /// `every`; the others get 16 zero bytes (so a buffer's stale stamp is never counted twice).
+    /// The caller keeps `seq` (`st.seq()` after its last packet).
     #[inline(always)]
-    fn next_stamp(&self, cur: &mut Cursor, tsc: u64) -> [u8; STAMP_LEN] {
-        if cur.countdown == 0 {
-            cur.countdown = self.stamp_every - 1;
-            let b = stamp_bytes(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
-            cur.seq = cur.seq.wrapping_add(1);
-            b
+    fn stamp(&mut self, r: &mut [u8], st: &mut StampWords, every: u32) {
+        if self.countdown == 0 {
+            self.countdown = every - 1;
+            put_stamp(r, st.w0, st.w1);
+            st.step();
         } else {
-            cur.countdown -= 1;
-            stamp_bytes(0, 0, 0, 0)
+            self.countdown -= 1;
+            r.fill(0);
         }
     }
 }
@@ -942,13 +943,8 @@ impl Program {
                 if running {
                     put_stamp(r, st.w0, st.w1);
                     st.step_unwrapped();
-                } else if cur.countdown == 0 {
-                    cur.countdown = self.stamp_every - 1;
-                    put_stamp(r, st.w0, st.w1);
-                    st.step();
                 } else {
-                    cur.countdown -= 1;
-                    r.fill(0);
+                    cur.stamp(r, st, self.stamp_every);
                 }
             }
         }
@@ -966,7 +962,7 @@ pub(crate) enum FixedStamps {
     /// 1 << 48 (the balance), so the buffers' preparation writes them as a running value.
     Running(Running16),
     /// Otherwise, a packet at a time with [`FixedStamps::write`].
-    Stepped { words: StampWords, at: usize, every: u32, countdown: u32 },
+    Stepped { words: StampWords, at: usize, every: u32 },
 }
 
 impl Program {
@@ -978,35 +974,26 @@ impl Program {
         if self.stamp_every == 1 && cur.countdown == 0 && words.indexable(n as u32) {
             FixedStamps::Running(Running16 { at, value: [words.w0, words.w1], step: StampWords::STEP })
         } else {
-            FixedStamps::Stepped { words, at, every: self.stamp_every, countdown: cur.countdown }
+            FixedStamps::Stepped { words, at, every: self.stamp_every }
         }
     }
 }
 
 impl FixedStamps {
     /// Stamps packet `frame` (or zeroes its stamp, between stamps); packets come in order.
-    pub(crate) fn write(&mut self, frame: &mut [u8]) {
-        let FixedStamps::Stepped { words, at, every, countdown } = self else { return };
-        let Some(r) = frame.get_mut(*at..*at + STAMP_LEN) else { return };
-        if *countdown == 0 {
-            *countdown = *every - 1;
-            put_stamp(r, words.w0, words.w1);
-            words.step();
-        } else {
-            *countdown -= 1;
-            r.fill(0);
+    pub(crate) fn write(&mut self, cur: &mut Cursor, frame: &mut [u8]) {
+        let FixedStamps::Stepped { words, at, every } = self else { return };
+        if let Some(r) = frame.get_mut(*at..*at + STAMP_LEN) {
+            cur.stamp(r, words, *every);
         }
     }
 
     /// Leaves `cur` at the packet after the last one written.
     pub(crate) fn finish(&self, cur: &mut Cursor) {
-        match self {
-            FixedStamps::Running(r) => cur.seq = (r.value[0] >> 32) as u32,
-            FixedStamps::Stepped { words, countdown, .. } => {
-                cur.seq = words.seq();
-                cur.countdown = *countdown;
-            }
-        }
+        cur.seq = match self {
+            FixedStamps::Running(r) => (r.value[0] >> 32) as u32,
+            FixedStamps::Stepped { words, .. } => words.seq(),
+        };
     }
 }
 
@@ -1186,7 +1173,7 @@ mod tests {
                             }
                         }
                     }
-                    FixedStamps::Stepped { .. } => b.iter_mut().for_each(|f| st.write(f)),
+                    FixedStamps::Stepped { .. } => b.iter_mut().for_each(|f| st.write(&mut c2, f)),
                 }
                 st.finish(&mut c2);
                 assert_eq!(a, b, "every {every}, round {round}");

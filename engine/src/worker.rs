@@ -211,7 +211,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
                     a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, None);
                     let mut frames = a.batch.frames(want, tpl.len);
                     for i in 0..frames.len() {
-                        st.write(frames.get(i));
+                        st.write(&mut a.cursor, frames.get(i));
                     }
                 }
                 st.finish(&mut a.cursor);
