@@ -81,6 +81,21 @@ eq("rx_packets", s1.rx_packets, 500)
 assert(s1.rx_bytes > 500 * 60, s1.rx_bytes)
 eq("type(sizes._65_127)", math.type(s1.sizes._65_127), "integer")
 eq("broadcast", s1.sizes.broadcast, 500)
+eq("multicast", s1.sizes.multicast, 0)
+-- Sizes walk 60, 67, ... 200 and wrap: count each bucket (with FCS) as the receiver must.
+local want, size = { _64 = 0, _65_127 = 0, _128_255 = 0 }, 60
+for _ = 1, 500 do
+	local b = size + 4 == 64 and "_64" or size + 4 < 128 and "_65_127" or "_128_255"
+	want[b] = want[b] + 1
+	size = size + 7 > 200 and 60 or size + 7
+end
+for b, v in pairs(want) do
+	eq("sizes." .. b, s1.sizes[b], v)
+end
+eq("sizes.runt", s1.sizes.runt, 0)
+eq("kinds.ipv4", s1.kinds.ipv4, 500)
+eq("kinds.unknown", s1.kinds.unknown, 0)
+eq("kinds.vlan", s1.kinds.vlan, 0)
 eq("type(hw.ipackets)", math.type(s1.hw.ipackets), "integer")
 local r = engine.rates(0)
 for _, k in ipairs { "rx_pps", "tx_pps", "rx_bps", "tx_bps" } do
