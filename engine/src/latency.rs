@@ -152,6 +152,8 @@ pub(crate) struct Stamp {
     pub tsc: u64,
 }
 
+/// What one stamp adds to the first word of the next: the sequence number is its top half.
+const SEQ_STEP: u64 = 1 << 32;
 /// Bits of the TSC a stamp carries.
 pub(crate) const TSC_BITS: u32 = 48;
 const TSC_MASK: u64 = (1 << TSC_BITS) - 1;
@@ -217,7 +219,7 @@ impl StampWords {
 
     /// What the two words gain (modulo 2^64) from one stamp to the next while neither the
     /// sequence number nor the balance word wraps: 1 << 32, and minus 1 << 48.
-    pub(crate) const STEP: [u64; 2] = [1 << 32, (1u64 << 48).wrapping_neg()];
+    pub(crate) const STEP: [u64; 2] = [SEQ_STEP, (1u64 << 48).wrapping_neg()];
 
     /// Whether the next `n` stamps each add [`StampWords::STEP`] to the one before: neither the
     /// sequence number nor the balance word wraps on the way.
@@ -235,7 +237,7 @@ impl StampWords {
     /// Moves on to the next sequence number.
     #[inline(always)]
     pub(crate) fn step(&mut self) {
-        let (w0, wrapped) = self.w0.overflowing_add(1 << 32);
+        let (w0, wrapped) = self.w0.overflowing_add(SEQ_STEP);
         self.w0 = w0;
         let balance = self.w1 >> 48;
         let next = if wrapped {
@@ -338,6 +340,39 @@ impl Expect {
     }
 }
 
+/// Whether a received burst's stamps form one chain, checked a packet at a time inside the
+/// caller's own loop over the burst (two loads and a few register operations, no branch): every
+/// packet after the first carries the sequence number after the one before it, and the same
+/// TSC. [`BurstMeter::measure`] then reads only the first.
+#[derive(Clone, Copy)]
+pub(crate) struct Chain {
+    next_w0: u64,
+    w1: u64,
+    broken: u64,
+}
+
+impl Chain {
+    /// A chain that starts with the stamp words of the burst's first packet.
+    #[inline(always)]
+    pub(crate) fn new((w0, w1): (u64, u64)) -> Chain {
+        Chain { next_w0: w0, w1, broken: u64::from(!has_magic(w0)) }
+    }
+
+    /// Adds the next packet's stamp words (the first packet's included).
+    #[inline(always)]
+    pub(crate) fn add(&mut self, (w0, w1): (u64, u64)) {
+        // The TSC is the low 48 bits of w1: shifting the rest out needs no mask constant.
+        self.broken |= (w0 ^ self.next_w0) | ((w1 ^ self.w1) << 16);
+        self.next_w0 = w0.wrapping_add(SEQ_STEP);
+    }
+
+    /// Whether every packet added so far continued the chain.
+    #[inline(always)]
+    pub(crate) fn holds(&self) -> bool {
+        self.broken == 0
+    }
+}
+
 /// What a receiving worker keeps between the bursts of one port: the burst's counts so far, and
 /// the run of stamps being extended (it goes on across bursts while the stamps follow).
 #[derive(Default)]
@@ -371,21 +406,41 @@ struct Run {
 
 impl BurstMeter {
     /// Measures a received burst of `n` packets whose last 16 bytes `words(i)` reads: a packet
-    /// whose stamp continues the run costs a comparison, one without the magic less.
+    /// whose stamp continues the run costs a comparison, one without the magic less. `chained`
+    /// says the caller's [`Chain`] held over the burst: once the first packet continues the run,
+    /// all the others do, and they are counted without being read again.
     #[inline(always)]
-    pub(crate) fn measure(&mut self, m: &mut Meter<'_>, n: usize, words: impl Fn(usize) -> (u64, u64)) {
+    pub(crate) fn measure(&mut self, m: &mut Meter<'_>, n: usize, chained: bool, words: impl Fn(usize) -> (u64, u64)) {
         let (mut expect, mut continued) = (self.start(), 0);
-        for i in 0..n {
-            let (w0, w1) = words(i);
-            if expect.continues(w0, w1) {
-                expect.w0 = w0.wrapping_add(1 << 32);
-                continued += 1;
-            } else if has_magic(w0) {
-                expect = self.slow(m, continued, expect.w0, w0, w1);
-                continued = 0;
+        let mut from = 0;
+        if chained && n > 0 {
+            let (w0, w1) = words(0);
+            self.check(m, &mut expect, &mut continued, w0, w1);
+            from = 1;
+            if expect.continues(w0.wrapping_add(SEQ_STEP), w1) {
+                continued += n as u64 - 1;
+                expect.w0 = w0.wrapping_add(SEQ_STEP.wrapping_mul(n as u64));
+                from = n;
             }
         }
+        for i in from..n {
+            let (w0, w1) = words(i);
+            self.check(m, &mut expect, &mut continued, w0, w1);
+        }
         self.finish(m, continued, expect.w0);
+    }
+
+    /// One packet of [`BurstMeter::measure`]; `continued` counts the packets since the last
+    /// call to [`BurstMeter::slow`] that continued the run.
+    #[inline(always)]
+    fn check(&mut self, m: &mut Meter<'_>, expect: &mut Expect, continued: &mut u64, w0: u64, w1: u64) {
+        if expect.continues(w0, w1) {
+            expect.w0 = w0.wrapping_add(SEQ_STEP);
+            *continued += 1;
+        } else if has_magic(w0) {
+            *expect = self.slow(m, *continued, expect.w0, w0, w1);
+            *continued = 0;
+        }
     }
 
     /// What the first packet of a receive burst must carry to continue the run: never the same
@@ -441,7 +496,7 @@ impl BurstMeter {
         a.jitter_n += 1;
         a.jitter_over += u64::from(d > m.jitter_threshold_ns);
         (r.tsc, r.ns, r.seg, r.lead) = (s.tsc, ns, 1, 1);
-        r.next_w0 = w0.wrapping_add(1 << 32);
+        r.next_w0 = w0.wrapping_add(SEQ_STEP);
         true
     }
 
@@ -450,7 +505,7 @@ impl BurstMeter {
         let Some(s) = decode(w0, w1) else { return };
         self.end_run(m);
         let Some((track, ns)) = record(s, m, &mut self.acc) else { return };
-        self.run = Run { live: true, next_w0: w0.wrapping_add(1 << 32), track, tsc: s.tsc, ns, ..Run::default() };
+        self.run = Run { live: true, next_w0: w0.wrapping_add(SEQ_STEP), track, tsc: s.tsc, ns, ..Run::default() };
     }
 
     /// Counts the current segment's stamps.
@@ -634,14 +689,23 @@ mod tests {
         }
     }
 
-    /// Feeds `(now, stamps)` bursts through a [`BurstMeter`] and returns the snapshot.
-    fn measure(l: &Layout, bursts: &[(u64, Vec<StampWords>)]) -> LatencySnapshot {
+    /// Whether a burst's stamps chain, as the worker's counting loop checks.
+    fn chains(st: &[StampWords]) -> bool {
+        let mut c = Chain::new((st[0].w0, st[0].w1));
+        st.iter().for_each(|w| c.add((w.w0, w.w1)));
+        c.holds()
+    }
+
+    /// Feeds `(now, stamps)` bursts through a [`BurstMeter`] and returns the snapshot; with
+    /// `chain`, bursts whose stamps chain are measured as such.
+    fn measure(l: &Layout, bursts: &[(u64, Vec<StampWords>)], chain: bool) -> LatencySnapshot {
         let c = LatencyCounters::new(l);
         let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
         for (now, stamps) in bursts {
             let mut m = Meter { now: *now, conv: TscToNs::new(1_000_000_000), layout: l, jitter_threshold_ns: 1000, tracks: &mut tracks, counters: &c };
             let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
-            b.measure(&mut m, words.len(), |i| words[i]);
+            let chained = chain && !stamps.is_empty() && chains(stamps);
+            b.measure(&mut m, words.len(), chained, |i| words[i]);
         }
         LatencyTotals::sum(l, std::iter::once(&c)).since(&LatencyTotals::default(), l)
     }
@@ -652,7 +716,7 @@ mod tests {
         let stream = (3 << GEN_BITS) | 7;
         // 3 and 6, 7, 8 are skipped; 3 then comes late (reordered) and 5 comes twice.
         let stamps = [0u32, 1, 2, 4, 5, 3, 5, 9].map(|seq| StampWords::new(MAGIC, stream, seq, 100)).to_vec();
-        let s = measure(&l, &[(150, stamps)]);
+        let s = measure(&l, &[(150, stamps)], true);
         assert_eq!(s.count, 8);
         assert_eq!(s.reordered, 1);
         assert_eq!(s.duplicate, 1);
@@ -677,12 +741,28 @@ mod tests {
         let mut seqs = [u32::MAX - 300, 0];
         let mut bursts = Vec::new();
         let mut now = 1u64 << 47;
+        let mut tscs = [0u64; 2];
         for _ in 0..400 {
             now += 1000 + next(5000);
             let mut stamps = Vec::new();
+            if next(3) == 0 {
+                // A burst whose stamps chain: one sender in order, one TSC (maybe the transmit
+                // burst the last receive burst ended in).
+                let si = next(2) as usize;
+                if next(2) == 0 || tscs[si] == 0 {
+                    tscs[si] = now - 200 - next(3000);
+                }
+                for _ in 0..1 + next(70) {
+                    stamps.push(StampWords::new(MAGIC, streams[si], seqs[si], tscs[si]));
+                    seqs[si] = seqs[si].wrapping_add(1);
+                }
+                bursts.push((now, stamps));
+                continue;
+            }
             for _ in 0..(1 + next(4)) {
                 let si = next(2) as usize;
                 let tsc = now - 200 - next(3000);
+                tscs[si] = tsc;
                 for _ in 0..next(70) {
                     let mut seq = seqs[si];
                     match next(50) {
@@ -701,18 +781,21 @@ mod tests {
             stamps.push(bad);
             bursts.push((now, stamps));
         }
-        let together = measure(&l, &bursts);
         let single: Vec<(u64, Vec<StampWords>)> =
             bursts.iter().flat_map(|(now, st)| st.iter().map(move |w| (*now, vec![*w]))).collect();
-        let alone = measure(&l, &single);
-        assert!(together.count > 10_000 && together.lost > 0 && together.reordered > 0 && together.duplicate > 0, "{together:?}");
-        assert_eq!(
-            (together.count, together.lost, together.reordered, together.duplicate, together.jitter_over),
-            (alone.count, alone.lost, alone.reordered, alone.duplicate, alone.jitter_over)
-        );
-        assert_eq!(together.mean_ns, alone.mean_ns);
-        assert_eq!(together.jitter_mean_ns, alone.jitter_mean_ns);
-        assert_eq!(together.histogram, alone.histogram);
+        let alone = measure(&l, &single, false);
+        assert!(bursts.iter().filter(|(_, st)| st.len() > 1 && chains(st)).count() > 50);
+        for chain in [false, true] {
+            let together = measure(&l, &bursts, chain);
+            assert!(together.count > 10_000 && together.lost > 0 && together.reordered > 0 && together.duplicate > 0, "{together:?}");
+            assert_eq!(
+                (together.count, together.lost, together.reordered, together.duplicate, together.jitter_over),
+                (alone.count, alone.lost, alone.reordered, alone.duplicate, alone.jitter_over)
+            );
+            assert_eq!(together.mean_ns, alone.mean_ns);
+            assert_eq!(together.jitter_mean_ns, alone.jitter_mean_ns);
+            assert_eq!(together.histogram, alone.histogram);
+        }
     }
 
     /// A stamp's balance word makes its 16-bit words sum to 0 modulo 65535 at every step,
@@ -749,23 +832,30 @@ mod speed {
     #[ignore]
     fn record_speed() {
         let l = Layout::new(60_000_000_000, 3);
-        let c = LatencyCounters::new(&l);
-        let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
         let n = 20_000_000u32;
+        // Bursts of 32 (the default transmit burst), each from one transmit burst, made first.
         let mut w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, 0, 0);
-        let t = std::time::Instant::now();
-        for burst in 0..n / 64 {
-            let now = u64::from(burst) * 2560 + 150 + u64::from(burst % 7) * 13;
-            let mut m = Meter { now, conv: TscToNs::new(2_500_000_000), layout: &l, jitter_threshold_ns: 50_000, tracks: &mut tracks, counters: &c };
-            w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, w.seq(), u64::from(burst) * 2560);
-            let mut words = [(0, 0); 64];
-            for x in words.iter_mut() {
-                *x = (w.w0, w.w1);
-                w.step();
+        let bursts: Vec<[(u64, u64); 32]> = (0..n / 32)
+            .map(|burst| {
+                w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, w.seq(), u64::from(burst) * 1280);
+                std::array::from_fn(|_| {
+                    let x = (w.w0, w.w1);
+                    w.step();
+                    x
+                })
+            })
+            .collect();
+        for chained in [false, true] {
+            let c = LatencyCounters::new(&l);
+            let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
+            let t = std::time::Instant::now();
+            for (burst, words) in bursts.iter().enumerate() {
+                let now = burst as u64 * 1280 + 150 + (burst % 7) as u64 * 13;
+                let mut m = Meter { now, conv: TscToNs::new(2_500_000_000), layout: &l, jitter_threshold_ns: 50_000, tracks: &mut tracks, counters: &c };
+                b.measure(&mut m, words.len(), chained, |i| words[i]);
             }
-            b.measure(&mut m, words.len(), |i| words[i]);
+            let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
+            println!("record: {ns:.2} ns per stamp in bursts of 32, chained {chained}");
         }
-        let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
-        println!("record: {ns:.2} ns per stamp, in runs of 64");
     }
 }

@@ -6,7 +6,7 @@ use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
-use crate::latency::{self, BurstMeter, LatencyCounters, Layout, Meter, SeqTrack, TscToNs};
+use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SeqTrack, TscToNs};
 use crate::responder::{self, ArpTable, Identity};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
@@ -72,6 +72,8 @@ pub(crate) struct WorkerCtx {
 }
 
 const RX_BURST: usize = 64;
+// `receive` counts a burst in 8-bit lanes.
+const _: () = assert!(RX_BURST < 256);
 
 struct Active {
     job: Box<TxJob>,
@@ -323,62 +325,74 @@ fn rx_side(
 
 /// Counts a received batch.
 #[inline]
-fn receive(rx: &RxBatch, n: usize, c: &Counters, mut cap: Option<&mut CaptureBuf>, mut lat: Option<(Meter<'_>, &mut BurstMeter)>) {
-    // Counted locally and added to the shared counters once per burst: consecutive packets
-    // mostly land in the same buckets, and a store per packet would chain through memory.
-    let mut bytes = 0u64;
-    let mut sizes = [0u64; 8];
-    let mut kinds = [0u64; 5];
-    let (mut vlans, mut bcast, mut mcast) = (0u64, 0u64, 0u64);
-    let now = match (&lat, &cap) {
-        (Some((m, _)), _) => m.now,
-        (None, Some(_)) => ffi::rdtsc(),
-        _ => 0,
-    };
-    // A packet that continues the run of stamps (the common case) costs a comparison here; the
-    // meter sees the others, and how many continued in between.
-
-    for i in 0..n {
-        let (d, len) = rx.packet(i);
-        if let Some(cap) = cap.as_deref_mut() {
+fn receive(rx: &RxBatch, n: usize, c: &Counters, cap: Option<&mut CaptureBuf>, lat: Option<(Meter<'_>, &mut BurstMeter)>) {
+    if let Some(cap) = cap {
+        // A pass of its own: captures are rare, and the counting loop needs every register.
+        let now = lat.as_ref().map_or_else(ffi::rdtsc, |(m, _)| m.now);
+        for i in 0..n {
+            let (d, len) = rx.packet(i);
             cap.record(d, len, now);
         }
-        bytes += u64::from(len);
-        sizes[size_bucket(len)] += 1;
-        let (kind, vlan) = responder::classify(d);
-        kinds[kind as usize] += 1;
-        vlans += u64::from(vlan);
-        if let Some(&b0) = d.first() {
-            if b0 & 1 == 1 {
-                if d.len() >= 6 && d[..6] == [0xff; 6] {
-                    bcast += 1;
-                } else {
-                    mcast += 1;
-                }
-            }
+    }
+    let (bytes, sizes, kinds) = match lat {
+        Some((mut m, meter)) => {
+            let (t, chain) = tally::<true>(rx, n);
+            // Unless the stamps chained, the meter reads them again in a pass of its own: in
+            // the loop, the run's state would crowd the counters out of the registers.
+            meter.measure(&mut m, n, chain.holds(), |i| latency::stamp_words(rx.packet(i).0));
+            t
+        }
+        None => tally::<false>(rx, n).0,
+    };
+    let lane = |v: u64, k: usize| (v >> (8 * k)) & 0xff;
+    for (k, a) in c.rx_sizes.iter().enumerate() {
+        if lane(sizes, k) > 0 {
+            bump(a, lane(sizes, k));
         }
     }
-    if let Some((m, meter)) = lat.as_mut() {
-        // A pass of its own: in the loop above, the run's state would crowd the counters out of
-        // the registers.
-        meter.measure(m, n, |i| latency::stamp_words(rx.packet(i).0));
-    }
-    for (a, v) in c.rx_sizes.iter().zip(sizes) {
-        if v > 0 {
-            bump(a, v);
+    for (k, a) in c.rx_kinds.iter().enumerate() {
+        if lane(kinds, k) > 0 {
+            bump(a, lane(kinds, k));
         }
     }
-    for (a, v) in c.rx_kinds.iter().zip(kinds) {
-        if v > 0 {
-            bump(a, v);
-        }
-    }
-    bump(&c.rx_vlan, vlans);
-    bump(&c.rx_broadcast, bcast);
-    bump(&c.rx_multicast, mcast);
+    bump(&c.rx_vlan, lane(kinds, LANE_VLAN));
+    bump(&c.rx_broadcast, lane(kinds, LANE_BROADCAST));
+    bump(&c.rx_multicast, lane(kinds, LANE_MULTICAST));
     bump(&c.rx_packets, n as u64);
     bump(&c.rx_bytes, bytes);
 }
+
+/// Counts a burst's bytes, sizes and kinds, and with `STAMPS` checks whether its stamps chain
+/// while each packet's data is at hand. The counts are eight 8-bit lanes per register (a burst
+/// holds fewer than 256 packets), so that they and the chain fit in the registers.
+#[inline(always)]
+fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain) {
+    debug_assert!(n > 0 && n < 256);
+    let (mut bytes, mut sizes, mut kinds) = (0u64, 0u64, 0u64);
+    let mut chain = Chain::new(if STAMPS { latency::stamp_words(rx.packet(0).0) } else { (0, 0) });
+    for i in 0..n {
+        let (d, len) = rx.packet(i);
+        if STAMPS {
+            chain.add(latency::stamp_words(d));
+        }
+        bytes += u64::from(len);
+        sizes += 1 << (8 * size_bucket(len));
+        let (kind, vlan) = responder::classify(d);
+        kinds += 1 << (8 * kind as usize) | u64::from(vlan) << (8 * LANE_VLAN);
+        if let Some(&b0) = d.first() {
+            if b0 & 1 == 1 {
+                let lane = if d.len() >= 6 && d[..6] == [0xff; 6] { LANE_BROADCAST } else { LANE_MULTICAST };
+                kinds += 1 << (8 * lane);
+            }
+        }
+    }
+    ((bytes, sizes, kinds), chain)
+}
+
+/// Lanes of `tally`'s kind register after the five kinds.
+const LANE_VLAN: usize = 5;
+const LANE_BROADCAST: usize = 6;
+const LANE_MULTICAST: usize = 7;
 
 /// Answers ARP and ICMP echo requests for the port's address and learns from ARP, if asked.
 #[inline]
