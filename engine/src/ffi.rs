@@ -184,6 +184,8 @@ pub(crate) struct TxBatch {
     /// Data pointers of `bufs`, filled by [`TxBatch::buf`].
     data: [*mut u8; MAX_BURST],
     lens: [u32; MAX_BURST],
+    /// The length of every packet when the burst has one (`lens` is not filled then).
+    uniform_len: Option<u32>,
     len: usize,
     sent: usize,
     tag_off: usize,
@@ -199,7 +201,7 @@ pub(crate) struct TxBuf<'a> {
 
 impl TxBatch {
     pub(crate) fn new(tag_off: usize) -> TxBatch {
-        TxBatch { bufs: [ptr::null_mut(); MAX_BURST], data: [ptr::null_mut(); MAX_BURST], lens: [0; MAX_BURST], len: 0, sent: 0, tag_off }
+        TxBatch { bufs: [ptr::null_mut(); MAX_BURST], data: [ptr::null_mut(); MAX_BURST], lens: [0; MAX_BURST], uniform_len: None, len: 0, sent: 0, tag_off }
     }
 
     /// Packets waiting to be sent.
@@ -219,6 +221,7 @@ impl TxBatch {
         }
         self.len = n;
         self.sent = 0;
+        self.uniform_len = None;
         true
     }
 
@@ -260,10 +263,11 @@ impl TxBatch {
 
     /// Readies mbufs `0..n` for a one-template, fixed-size stream: a buffer without this stream's
     /// `tag` is reset, tagged and given `data` (the template, `len` bytes sent); the others
-    /// already hold a packet of the stream. Records every data pointer for [`TxBatch::frames`].
-    /// With `run`, also writes its 16-byte value into each packet, stepping it per packet.
+    /// already hold a packet of the stream. With `frames`, records every data pointer for
+    /// [`TxBatch::frames`]. With `run`, also writes its 16-byte value into each packet, stepping
+    /// it per packet. Stores are what bounds this loop, so it makes none it does not need.
     #[inline(always)]
-    pub(crate) fn prepare_fixed(&mut self, n: usize, tag: u32, data: &[u8], len: usize, run: Option<&mut Running16>) {
+    pub(crate) fn prepare_fixed(&mut self, n: usize, tag: u32, data: &[u8], len: usize, frames: bool, run: Option<&mut Running16>) {
         let n = n.min(self.len);
         // The running value lives in plain locals and the loop makes no call, so that it stays in
         // a register: buffers that need the template are noted, and given it (and their value)
@@ -286,7 +290,9 @@ impl TxBatch {
                     any_fresh = true;
                 }
                 let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
-                self.data[i] = d;
+                if frames {
+                    self.data[i] = d;
+                }
                 if on {
                     // A fresh buffer's data offset is only right once it is reset.
                     if tagged {
@@ -295,8 +301,8 @@ impl TxBatch {
                     v = v.add(step);
                 }
             }
-            self.lens[i] = len as u32;
         }
+        self.uniform_len = Some(len as u32);
         if any_fresh {
             for i in (0..n).filter(|&i| fresh[i / 64] & 1 << (i % 64) != 0) {
                 let m = self.bufs[i];
@@ -362,7 +368,10 @@ impl TxBatch {
         let k = usize::from(unsafe {
             sys::shim_rte_eth_tx_burst(port, queue, self.bufs.as_mut_ptr().add(self.sent), n as u16)
         });
-        let bytes = self.lens[self.sent..self.sent + k].iter().map(|&l| u64::from(l)).sum();
+        let bytes = match self.uniform_len {
+            Some(l) => k as u64 * u64::from(l),
+            None => self.lens[self.sent..self.sent + k].iter().map(|&l| u64::from(l)).sum(),
+        };
         self.sent += k;
         (k, bytes)
     }

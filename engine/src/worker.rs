@@ -208,9 +208,9 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
                 let tpl = &prog.templates[0];
                 let mut st = prog.fixed_stamps(&a.cursor, want, ffi::rdtsc());
                 if let FixedStamps::Running(r) = &mut st {
-                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, Some(r));
+                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, false, Some(r));
                 } else {
-                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, None);
+                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
                     let mut frames = a.batch.frames(want, tpl.len);
                     for i in 0..frames.len() {
                         st.write(&mut a.cursor, frames.get(i));
@@ -218,12 +218,14 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
                 }
                 st.finish(&mut a.cursor);
             }
-            Mode::Fixed | Mode::Columns => {
+            Mode::Fixed => {
                 let tpl = &prog.templates[0];
-                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, None);
-                if prog.mode == Mode::Columns {
-                    prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), ffi::rdtsc);
-                }
+                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, false, None);
+            }
+            Mode::Columns => {
+                let tpl = &prog.templates[0];
+                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
+                prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), ffi::rdtsc);
             }
             Mode::PerPacket => {
                 for i in 0..want {
