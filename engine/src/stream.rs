@@ -632,9 +632,9 @@ impl Program {
     /// bytes are written. On the fast path nothing is read back from the frame: each checksum is
     /// its precomputed base plus the words of the new field values.
     ///
-    /// A stamped packet gets its stamp last, with the TSC `now()` returns at that moment.
+    /// A stamped packet gets its stamp last, with the burst's TSC `tsc`.
     #[inline]
-    pub(crate) fn build(&self, cur: &mut Cursor, frame: &mut [u8], fresh: bool, now: impl Fn() -> u64) -> usize {
+    pub(crate) fn build(&self, cur: &mut Cursor, frame: &mut [u8], fresh: bool, tsc: u64) -> usize {
         let ti = cur.template;
         let t = &self.templates[ti];
         if self.templates.len() > 1 {
@@ -683,7 +683,7 @@ impl Program {
             }
         }
         if self.stamp_every > 0 {
-            let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, now().wrapping_sub(self.stamp_backdate));
+            let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
             cur.stamp(&mut frame[len - STAMP_LEN..len], &mut st, self.stamp_every);
             cur.seq = st.seq();
         }
@@ -824,11 +824,10 @@ impl Program {
     /// Builds a burst of a stream whose fields all walk, a packet at a time with no checksum
     /// arithmetic beyond one modular add per checksum per packet (see [`M`]); a packet where a
     /// field wraps adds that field's actual change instead.
-    /// Builds a burst of a [`Mode::Columns`] stream, stamps included (with the TSC `now()` gives
-    /// just before the packets are written).
-    pub(crate) fn build_burst(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, now: impl Fn() -> u64) {
+    /// Builds a burst of a [`Mode::Columns`] stream, stamps included (with the burst's TSC `tsc`).
+    pub(crate) fn build_burst(&self, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
         let Some(l) = &self.linear else { return };
-        let tsc = now().wrapping_sub(self.stamp_backdate);
+        let tsc = tsc.wrapping_sub(self.stamp_backdate);
         // Constant field and checksum counts (and whether there are stamps) let the compiler keep
         // everything in registers and drop what a stream does not use.
         match (l.nf, l.nk, self.stamp_every > 0) {
@@ -1081,9 +1080,9 @@ mod tests {
         for _ in 0..20 {
             let mut a: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
             let mut b = a.clone();
-            prog.build_burst(&mut c1, &mut FrameSet::over(&mut a, &mut scratch), || 0);
+            prog.build_burst(&mut c1, &mut FrameSet::over(&mut a, &mut scratch), 0);
             for f in b.iter_mut() {
-                prog.build(&mut c2, f, false, || 0);
+                prog.build(&mut c2, f, false, 0);
             }
             assert_eq!(a, b);
             for f in &a {
@@ -1100,7 +1099,7 @@ mod tests {
         let fresh: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();
         let mut built = fresh.clone();
         for f in built.iter_mut() {
-            prog.build(cur, f, false, || tsc);
+            prog.build(cur, f, false, tsc);
         }
         (built, fresh)
     }
@@ -1134,7 +1133,7 @@ mod tests {
         for round in 0..10u64 {
             let tsc = 0x1234_5678_9abc + round * 977;
             let (a, mut b) = per_packet_burst(&prog, &mut c1, tsc);
-            prog.build_burst(&mut c2, &mut FrameSet::over(&mut b, &mut scratch), || tsc);
+            prog.build_burst(&mut c2, &mut FrameSet::over(&mut b, &mut scratch), tsc);
             assert_eq!(a, b, "round {round}");
             check_udp80(&b);
         }
@@ -1196,13 +1195,13 @@ mod tests {
         let rounds = 200_000;
         let t = std::time::Instant::now();
         for _ in 0..rounds {
-            prog.build_burst(&mut cur, &mut FrameSet::over(&mut bufs, &mut scratch), || 0);
+            prog.build_burst(&mut cur, &mut FrameSet::over(&mut bufs, &mut scratch), 0);
         }
         let lin = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;
         let t = std::time::Instant::now();
         for _ in 0..rounds {
             for f in bufs.iter_mut() {
-                prog.build(&mut cur, f, false, || 0);
+                prog.build(&mut cur, f, false, 0);
             }
         }
         let pp = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;

@@ -198,6 +198,10 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
             let due = (behind / job.cycles_per_packet) as u64 + 1;
             want = want.min(due as usize);
         }
+        // A stamped burst reads the clock once, before its buffers are taken: the stamp stores
+        // wait for the value, and this way its latency passes while the pool works. The stamps
+        // of a burst, sent by one tx_burst, carry that one TSC.
+        let tsc = if prog.stamp_every > 0 { ffi::rdtsc() } else { 0 };
         if !a.batch.take(job.pool, want) {
             bump(&c.tx_no_mbuf, 1);
             return (0, 0.0);
@@ -206,7 +210,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
         match prog.mode {
             Mode::FixedStamped => {
                 let tpl = &prog.templates[0];
-                let mut st = prog.fixed_stamps(&a.cursor, want, ffi::rdtsc());
+                let mut st = prog.fixed_stamps(&a.cursor, want, tsc);
                 if let FixedStamps::Running(r) = &mut st {
                     a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, false, Some(r));
                 } else {
@@ -225,7 +229,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
             Mode::Columns => {
                 let tpl = &prog.templates[0];
                 a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
-                prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), ffi::rdtsc);
+                prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), tsc);
             }
             Mode::PerPacket => {
                 for i in 0..want {
@@ -234,7 +238,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
                         let tpl = &prog.templates[a.cursor.template];
                         b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
                     }
-                    let len = prog.build(&mut a.cursor, b.frame, b.fresh, ffi::rdtsc);
+                    let len = prog.build(&mut a.cursor, b.frame, b.fresh, tsc);
                     a.batch.set_len(i, len);
                 }
             }
