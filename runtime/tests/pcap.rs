@@ -50,15 +50,10 @@ fn packet(time_ns: u64, data: Vec<u8>) -> CapturedPacket {
 }
 
 const SCRIPT: &str = r#"
+package.path = package.path .. ";" .. os.getenv("PG_TEST_LUA")
 local engine = require "engine"
+local wait_for = require("testing").wait_for
 local N = tonumber(os.getenv("PG_N"))
-local function wait_for(what, cond)
-	for _ = 1, 500 do
-		if cond() then return end
-		pktgen.delay(10)
-	end
-	error("timed out waiting for " .. what)
-end
 pktgen.screen("off")
 -- port 0: the -s file once, captured on port 1 by pktgen.capture
 pktgen.set(0, "count", N)
@@ -120,7 +115,8 @@ fn replay_with_dash_s_capture_to_file_and_timing() {
     let s0 = format!("0:{}", main.display());
     let s1 = format!("1:{}", timed_file.display());
     let mut cmd = common::pktgen(&["-s", &s0, "-s", &s1, "--exit", "-f", &script.to_string_lossy()]);
-    cmd.current_dir(&dir).env("PG_N", N.to_string());
+    // In the temporary directory, where the capture is written; the test helpers by full path.
+    cmd.current_dir(&dir).env("PG_N", N.to_string()).env("PG_TEST_LUA", common::root().join("test/?.lua"));
     let o = common::run(cmd, "");
     let (out, err) = common::text(&o);
     assert!(o.status.success() && out.contains("pcap: ok"), "{:?}\n--- stdout\n{out}--- stderr\n{err}", o.status);

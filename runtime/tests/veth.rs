@@ -59,14 +59,9 @@ impl Drop for Peer {
 fn script(subnet: &str, go: &str) -> String {
     format!(
         r#"
+package.path = package.path .. ";test/?.lua"
 local engine = require "engine"
-local function wait_for(what, cond)
-	for _ = 1, 300 do
-		if cond() then return end
-		pktgen.delay(10)
-	end
-	error("timed out waiting for " .. what)
-end
+local wait_for = require("testing").wait_for
 pktgen.screen("off")
 pktgen.set_ipaddr(0, "src", "{subnet}.1/24")
 pktgen.set_ipaddr(0, "dst", "{subnet}.2")

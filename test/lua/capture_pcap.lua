@@ -1,24 +1,11 @@
 --- Capture and pcap replay on the back-to-back pair: pktgen.capture writes a pcap file that the
 -- engine reads back; a spec's `pcap` replays a file byte for byte; `pcap_gaps` keeps its timing.
+package.path = package.path .. ";test/?.lua"
 local engine = require "engine"
+local t = require "testing"
+local eq, wait_for = t.eq, t.wait_for
 
 local N = 100
-
-local function wait_for(what, cond)
-	for _ = 1, 300 do
-		if cond() then
-			return
-		end
-		pktgen.delay(10)
-	end
-	error("timed out waiting for " .. what, 2)
-end
-
-local function eq(what, got, want)
-	if got ~= want then
-		error(string.format("%s: got %s, want %s", what, tostring(got), tostring(want)), 2)
-	end
-end
 
 pktgen.screen("off")
 pktgen.reset("all")

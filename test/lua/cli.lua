@@ -4,9 +4,7 @@ require "Pktgen"
 
 local cli = require "pktgen.cli"
 
-local function eq(what, got, want)
-	assert(got == want, string.format("%s = %s, want %s", what, tostring(got), tostring(want)))
-end
+local eq = require("testing").eq
 
 pktgen.reset("all")
 local path = os.tmpname() .. ".pkt"

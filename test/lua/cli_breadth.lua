@@ -6,9 +6,7 @@ require "Pktgen"
 local cli = require "pktgen.cli"
 local config = require "pktgen.config"
 
-local function eq(what, got, want)
-	assert(got == want, string.format("%s = %s, want %s", what, tostring(got), tostring(want)))
-end
+local eq = require("testing").eq
 
 local function raises(want, line)
 	local ok, err = pcall(cli.run_line, line)

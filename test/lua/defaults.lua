@@ -2,9 +2,7 @@
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
-local function eq(what, got, want)
-	assert(got == want, string.format("%s = %s, want %s", what, tostring(got), tostring(want)))
-end
+local eq = require("testing").eq
 
 pktgen.reset("all")
 local mac = {}

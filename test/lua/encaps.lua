@@ -8,9 +8,8 @@ local engine = require "engine"
 local config = require "pktgen.config"
 local build = require "pktgen.build"
 
-local function eq(what, got, want)
-	assert(got == want, string.format("%s = %s, want %s", what, tostring(got), tostring(want)))
-end
+local t = require "testing"
+local eq = t.eq
 
 local function frame0()
 	return build.spec(config.get(0)).templates[1].data
@@ -170,15 +169,7 @@ pktgen.mpls(0, "off")
 eq("mpls off", cfg.pkt.mpls, false)
 
 -- send_arp and ping4 send one packet each, counted by kind on the receiving port
-local function wait_for(what, cond)
-	for _ = 1, 200 do
-		if cond() then
-			return
-		end
-		pktgen.delay(10)
-	end
-	error("timed out waiting for " .. what)
-end
+local wait_for = t.wait_for
 pktgen.reset("all")
 pktgen.clr()
 pktgen.send_arp(0, "grat")

@@ -1,5 +1,6 @@
 --- port_restart, blink, clock_gettime, continue and input.
-local function check(cond, msg, ...) if not cond then error(string.format(msg, ...), 2) end end
+package.path = package.path .. ";test/?.lua"
+local check = require("testing").check
 
 pktgen.set(0, "rate", 1)
 pktgen.set(0, "count", 0)

@@ -6,9 +6,8 @@ require "Pktgen"
 local config = require "pktgen.config"
 local build = require "pktgen.build"
 
-local function eq(what, got, want)
-	assert(got == want, string.format("%s = %s, want %s", what, tostring(got), tostring(want)))
-end
+local t = require "testing"
+local eq = t.eq
 
 local function spec0()
 	return build.spec(config.get(0))
@@ -16,16 +15,10 @@ end
 
 local function send(count)
 	pktgen.clr()
-	pktgen.set(0, "count", count)
 	pktgen.set(0, "rate", 1)
-	pktgen.start(0)
-	local waited = 0
-	while pktgen.isSending(0)[0] == "y" do
-		assert(waited < 10000, "port 0 still sending")
-		pktgen.delay(10)
-		waited = waited + 10
-	end
-	pktgen.delay(100)
+	t.send(count)
+	-- The last packets may still be in the ring; then no more than were sent.
+	t.wait_for("port 1 to receive them", function() return pktgen.portStats(1)[1].curr.ipackets >= count end)
 	eq("port 1 ipackets", pktgen.portStats(1)[1].curr.ipackets, count)
 end
 

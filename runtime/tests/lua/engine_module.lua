@@ -1,24 +1,10 @@
 --- The native engine module's contract (docs/ENGINE_MODULE.md) as seen from Lua, on the embedded
 -- default's two back-to-back ring ports.
+package.path = package.path .. ";test/?.lua"
 local engine = require "engine"
-
-local function eq(what, got, want)
-	if got ~= want then
-		error(string.format("%s = %s, want %s", what, tostring(got), tostring(want)), 2)
-	end
-end
-
-local function fails(want, f, ...)
-	local ok, err = pcall(f, ...)
-	if ok then
-		error("expected an error containing " .. want, 2)
-	end
-	-- Errors are plain strings with the engine's text, not userdata.
-	eq("type(err)", type(err), "string")
-	if not string.find(err, want, 1, true) then
-		error(string.format("error %q does not contain %q", err, want), 2)
-	end
-end
+-- fails also checks that errors are plain strings with the engine's text, not userdata.
+local t = require "testing"
+local eq, fails = t.eq, t.fails
 
 eq("require twice", require "engine", engine)
 eq("ports", engine.ports(), 2)
