@@ -126,25 +126,25 @@ impl Client {
     /// Reads until `done(received)` or the deadline; returns what arrived (and forgets it).
     fn read_until(&mut self, what: &str, done: impl Fn(&[u8]) -> bool) -> String {
         let end = Instant::now() + REPLY;
-        let mut buf = [0u8; 65536];
-        while !done(&self.got) {
-            assert!(
-                Instant::now() < end,
-                "waiting for {what}; got {:?}",
-                String::from_utf8_lossy(&self.got)
-            );
-            match self.s.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => self.got.extend_from_slice(&buf[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) => {}
-                Err(e) => panic!("read while waiting for {what}: {e}"),
-            }
-        }
+        while !done(&self.got) && self.fill(what, end, false) {}
         String::from_utf8_lossy(&std::mem::take(&mut self.got)).into_owned()
+    }
+
+    /// Adds what arrives within the read timeout to `got`, failing past `end`. False once the
+    /// server has closed; a read error means that too when `closing`, and fails otherwise.
+    fn fill(&mut self, what: &str, end: Instant, closing: bool) -> bool {
+        assert!(Instant::now() < end, "waiting for {what}; got {:?}", String::from_utf8_lossy(&self.got));
+        let mut buf = [0u8; 65536];
+        match self.s.read(&mut buf) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.got.extend_from_slice(&buf[..n]);
+                true
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => true,
+            Err(_) if closing => false,
+            Err(e) => panic!("read while waiting for {what}: {e}"),
+        }
     }
 
     /// Sends `chunk` and checks that exactly `want` comes back (extra bytes would show up in the
@@ -166,20 +166,7 @@ impl Client {
     fn finish(mut self) -> String {
         self.s.shutdown(Shutdown::Write).expect("shutdown");
         let end = Instant::now() + REPLY;
-        let mut buf = [0u8; 65536];
-        loop {
-            assert!(Instant::now() < end, "server did not close");
-            match self.s.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => self.got.extend_from_slice(&buf[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) => {}
-                Err(_) => break,
-            }
-        }
+        while self.fill("the server to close", end, true) {}
         String::from_utf8_lossy(&self.got).into_owned()
     }
 
