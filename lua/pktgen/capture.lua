@@ -1,5 +1,6 @@
 --- `pktgen.capture(pl, onoff)` (§3.1): keep what a port receives in memory; turning it off writes
 -- `pktgen-capture-p<port>-<unix time>.pcap` in the working directory, as Pktgen dumps on disable.
+-- A capture still on when pktgen ends (end of the scripts with --exit, quit, Ctrl-C) is written too.
 local engine = require "engine"
 local args = require "pktgen.args"
 local each = require "pktgen.each"
@@ -29,6 +30,29 @@ local function file_name(p)
 	return path
 end
 
+--- Ends port p's capture and writes its file.
+local function finish(p)
+	active[p] = nil
+	local path = file_name(p)
+	local count, dropped = engine.capture_stop(p, path)
+	M.last[p] = { path = path, count = count, dropped = dropped }
+	io.write(string.format("capture: port %d: %d packets written to %s%s\n", p, count, path,
+		dropped > 0 and string.format(" (%d dropped: buffer full)", dropped) or ""))
+	io.flush()
+end
+
+--- Writes every capture still on (pktgen calls this as it ends).
+function M.finish_all()
+	local ports = {}
+	for p in pairs(active) do
+		ports[#ports + 1] = p
+	end
+	table.sort(ports)
+	for _, p in ipairs(ports) do
+		finish(p)
+	end
+end
+
 function M.install(pktgen)
 	function pktgen.capture(...)
 		args.arity("capture", select("#", ...), 2)
@@ -39,13 +63,7 @@ function M.install(pktgen)
 				engine.capture_start(p)
 				active[p] = true
 			elseif not on and active[p] then
-				active[p] = nil
-				local path = file_name(p)
-				local count, dropped = engine.capture_stop(p, path)
-				M.last[p] = { path = path, count = count, dropped = dropped }
-				io.write(string.format("capture: port %d: %d packets written to %s%s\n", p, count, path,
-					dropped > 0 and string.format(" (%d dropped: buffer full)", dropped) or ""))
-				io.flush()
+				finish(p)
 			end
 		end)
 	end

@@ -156,6 +156,7 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         // Clients get what their chunks wrote before the ports stop and the process goes.
         smol::block_on(ex.run(sh.close(Duration::from_secs(2))));
     }
+    lua::finish_captures(&lua);
     lua::flush_lua_stdout(&lua);
     for p in 0..e.port_count() {
         let _ = e.stop(p);

@@ -146,3 +146,72 @@ fn replay_with_dash_s_capture_to_file_and_timing() {
     assert!(saved.contains(r#"pktgen.pcap(1, "on")"#) && saved.contains(r#"pktgen.pcap_timing(1, "on")"#), "{saved}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A capture still on when pktgen ends is written out, as turning it off would: at the end of
+/// the scripts with `--exit`, and on Ctrl-C. tshark reads back what was captured.
+#[test]
+fn capture_still_on_at_the_end_is_written() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    const SENT: usize = 25;
+    let script = format!(
+        r#"
+package.path = package.path .. ";" .. os.getenv("PG_TEST_LUA")
+local t = require "testing"
+pktgen.capture(1, "on")
+t.send({SENT})
+t.wait_for("port 1 to receive them", function() return pktgen.portStats(1)[1].qstats[0].ipackets >= {SENT} end)
+print("ready")
+"#
+    );
+    for how in ["exit", "ctrl-c"] {
+        let dir: PathBuf = std::env::temp_dir().join(format!("pktgen-capture-end-{}-{how}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("capture.lua");
+        std::fs::write(&file, &script).expect("write script");
+        let path = file.to_string_lossy();
+        let mut args = vec!["-f", &*path];
+        if how == "exit" {
+            args.push("--exit");
+        }
+        let mut cmd = common::pktgen(&args);
+        cmd.current_dir(&dir).env("PG_TEST_LUA", common::root().join("test/?.lua"));
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn pktgen");
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut out = Vec::new();
+        let next = || rx.recv_timeout(Duration::from_secs(30)).ok();
+        while let Some(l) = next() {
+            let ready = l == "ready";
+            out.push(l);
+            if ready {
+                break;
+            }
+        }
+        assert!(out.iter().any(|l| l == "ready"), "{how}: no ready line: {out:?}");
+        if how == "ctrl-c" {
+            let pid = child.id().to_string();
+            assert!(Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+        }
+        out.extend(std::iter::from_fn(next));
+        let o = common::wait(child);
+        assert!(o.status.success(), "{how}: {:?}\n{out:?}\n{}", o.status, String::from_utf8_lossy(&o.stderr));
+        let name = out
+            .iter()
+            .find_map(|l| l.strip_prefix("capture: port 1: ").and_then(|r| r.split(" written to ").nth(1)))
+            .unwrap_or_else(|| panic!("{how}: no capture line in {out:?}"));
+        assert!(out.iter().any(|l| l.starts_with(&format!("capture: port 1: {SENT} packets written"))), "{how}: {out:?}");
+        assert_eq!(tshark_rows(&dir.join(name.trim())).len(), SENT, "{how}: packets tshark reads back");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

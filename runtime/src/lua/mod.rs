@@ -155,6 +155,19 @@ pub fn flush_lua_stdout(lua: &Lua) {
     }
 }
 
+/// Writes the captures still on as pktgen ends, as turning them off would: what a port captured
+/// is not lost to the end of a script, `quit` or Ctrl-C.
+pub fn finish_captures(lua: &Lua) {
+    let r = (|| {
+        let require: Function = lua.globals().get("require")?;
+        let capture: Table = require.call("pktgen.capture")?;
+        capture.get::<Function>("finish_all")?.call::<()>(())
+    })();
+    if let Err(e) = r {
+        eprintln!("pktgen: writing the captures still on: {}", report(&e));
+    }
+}
+
 /// Runs a file given on the command line: `.lua` as Lua (chunk `@path`), anything else as a
 /// Pktgen CLI command file through `require("pktgen.cli").run_file(path)`.
 ///
