@@ -175,9 +175,14 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
     if a.batch.pending() == 0 {
         let mut want = (prog.burst as u64).min(a.remaining) as usize;
         let mut gap_next = None;
+        // One clock read serves the pacing and the stamps. A stamped burst reads it before its
+        // buffers are taken: the stamp stores wait for the value, and this way its latency passes
+        // while the pool works. The stamps of a burst, sent by one tx_burst, carry that one TSC.
+        let paced = !job.gap_ticks.is_empty() || job.cycles_per_packet > 0.0;
+        let tsc = if paced || prog.stamp_every > 0 { ffi::rdtsc() } else { 0 };
+        let now = tsc as f64;
         if !job.gap_ticks.is_empty() {
             // Replay the capture's timing: send the packets whose moment has come.
-            let now = ffi::rdtsc() as f64;
             if now < a.next_tsc {
                 return (0, a.next_tsc - now);
             }
@@ -190,7 +195,6 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
             want = due;
             gap_next = Some(t);
         } else if job.cycles_per_packet > 0.0 {
-            let now = ffi::rdtsc() as f64;
             if now < a.next_tsc {
                 return (0, a.next_tsc - now);
             }
@@ -198,10 +202,6 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
             let due = (behind / job.cycles_per_packet) as u64 + 1;
             want = want.min(due as usize);
         }
-        // A stamped burst reads the clock once, before its buffers are taken: the stamp stores
-        // wait for the value, and this way its latency passes while the pool works. The stamps
-        // of a burst, sent by one tx_burst, carry that one TSC.
-        let tsc = if prog.stamp_every > 0 { ffi::rdtsc() } else { 0 };
         if !a.batch.take(job.pool, want) {
             bump(&c.tx_no_mbuf, 1);
             return (0, 0.0);
