@@ -335,9 +335,15 @@ impl Expect {
     /// Whether a packet whose last 16 bytes are `w0, w1` continues the run.
     #[inline(always)]
     fn continues(&self, w0: u64, w1: u64) -> bool {
-        // The TSC is the low 48 bits of w1: shifting the rest out needs no mask constant.
-        (w0 == self.w0) & ((w1 ^ self.tsc) << 16 == 0)
+        differs(w0, w1, self.w0, self.tsc) == 0
     }
+}
+
+/// Zero exactly when a stamp's words `w0, w1` have the first word `want_w0` and the TSC `tsc`.
+/// The TSC is the low 48 bits of w1: shifting the rest out needs no mask constant.
+#[inline(always)]
+fn differs(w0: u64, w1: u64, want_w0: u64, tsc: u64) -> u64 {
+    (w0 ^ want_w0) | ((w1 ^ tsc) << 16)
 }
 
 /// Whether a received burst's stamps form one chain, checked a packet at a time inside the
@@ -361,8 +367,7 @@ impl Chain {
     /// Adds the next packet's stamp words (the first packet's included).
     #[inline(always)]
     pub(crate) fn add(&mut self, (w0, w1): (u64, u64)) {
-        // The TSC is the low 48 bits of w1: shifting the rest out needs no mask constant.
-        self.broken |= (w0 ^ self.next_w0) | ((w1 ^ self.w1) << 16);
+        self.broken |= differs(w0, w1, self.next_w0, self.w1);
         self.next_w0 = w0.wrapping_add(SEQ_STEP);
     }
 
