@@ -72,7 +72,7 @@ pub(crate) struct WorkerCtx {
 }
 
 const RX_BURST: usize = 64;
-// `receive` counts a burst in 8-bit lanes.
+// `tally` counts a burst in 8-bit lanes.
 const _: () = assert!(RX_BURST < 256);
 
 struct Active {
