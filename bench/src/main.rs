@@ -185,10 +185,15 @@ fn spread(v: &[f64]) -> (f64, f64, f64) {
     (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
+/// The cost in percent of each rate in `with` against its pair in `without`.
+fn costs(without: &[f64], with: &[f64]) -> Vec<f64> {
+    without.iter().zip(with).map(|(a, b)| (1.0 - b / a) * 100.0).collect()
+}
+
 /// A cost row's ratio cell: median cost in percent over the processes, their range, and how
 /// many stayed within 10 %.
 fn costs_cell(without: &[f64], with: &[f64]) -> String {
-    let c: Vec<f64> = without.iter().zip(with).map(|(a, b)| (1.0 - b / a) * 100.0).collect();
+    let c = costs(without, with);
     let (m, lo, hi) = spread(&c);
     let ok = c.iter().filter(|&&x| x <= 10.0).count();
     format!("{m:.0} % cost at the median; {lo:.0} to {hi:.0} %; {ok} of {} within 10 %", c.len())
@@ -230,13 +235,6 @@ fn stamp_floor() -> (f64, f64) {
     (tsc_ns, with - without)
 }
 
-/// The lowest and highest cost in percent of `with` against `without`, round by round (each
-/// pair measured back to back, so a slow spell of the shared machine hits both).
-fn cost_range(without: &[f64], with: &[f64]) -> (f64, f64) {
-    let costs: Vec<f64> = without.iter().zip(with).map(|(a, b)| (1.0 - b / a) * 100.0).collect();
-    (costs.iter().copied().fold(f64::INFINITY, f64::min), costs.iter().copied().fold(f64::NEG_INFINITY, f64::max))
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let secs: f64 = args.iter().skip(1).find_map(|s| s.parse().ok()).unwrap_or(2.0);
@@ -263,10 +261,10 @@ fn main() {
         println!("{only}: {:.1} Mpps", engine_pps(e, &spec, secs) / 1e6);
         return e.shutdown();
     }
+    let fixed = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, burst: 64, ..Default::default() };
+    let stamped = StreamSpec { stamp_every: Some(1), ..fixed.clone() };
     if args.iter().any(|a| a == "--stamp-cost") {
         // Child mode: the fixed template without and with stamps, two interleaved rounds.
-        let fixed = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, burst: 64, ..Default::default() };
-        let stamped = StreamSpec { stamp_every: Some(1), ..fixed.clone() };
         let (mut f, mut st) = (0.0, 0.0);
         for _ in 0..2 {
             f += engine_pps(e, &fixed, secs) / 2.0;
@@ -276,10 +274,8 @@ fn main() {
         return println!("{f:.0} {st:.0}");
     }
 
-    let fixed = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, burst: 64, ..Default::default() };
     let mut range2 = fixed.clone();
     range2.fields = vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)];
-    let stamped = StreamSpec { stamp_every: Some(1), ..fixed.clone() };
     // The reference, the two headline rates and the stamped template in three interleaved
     // rounds, medians reported: the machine is shared, and one noisy moment should not decide a
     // ratio.
@@ -291,12 +287,9 @@ fn main() {
         r.push(engine_pps(e, &range2, secs));
         st.push(engine_pps(e, &stamped, secs));
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (stamp_lo, stamp_hi) = cost_range(&f, &st);
-    let (naive, fixed_pps, range2_pps, stamped_pps) = (median(&mut n), median(&mut f), median(&mut r), median(&mut st));
+    // Each pair measured back to back, so a slow spell of the shared machine hits both.
+    let (_, stamp_lo, stamp_hi) = spread(&costs(&f, &st));
+    let (naive, fixed_pps, range2_pps, stamped_pps) = (spread(&n).0, spread(&f).0, spread(&r).0, spread(&st).0);
     // Without hugepages DPDK's standard pool puts every buffer at the same page offset, which
     // the engine's packed layout avoids (`engine::raw_packet_pool`); the naive loop on that
     // layout shows how much of the engine's lead is the layout.
