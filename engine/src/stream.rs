@@ -859,8 +859,7 @@ impl Program {
     #[allow(clippy::too_many_arguments)]
     fn linear_any(&self, l: &Linear, nf: usize, nk: usize, stamping: bool, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
         let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc);
-        // Every packet stamped and nothing wraps in this burst: each stamp is the last plus STEP.
-        let running = stamping && self.stamp_every == 1 && cur.countdown == 0 && st.indexable(frames.len() as u32);
+        let running = stamping && self.stamps_run(cur, &st, frames.len());
         let mut v = [0u64; LINEAR_FIELDS];
         v[..nf].copy_from_slice(&cur.values[..nf]);
         let mut s = l.base;
@@ -965,12 +964,19 @@ pub(crate) enum FixedStamps {
 }
 
 impl Program {
+    /// Whether the `n` packets of a burst starting at `cur`, whose first stamp is `first`, are
+    /// all stamped and no part of their stamps wraps: each stamp is then the last plus
+    /// [`StampWords::STEP`], a running value.
+    fn stamps_run(&self, cur: &Cursor, first: &StampWords, n: usize) -> bool {
+        self.stamp_every == 1 && cur.countdown == 0 && first.indexable(n as u32)
+    }
+
     /// The stamps of a [`Mode::FixedStamped`] burst of `n` packets starting at `cur`, with the
     /// TSC `tsc`.
     pub(crate) fn fixed_stamps(&self, cur: &Cursor, n: usize, tsc: u64) -> FixedStamps {
         let words = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
         let at = self.templates[0].len.saturating_sub(STAMP_LEN);
-        if self.stamp_every == 1 && cur.countdown == 0 && words.indexable(n as u32) {
+        if self.stamps_run(cur, &words, n) {
             FixedStamps::Running(Running16 { at, value: [words.w0, words.w1], step: StampWords::STEP })
         } else {
             FixedStamps::Stepped { words, at, every: self.stamp_every }
