@@ -310,7 +310,9 @@ impl TxBatch {
                 unsafe {
                     self.give_template(m, tag, data, len);
                     let d = ((*m).buf_addr as *mut u8).add(usize::from((*m).data_off));
-                    self.data[i] = d;
+                    if frames {
+                        self.data[i] = d;
+                    }
                     if let Some(r) = run.as_ref().filter(|_| on) {
                         let k = i as u64;
                         let vi = [r.value[0].wrapping_add(r.step[0].wrapping_mul(k)), r.value[1].wrapping_add(r.step[1].wrapping_mul(k))];

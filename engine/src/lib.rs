@@ -26,14 +26,14 @@ pub use latency::{LatencySnapshot, STAMP_LEN};
 pub use pcap::{read_pcap, write_pcap};
 pub use error::{Errno, Error, Result};
 pub use ffi::version as dpdk_version;
+pub use stats::{HwStats, KindCounts, PortStats, Rates, SizeCounts};
+pub use stream::{Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD};
 
 /// A pool of `n` packet buffers (2048 bytes of data room) laid out as the engine lays out its
 /// own, for tools that measure a raw DPDK loop against the engine. Null on failure.
 pub fn raw_packet_pool(name: &str, n: u32) -> *mut dpdk_sys::rte_mempool {
     ffi::pktmbuf_pool(name, n, 2048 + dpdk_sys::RTE_PKTMBUF_HEADROOM as u16, 0)
 }
-pub use stats::{HwStats, KindCounts, PortStats, Rates, SizeCounts};
-pub use stream::{Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD};
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
 use std::sync::{Mutex, MutexGuard, OnceLock};
