@@ -158,11 +158,7 @@ pub fn flush_lua_stdout(lua: &Lua) {
 /// Writes the captures still on as pktgen ends, as turning them off would: what a port captured
 /// is not lost to the end of a script, `quit` or Ctrl-C.
 pub fn finish_captures(lua: &Lua) {
-    let r = (|| {
-        let require: Function = lua.globals().get("require")?;
-        let capture: Table = require.call("pktgen.capture")?;
-        capture.get::<Function>("finish_all")?.call::<()>(())
-    })();
+    let r = stdlib_fn(lua, "pktgen.capture", "finish_all").and_then(|f| f.call::<()>(()));
     if let Err(e) = r {
         eprintln!("pktgen: writing the captures still on: {}", report(&e));
     }
@@ -200,8 +196,16 @@ pub async fn run_file(lua: &Lua, path: &str) -> Result<(), String> {
 /// # Errors
 /// The module or the function missing.
 pub fn cli_fn(lua: &Lua, name: &str) -> mlua::Result<Function> {
+    stdlib_fn(lua, "pktgen.cli", name)
+}
+
+/// `require(module)[name]`.
+///
+/// # Errors
+/// The module or the function missing.
+fn stdlib_fn(lua: &Lua, module: &str, name: &str) -> mlua::Result<Function> {
     let require: Function = lua.globals().get("require")?;
-    let cli: Table = require.call("pktgen.cli")?;
-    cli.get::<Function>(name)
-        .map_err(|_| mlua::Error::runtime(format!("the stdlib module pktgen.cli has no function {name}")))
+    let m: Table = require.call(module)?;
+    m.get::<Function>(name)
+        .map_err(|_| mlua::Error::runtime(format!("the stdlib module {module} has no function {name}")))
 }
