@@ -2,18 +2,10 @@
 -- HEAD portStats shape, the legacy flat shape, and the software queue counters.
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
+local t = require "testing"
 
 local COUNT = 1000
 local SIZE = 200 -- in the 128..255 bucket with or without the FCS
-
-local function wait_idle(pl, ms)
-	local waited = 0
-	while pktgen.isSending(pl)[0] == "y" do
-		assert(waited < ms, "port 0 still sending after " .. ms .. " ms")
-		pktgen.delay(10)
-		waited = waited + 10
-	end
-end
 
 pktgen.screen("off")
 pktgen.stop("all")
@@ -23,9 +15,9 @@ pktgen.set(0, "rate", 1)
 pktgen.set(0, "count", COUNT)
 pktgen.set_proto(0, "udp")
 
-pktgen.start(0)
-wait_idle(0, 10000)
-pktgen.delay(200) -- let port 1's receive side drain
+t.send(COUNT)
+-- Let port 1's receive side drain: then no more than were sent.
+t.wait_for("port 1 to receive them", function() return pktgen.portStats(1)[1].qstats[0].ipackets >= COUNT end)
 
 local head = pktgen.portStats("0-1")
 assert(head.n == 2, "portStats n = " .. tostring(head.n))
@@ -53,10 +45,8 @@ local z = pktgen.portStats("0-1")
 assert(z[0].curr.opackets == 0 and z[1].curr.ipackets == 0, "counters not zero after clear")
 
 -- a second run after the first finished
-pktgen.set(0, "count", 10)
-pktgen.start(0)
-wait_idle(0, 10000)
-pktgen.delay(100)
+t.send(10)
+t.wait_for("port 1 to receive the second run", function() return pktgen.portStats(1)[1].curr.ipackets >= 10 end)
 assert(pktgen.portStats(1)[1].curr.ipackets == 10, "second run: port 1 ipackets " .. pktgen.portStats(1)[1].curr.ipackets)
 
 printf("tx_rx_counts: ok\n")
