@@ -26,13 +26,14 @@ fn a_saved_log_reads_back_in_python_hdrhistogram() {
         "save.lua",
         &format!(
             r#"
+package.path = package.path .. ";test/?.lua"
+local t = require "testing"
 pktgen.set(0, "rate", 2)
-pktgen.set(0, "count", 50000)
 pktgen.set_proto(0, "udp")
 pktgen.latency("0-1", "on")
-pktgen.start(0)
-while pktgen.isSending(0)[0] == "y" do pktgen.delay(20) end
-pktgen.delay(50)
+t.send(50000)
+-- The worker's own count comes after a burst's latencies are published.
+t.wait_for("port 1 to receive them", function() return pktgen.portStats(1)[1].qstats[0].ipackets >= 50000 end)
 local h = pktgen.latencyHistogram(1)
 h:save("{log}", "port1")
 local p = h:percentiles({{50, 90, 99, 99.9, 100}})

@@ -28,6 +28,21 @@ impl Histogram {
         Ok(Histogram { hist, start: SystemTime::now() })
     }
 
+    /// The value at percentile `p` as HdrHistogram's reference implementations (Java, Python)
+    /// find it: the highest value equivalent to the sample of rank `p % of the count`, rounded
+    /// half up and at least 1 (0 % gives the lowest equivalent of the first). The Rust crate rounds
+    /// the rank up instead, and floating point made 99.9 % of 50000 rank 49951 rather than 49950,
+    /// so a saved log read back elsewhere gave other percentiles.
+    fn value_at_percentile(&self, p: f64) -> u64 {
+        let n = self.hist.len();
+        if p == 0.0 || n == 0 {
+            return self.hist.value_at_quantile(0.0);
+        }
+        let rank = (p * n as f64 / 100.0 + 0.5).floor().max(1.0);
+        // Half a sample below the rank: the crate's ceil lands on the rank whatever the rounding.
+        self.hist.value_at_quantile((rank - 0.5) / n as f64)
+    }
+
     /// The percentile-distribution CSV of HdrHistogram (`Value,Percentile,TotalCount,1/(1-Percentile)`).
     fn csv(&self) -> String {
         let mut out = String::from("\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"\n");
@@ -65,7 +80,8 @@ impl Histogram {
     }
 }
 
-fn quantile(who: &str, p: &Value) -> mlua::Result<f64> {
+/// The percentile `p` (0..=100) a Lua caller asked for, checked.
+fn percentile(who: &str, p: &Value) -> mlua::Result<f64> {
     let p = match p {
         Value::Integer(i) => *i as f64,
         Value::Number(n) => *n,
@@ -74,8 +90,9 @@ fn quantile(who: &str, p: &Value) -> mlua::Result<f64> {
     if !(0.0..=100.0).contains(&p) {
         return Err(mlua::Error::runtime(format!("histogram:{who}: percentile {p} is outside 0..100")));
     }
-    Ok(p / 100.0)
+    Ok(p)
 }
+
 
 impl UserData for Histogram {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
@@ -84,12 +101,12 @@ impl UserData for Histogram {
         m.add_method("max", |_, h, ()| Ok(if h.hist.is_empty() { 0 } else { h.hist.highest_equivalent(h.hist.max()) }));
         m.add_method("mean", |_, h, ()| Ok(h.hist.mean()));
         m.add_method("stdev", |_, h, ()| Ok(h.hist.stdev()));
-        m.add_method("percentile", |_, h, p: Value| Ok(h.hist.value_at_quantile(quantile("percentile", &p)?)));
+        m.add_method("percentile", |_, h, p: Value| Ok(h.value_at_percentile(percentile("percentile", &p)?)));
         m.add_method("percentiles", |lua, h, list: Table| {
             let out = lua.create_table()?;
             for p in list.sequence_values::<Value>() {
                 let p = p?;
-                out.push(h.hist.value_at_quantile(quantile("percentiles", &p)?))?;
+                out.push(h.value_at_percentile(percentile("percentiles", &p)?))?;
             }
             Ok(out)
         });
@@ -322,5 +339,32 @@ mod sampler {
             }
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Percentiles take the reference implementations' rank (rounded half up), not the Rust
+    /// crate's (rounded up), so that a saved log gives the same numbers in other tools.
+    #[test]
+    fn percentiles_use_the_reference_rank() {
+        let mut h = Histogram::empty(60_000_000_000, 3).unwrap();
+        h.hist.record_n(100, 49_950).unwrap();
+        h.hist.record_n(10_000, 50).unwrap();
+        // 99.9 % of 50000 is rank 49950, the last 100; the crate's own answer is 10000.
+        assert_eq!(h.hist.value_at_quantile(99.9 / 100.0), h.hist.highest_equivalent(10_000));
+        assert_eq!(h.value_at_percentile(99.9), h.hist.highest_equivalent(100));
+        assert_eq!(h.value_at_percentile(100.0), h.hist.highest_equivalent(10_000));
+        assert_eq!(h.value_at_percentile(0.0), 100);
+
+        let mut h = Histogram::empty(60_000_000_000, 3).unwrap();
+        h.hist.record(1).unwrap();
+        h.hist.record_n(1000, 9).unwrap();
+        // 12 % of 10 is 1.2: rank 1 (the crate: rank 2).
+        assert_eq!(h.value_at_percentile(12.0), 1);
+        assert_eq!(h.value_at_percentile(15.0), 1000, "1.5 rounds half up to rank 2");
+        assert_eq!(Histogram::empty(1000, 3).unwrap().value_at_percentile(50.0), 0, "empty");
     }
 }
