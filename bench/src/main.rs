@@ -25,12 +25,30 @@ fn udp_frame() -> Template {
     Template {
         data: d,
         checksums: vec![Checksum::Udp { l3: 14, l4: 34 }, Checksum::Ipv4Header(14)],
-        lengths: vec![LengthField { offset: 16, adjust: 14 }, LengthField { offset: 38, adjust: 34 }],
+        lengths: vec![
+            LengthField {
+                offset: 16,
+                adjust: 14,
+            },
+            LengthField {
+                offset: 38,
+                adjust: 34,
+            },
+        ],
     }
 }
 
 fn walk(offset: u16, width: u8, min: u64, max: u64) -> Field {
-    Field { offset, width, op: FieldOp::Walk { start: min, min, max, step: 1 } }
+    Field {
+        offset,
+        width,
+        op: FieldOp::Walk {
+            start: min,
+            min,
+            max,
+            step: 1,
+        },
+    }
 }
 
 /// Packets per second the engine sends with `spec` on port 0 over `secs`.
@@ -56,14 +74,30 @@ fn pcap_replay_pps(e: &Engine, secs: f64) -> f64 {
         .map(|i| {
             let mut d = base.clone();
             d[32..34].copy_from_slice(&(i as u16).to_be_bytes());
-            engine::CapturedPacket { time_ns: u64::from(i) * 1000, orig_len: d.len() as u32, data: d }
+            engine::CapturedPacket {
+                time_ns: u64::from(i) * 1000,
+                orig_len: d.len() as u32,
+                data: d,
+            }
         })
         .collect();
     engine::write_pcap(&path, &packets).expect("write the pcap file");
     let read = engine::read_pcap(&path).expect("read the pcap file");
     let _ = std::fs::remove_dir_all(&dir);
-    let templates = read.into_iter().map(|p| Template { data: p.data, checksums: vec![], lengths: vec![] }).collect();
-    let spec = StreamSpec { templates, rate: Rate::Unpaced, burst: 64, ..Default::default() };
+    let templates = read
+        .into_iter()
+        .map(|p| Template {
+            data: p.data,
+            checksums: vec![],
+            lengths: vec![],
+        })
+        .collect();
+    let spec = StreamSpec {
+        templates,
+        rate: Rate::Unpaced,
+        burst: 64,
+        ..Default::default()
+    };
     engine_pps(e, &spec, secs)
 }
 
@@ -110,7 +144,10 @@ fn naive_pps(pool: *mut dpdk_sys::rte_mempool, secs: f64) -> f64 {
 fn rss_mb() -> (f64, f64) {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kb = |k: &str| {
-        s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()).unwrap_or(0.0)
+        s.lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .unwrap_or(0.0)
     };
     (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
 }
@@ -141,11 +178,23 @@ fn rx_pps_measuring(e: &Engine, spec: &StreamSpec, secs: f64, measure: bool) -> 
 /// line rate and memory with traffic flowing.
 fn embedded(secs: f64, cost: bool) {
     let e = Engine::init(&Config::default()).expect("embedded default");
-    let plain = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, ..Default::default() };
-    let stamped = StreamSpec { stamp_every: Some(1), ..plain.clone() };
+    let plain = StreamSpec {
+        templates: vec![udp_frame()],
+        rate: Rate::Unpaced,
+        ..Default::default()
+    };
+    let stamped = StreamSpec {
+        stamp_every: Some(1),
+        ..plain.clone()
+    };
     if let Ok(only) = std::env::var("BENCH_ONLY") {
         // Profiling aid: one of the three, long enough for perf.
-        let pps = rx_pps_measuring(e, if only == "plain" { &plain } else { &stamped }, secs, only != "sent");
+        let pps = rx_pps_measuring(
+            e,
+            if only == "plain" { &plain } else { &stamped },
+            secs,
+            only != "sent",
+        );
         println!("embedded {only}: {:.1} Mpps", pps / 1e6);
         return e.shutdown();
     }
@@ -159,12 +208,30 @@ fn embedded(secs: f64, cost: bool) {
     rx_pps(e, &stamped, secs);
     let lat = e.latency(1).expect("latency");
     // At 100 % of the 10 Gb/s link (14.88 Mpps of 64-byte frames) stamps should cost nothing.
-    let line = rx_pps(e, &StreamSpec { rate: Rate::Percent(100.0), ..stamped }, secs);
-    e.start(0, &StreamSpec { rate: Rate::Percent(100.0), ..plain }).expect("start");
+    let line = rx_pps(
+        e,
+        &StreamSpec {
+            rate: Rate::Percent(100.0),
+            ..stamped
+        },
+        secs,
+    );
+    e.start(
+        0,
+        &StreamSpec {
+            rate: Rate::Percent(100.0),
+            ..plain
+        },
+    )
+    .expect("start");
     std::thread::sleep(Duration::from_secs(1));
     let (rss, hwm) = rss_mb();
     e.shutdown();
-    println!("{rss:.0} {hwm:.0} {} {} {line:.0}", lat.histogram.len(), lat.histogram.value_at_quantile(0.99));
+    println!(
+        "{rss:.0} {hwm:.0} {} {} {line:.0}",
+        lat.histogram.len(),
+        lat.histogram.value_at_quantile(0.99)
+    );
 }
 
 /// Processes the stamping costs are measured over.
@@ -173,9 +240,19 @@ const PROCESSES: usize = 5;
 /// Runs this bench again as a child with `args` and returns the numbers it prints. Rates that
 /// depend on where a process's buffers land in memory are measured over several processes.
 fn child(args: &[&str]) -> Vec<f64> {
-    let o = std::process::Command::new(std::env::current_exe().expect("exe")).args(args).output().expect("bench child");
-    assert!(o.status.success(), "bench {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).split_whitespace().filter_map(|x| x.parse().ok()).collect()
+    let o = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .args(args)
+        .output()
+        .expect("bench child");
+    assert!(
+        o.status.success(),
+        "bench {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect()
 }
 
 /// Median, lowest and highest of `v`.
@@ -187,7 +264,11 @@ fn spread(v: &[f64]) -> (f64, f64, f64) {
 
 /// The cost in percent of each rate in `with` against its pair in `without`.
 fn costs(without: &[f64], with: &[f64]) -> Vec<f64> {
-    without.iter().zip(with).map(|(a, b)| (1.0 - b / a) * 100.0).collect()
+    without
+        .iter()
+        .zip(with)
+        .map(|(a, b)| (1.0 - b / a) * 100.0)
+        .collect()
 }
 
 /// A cost row's ratio cell: median cost in percent over the processes, their range, and how
@@ -196,7 +277,10 @@ fn costs_cell(without: &[f64], with: &[f64]) -> String {
     let c = costs(without, with);
     let (m, lo, hi) = spread(&c);
     let ok = c.iter().filter(|&&x| x <= 10.0).count();
-    format!("{m:.0} % cost at the median; {lo:.0} to {hi:.0} %; {ok} of {} within 10 %", c.len())
+    format!(
+        "{m:.0} % cost at the median; {lo:.0} to {hi:.0} %; {ok} of {} within 10 %",
+        c.len()
+    )
 }
 
 /// What stamping cannot do without, measured alone: the ns of one TSC read (the shim call the
@@ -245,13 +329,25 @@ fn main() {
         "--no-huge --no-pci --no-shconf --no-telemetry -m 512 -l 0-1 --log-level=warning --file-prefix bench-{} --vdev net_null0,no-rx=1",
         std::process::id()
     );
-    let cfg = Config { eal_args: eal.split_whitespace().map(str::to_owned).collect(), mbufs_per_pool: std::env::var("BENCH_MBUFS").ok().and_then(|v| v.parse().ok()).unwrap_or(8191), ..Config::default() };
+    let cfg = Config {
+        eal_args: eal.split_whitespace().map(str::to_owned).collect(),
+        mbufs_per_pool: std::env::var("BENCH_MBUFS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(8191),
+        ..Config::default()
+    };
     let e = Engine::init(&cfg).expect("engine on net_null0");
     let speed = e.port_info(0).expect("port 0").speed_mbps;
     if let Ok(only) = std::env::var("BENCH_ONLY") {
         // Profiling aid: one scenario, long enough for perf: fixed, stamped, range2 or
         // range2-stamped (`--embedded` takes plain, stamped, or sent: stamps the receiver ignores).
-        let mut spec = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, burst: 64, ..Default::default() };
+        let mut spec = StreamSpec {
+            templates: vec![udp_frame()],
+            rate: Rate::Unpaced,
+            burst: 64,
+            ..Default::default()
+        };
         if only.starts_with("range2") {
             spec.fields = vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)];
         }
@@ -261,8 +357,16 @@ fn main() {
         println!("{only}: {:.1} Mpps", engine_pps(e, &spec, secs) / 1e6);
         return e.shutdown();
     }
-    let fixed = StreamSpec { templates: vec![udp_frame()], rate: Rate::Unpaced, burst: 64, ..Default::default() };
-    let stamped = StreamSpec { stamp_every: Some(1), ..fixed.clone() };
+    let fixed = StreamSpec {
+        templates: vec![udp_frame()],
+        rate: Rate::Unpaced,
+        burst: 64,
+        ..Default::default()
+    };
+    let stamped = StreamSpec {
+        stamp_every: Some(1),
+        ..fixed.clone()
+    };
     if args.iter().any(|a| a == "--stamp-cost") {
         // Child mode: the fixed template without and with stamps, two interleaved rounds.
         let (mut f, mut st) = (0.0, 0.0);
@@ -289,7 +393,8 @@ fn main() {
     }
     // Each pair measured back to back, so a slow spell of the shared machine hits both.
     let (_, stamp_lo, stamp_hi) = spread(&costs(&f, &st));
-    let (naive, fixed_pps, range2_pps, stamped_pps) = (spread(&n).0, spread(&f).0, spread(&r).0, spread(&st).0);
+    let (naive, fixed_pps, range2_pps, stamped_pps) =
+        (spread(&n).0, spread(&f).0, spread(&r).0, spread(&st).0);
     // Without hugepages DPDK's standard pool puts every buffer at the same page offset, which
     // the engine's packed layout avoids (`engine::raw_packet_pool`); the naive loop on that
     // layout shows how much of the engine's lead is the layout.
@@ -297,7 +402,9 @@ fn main() {
     assert!(!packed.is_null(), "packed naive pool");
     let naive_packed = naive_pps(packed, secs);
     let mut range4 = range2.clone();
-    range4.fields.extend([walk(36, 2, 1000, 2000), walk(26, 4, 0x0a00_0001, 0x0a00_ffff)]);
+    range4
+        .fields
+        .extend([walk(36, 2, 1000, 2000), walk(26, 4, 0x0a00_0001, 0x0a00_ffff)]);
     let range4_pps = engine_pps(e, &range4, secs);
     let mut seq16 = fixed.clone();
     seq16.templates = (0..16u8)
@@ -311,8 +418,19 @@ fn main() {
     let pcap_pps = pcap_replay_pps(e, secs);
     // The same with two range fields, where the packet's bytes are written anyway: what the
     // stamp itself costs beyond touching every packet.
-    let range2_stamped_pps = engine_pps(e, &StreamSpec { stamp_every: Some(1), ..range2.clone() }, secs);
-    let paced = StreamSpec { templates: vec![udp_frame()], rate: Rate::Percent(100.0), ..Default::default() };
+    let range2_stamped_pps = engine_pps(
+        e,
+        &StreamSpec {
+            stamp_every: Some(1),
+            ..range2.clone()
+        },
+        secs,
+    );
+    let paced = StreamSpec {
+        templates: vec![udp_frame()],
+        rate: Rate::Percent(100.0),
+        ..Default::default()
+    };
     let paced_pps = engine_pps(e, &paced, secs);
     let target = speed as f64 * 1e6 / (84.0 * 8.0);
     let (tsc_ns, store_ns) = stamp_floor();
@@ -337,9 +455,20 @@ fn main() {
     let mpps = |p: f64| p / 1e6;
     println!("| measurement | Mpps | ratio | target |");
     println!("|---|---|---|---|");
-    println!("| naive raw-DPDK loop (reference; median of 3 interleaved rounds, as the next two) | {:.1} | 1.00x | |", mpps(naive));
-    println!("| fixed template | {:.1} | {:.2}x | >= 1.8x |", mpps(fixed_pps), fixed_pps / naive);
-    println!("| two range fields per packet | {:.1} | {:.2}x | >= 1.5x |", mpps(range2_pps), range2_pps / naive);
+    println!(
+        "| naive raw-DPDK loop (reference; median of 3 interleaved rounds, as the next two) | {:.1} | 1.00x | |",
+        mpps(naive)
+    );
+    println!(
+        "| fixed template | {:.1} | {:.2}x | >= 1.8x |",
+        mpps(fixed_pps),
+        fixed_pps / naive
+    );
+    println!(
+        "| two range fields per packet | {:.1} | {:.2}x | >= 1.5x |",
+        mpps(range2_pps),
+        range2_pps / naive
+    );
     println!(
         "| the naive loop on the engine's packed buffer layout | {:.1} | {:.2}x (fixed template {:.2}x, two range fields {:.2}x of it) | |",
         mpps(naive_packed),
@@ -347,9 +476,21 @@ fn main() {
         fixed_pps / naive_packed,
         range2_pps / naive_packed
     );
-    println!("| four range fields per packet | {:.1} | {:.2}x of fixed | |", mpps(range4_pps), range4_pps / fixed_pps);
-    println!("| sequence of 16 templates | {:.1} | {:.2}x of fixed | |", mpps(seq16_pps), seq16_pps / fixed_pps);
-    println!("| pcap replay, 100k-packet file | {:.1} | {:.2}x of fixed | |", mpps(pcap_pps), pcap_pps / fixed_pps);
+    println!(
+        "| four range fields per packet | {:.1} | {:.2}x of fixed | |",
+        mpps(range4_pps),
+        range4_pps / fixed_pps
+    );
+    println!(
+        "| sequence of 16 templates | {:.1} | {:.2}x of fixed | |",
+        mpps(seq16_pps),
+        seq16_pps / fixed_pps
+    );
+    println!(
+        "| pcap replay, 100k-packet file | {:.1} | {:.2}x of fixed | |",
+        mpps(pcap_pps),
+        pcap_pps / fixed_pps
+    );
     println!(
         "| fixed template, latency stamp on every packet (this process) | {:.1} | {:.2}x of fixed ({:.0} % cost; {:.0} to {:.0} % round by round) | |",
         mpps(stamped_pps),
@@ -381,7 +522,12 @@ fn main() {
         mpps(target)
     );
     let (p, plo, phi) = spread(&ep);
-    println!("| embedded default: port 0 -> 1 unpaced, received ({PROCESSES} processes: median, range {:.0}-{:.0}) | {:.1} | | |", mpps(plo), mpps(phi), mpps(p));
+    println!(
+        "| embedded default: port 0 -> 1 unpaced, received ({PROCESSES} processes: median, range {:.0}-{:.0}) | {:.1} | | |",
+        mpps(plo),
+        mpps(phi),
+        mpps(p)
+    );
     println!(
         "| embedded default: the same with a stamp on every packet | {:.1} | {} | <= 10 % cost |",
         mpps(spread(&es).0),
@@ -401,16 +547,23 @@ fn main() {
         2.0 * tsc_ns / 32.0 / per_packet * 100.0
     );
     if m.len() == 5 {
-        println!("| embedded default: stamped packets measured, p99 latency | {} packets, p99 {} ns | | |", m[2], m[3]);
+        println!(
+            "| embedded default: stamped packets measured, p99 latency | {} packets, p99 {} ns | | |",
+            m[2], m[3]
+        );
         println!(
             "| embedded default: stamps on every packet at 100 % of 10 Gb/s | {:.3} | {:+.2} % vs {:.3} | no loss of rate |",
             mpps(m[4]),
             (m[4] / target - 1.0) * 100.0,
             mpps(target)
         );
-        println!("| embedded default resident memory (2 ports, traffic flowing) | RSS {} MB, peak {} MB | | <= 512 MB |", m[0], m[1]);
+        println!(
+            "| embedded default resident memory (2 ports, traffic flowing) | RSS {} MB, peak {} MB | | <= 512 MB |",
+            m[0], m[1]
+        );
     }
-    let layout_bytes = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_or(0, |h| h.distinct_values() * 8);
+    let layout_bytes = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)
+        .map_or(0, |h| h.distinct_values() * 8);
     println!(
         "| memory per latency histogram (1 ns..60 s, 3 digits; one per receiving port per worker) | {} KiB | | |",
         layout_bytes / 1024

@@ -13,7 +13,10 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/shim.c");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
 
-    let dpdk = match pkg_config::Config::new().atleast_version(MIN_DPDK).probe("libdpdk") {
+    let dpdk = match pkg_config::Config::new()
+        .atleast_version(MIN_DPDK)
+        .probe("libdpdk")
+    {
         Ok(lib) => lib,
         Err(e) => {
             let first = e.to_string().lines().next().unwrap_or_default().to_string();
@@ -61,8 +64,12 @@ fn main() {
         )
         .allowlist_function("rte_(lcore_count|get_next_lcore|get_main_lcore|lcore_to_socket_id|socket_id)")
         .allowlist_function("rte_(strerror|version|get_tsc_hz|delay_us_block|thread_register)")
-        .allowlist_function("rte_pktmbuf_pool_create|rte_mempool_(free|avail_count|in_use_count|lookup|obj_iter)")
-        .allowlist_function("rte_mempool_(create_empty|set_ops_byname|populate_default)|rte_mbuf_best_mempool_ops")
+        .allowlist_function(
+            "rte_pktmbuf_pool_create|rte_mempool_(free|avail_count|in_use_count|lookup|obj_iter)",
+        )
+        .allowlist_function(
+            "rte_mempool_(create_empty|set_ops_byname|populate_default)|rte_mbuf_best_mempool_ops",
+        )
         .allowlist_function("rte_pktmbuf_(pool_init|init)|rte_eal_iova_mode")
         .allowlist_function("rte_pktmbuf_free_bulk|rte_mbuf_dynfield_register")
         .allowlist_function("rte_ring_(create|free)|rte_eth_from_rings|rte_vdev_init")
@@ -88,7 +95,11 @@ fn main() {
     for f in &other {
         bg = bg.clang_arg(f);
     }
-    let bindings = bg.generate().expect("bindgen could not generate the DPDK bindings");
+    let bindings = bg
+        .generate()
+        .expect("bindgen could not generate the DPDK bindings");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set by cargo"));
-    bindings.write_to_file(out.join("bindings.rs")).expect("writing bindings.rs");
+    bindings
+        .write_to_file(out.join("bindings.rs"))
+        .expect("writing bindings.rs");
 }

@@ -41,7 +41,13 @@ pub(crate) struct CaptureBuf {
 
 impl CaptureBuf {
     pub(crate) fn new(bytes: usize, packets: usize, snaplen: usize) -> CaptureBuf {
-        CaptureBuf { data: vec![0; bytes].into(), used: 0, recs: Vec::with_capacity(packets), dropped: 0, snaplen }
+        CaptureBuf {
+            data: vec![0; bytes].into(),
+            used: 0,
+            recs: Vec::with_capacity(packets),
+            dropped: 0,
+            snaplen,
+        }
     }
 
     /// Copies one packet in, or counts it as dropped when full. Never allocates.
@@ -53,7 +59,12 @@ impl CaptureBuf {
             return;
         }
         self.data[self.used..self.used + n].copy_from_slice(&frame[..n]);
-        self.recs.push(Record { off: self.used, len: n, orig_len, tsc });
+        self.recs.push(Record {
+            off: self.used,
+            len: n,
+            orig_len,
+            tsc,
+        });
         self.used += n;
     }
 
@@ -68,7 +79,10 @@ impl CaptureBuf {
                 orig_len: r.orig_len,
             })
             .collect();
-        Capture { packets, dropped: self.dropped }
+        Capture {
+            packets,
+            dropped: self.dropped,
+        }
     }
 }
 

@@ -28,7 +28,16 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { eal_args: Vec::new(), jumbo: false, promiscuous: false, rx_desc: 1024, tx_desc: 1024, mbufs_per_pool: 8191, latency_max_ns: 60_000_000_000, latency_digits: 3 }
+        Config {
+            eal_args: Vec::new(),
+            jumbo: false,
+            promiscuous: false,
+            rx_desc: 1024,
+            tx_desc: 1024,
+            mbufs_per_pool: 8191,
+            latency_max_ns: 60_000_000_000,
+            latency_digits: 3,
+        }
     }
 }
 
@@ -39,12 +48,27 @@ const RING_SIZE: u32 = 2048;
 /// file prefix, every online core an lcore. Two ring ports are added after EAL starts.
 pub fn embedded_args() -> Vec<String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let lcores = if cores >= 2 { vec!["-l".to_string(), format!("0-{}", cores - 1)] } else { vec!["--lcores".into(), "0@0,1@0".into()] };
-    let mut v: Vec<String> = ["--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "--iova-mode=va", "-m", "256"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    v.extend(["--file-prefix".to_string(), format!("pktgen-{}", std::process::id())]);
+    let lcores = if cores >= 2 {
+        vec!["-l".to_string(), format!("0-{}", cores - 1)]
+    } else {
+        vec!["--lcores".into(), "0@0,1@0".into()]
+    };
+    let mut v: Vec<String> = [
+        "--no-huge",
+        "--no-pci",
+        "--no-shconf",
+        "--no-telemetry",
+        "--iova-mode=va",
+        "-m",
+        "256",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.extend([
+        "--file-prefix".to_string(),
+        format!("pktgen-{}", std::process::id()),
+    ]);
     v.extend(lcores);
     v.push("--log-level=warning".into());
     v
@@ -98,13 +122,20 @@ fn hint(args: &[String], errno: Errno) -> String {
 /// Starts EAL and the ports; the caller launches the workers.
 pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     let embedded = cfg.eal_args.is_empty();
-    let args = if embedded { embedded_args() } else { cfg.eal_args.clone() };
+    let args = if embedded {
+        embedded_args()
+    } else {
+        cfg.eal_args.clone()
+    };
     if let Some(a) = args.iter().find(|a| a.contains('\0')) {
         return Err(Error::BadEalArg(a.clone()));
     }
     let mut argv = vec!["pktgen".to_string()];
     argv.extend(args.iter().cloned());
-    ffi::eal_init(&argv).map_err(|e| Error::Eal { reason: e.to_string(), hint: hint(&args, e) })?;
+    ffi::eal_init(&argv).map_err(|e| Error::Eal {
+        reason: e.to_string(),
+        hint: hint(&args, e),
+    })?;
 
     let workers = ffi::worker_lcores();
     if workers.is_empty() {
@@ -117,7 +148,11 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     let ports = ffi::port_ids();
     if ports.is_empty() {
         let vdevs = vdev_names(&args);
-        return Err(if vdevs.is_empty() { Error::NoPorts } else { Error::VdevFailed(vdevs.join(", ")) });
+        return Err(if vdevs.is_empty() {
+            Error::NoPorts
+        } else {
+            Error::VdevFailed(vdevs.join(", "))
+        });
     }
     let tag_off = ffi::register_tag_field()?;
     // Frames up to 1514 bytes (1518 with FCS), or 9614 with jumbo frames; buffers a bit larger.
@@ -127,8 +162,18 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     for &p in &ports {
         let dev = ffi::dev_info(p)?;
         let sock = if dev.socket < 0 { socket } else { dev.socket };
-        let rx_pool = Pool::create(&format!("pktgen_rx{p}"), cfg.mbufs_per_pool, data_room as u16, sock)?;
-        let tx_pool = Pool::create(&format!("pktgen_tx{p}"), cfg.mbufs_per_pool, data_room as u16, sock)?;
+        let rx_pool = Pool::create(
+            &format!("pktgen_rx{p}"),
+            cfg.mbufs_per_pool,
+            data_room as u16,
+            sock,
+        )?;
+        let tx_pool = Pool::create(
+            &format!("pktgen_tx{p}"),
+            cfg.mbufs_per_pool,
+            data_room as u16,
+            sock,
+        )?;
         ffi::clear_tags(tx_pool, tag_off);
         let mtu = cfg.jumbo.then_some((max_frame - 14) as u16);
         ffi::port_setup(p, rx_pool, cfg.rx_desc, cfg.tx_desc, sock, mtu)?;
@@ -144,5 +189,14 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         }
         pools.push(tx_pool);
     }
-    Ok(Engine::assemble(ports, macs, pools, max_frame, workers.len(), tag_off, ffi::tsc_hz(), crate::latency::Layout::new(cfg.latency_max_ns, cfg.latency_digits)))
+    Ok(Engine::assemble(
+        ports,
+        macs,
+        pools,
+        max_frame,
+        workers.len(),
+        tag_off,
+        ffi::tsc_hz(),
+        crate::latency::Layout::new(cfg.latency_max_ns, cfg.latency_digits),
+    ))
 }

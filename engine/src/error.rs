@@ -48,10 +48,14 @@ pub enum Error {
         count: u16,
     },
     /// No ports at all after EAL started.
-    #[error("no Ethernet ports found: bind a NIC to DPDK, or pass --vdev (e.g. --vdev net_null0), or run without EAL arguments for the two built-in back-to-back ports")]
+    #[error(
+        "no Ethernet ports found: bind a NIC to DPDK, or pass --vdev (e.g. --vdev net_null0), or run without EAL arguments for the two built-in back-to-back ports"
+    )]
     NoPorts,
     /// The `--vdev` devices asked for did not start.
-    #[error("no Ethernet ports: the --vdev device(s) {0} did not start (see EAL's messages above); check the driver name (net_null, net_ring, net_pcap, net_af_packet, net_tap, ...) and its options")]
+    #[error(
+        "no Ethernet ports: the --vdev device(s) {0} did not start (see EAL's messages above); check the driver name (net_null, net_ring, net_pcap, net_af_packet, net_tap, ...) and its options"
+    )]
     VdevFailed(String),
     /// A DPDK call failed.
     #[error("{what} failed on port {port}: {errno}")]

@@ -38,7 +38,9 @@ pub(crate) fn eal_cleanup() {
 /// The DPDK version string, e.g. "DPDK 22.11.11".
 pub fn version() -> String {
     // SAFETY: rte_version returns a static NUL-terminated string.
-    unsafe { CStr::from_ptr(sys::rte_version()) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(sys::rte_version()) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// TSC ticks per second as EAL measured them.
@@ -82,12 +84,19 @@ pub(crate) fn lcore_socket(lcore: u32) -> u32 {
 }
 
 /// Runs `f(arg)` on a worker lcore.
-pub(crate) fn remote_launch(f: extern "C" fn(*mut c_void) -> c_int, arg: *mut c_void, lcore: u32) -> Result<()> {
+pub(crate) fn remote_launch(
+    f: extern "C" fn(*mut c_void) -> c_int,
+    arg: *mut c_void,
+    lcore: u32,
+) -> Result<()> {
     // SAFETY: f is a valid C-ABI function that never unwinds (it catches panics), and arg stays
     // valid until the lcore returns (the engine passes 'static data).
     let rc = unsafe { sys::rte_eal_remote_launch(Some(f), arg, lcore) };
     if rc != 0 {
-        return Err(Error::Dpdk { what: "rte_eal_remote_launch", errno: Errno(rc) });
+        return Err(Error::Dpdk {
+            what: "rte_eal_remote_launch",
+            errno: Errno(rc),
+        });
     }
     Ok(())
 }
@@ -110,7 +119,17 @@ unsafe impl Sync for Pool {}
 impl Pool {
     /// Creates a pool of `n` buffers of `data_room` bytes (plus headroom) on `socket`.
     pub(crate) fn create(name: &str, n: u32, data_room: u16, socket: i32) -> Result<Pool> {
-        NonNull::new(pktmbuf_pool(name, n, data_room + sys::RTE_PKTMBUF_HEADROOM as u16, socket)).map(Pool).ok_or(Error::Dpdk { what: "rte_pktmbuf_pool_create", errno: errno() })
+        NonNull::new(pktmbuf_pool(
+            name,
+            n,
+            data_room + sys::RTE_PKTMBUF_HEADROOM as u16,
+            socket,
+        ))
+        .map(Pool)
+        .ok_or(Error::Dpdk {
+            what: "rte_pktmbuf_pool_create",
+            errno: errno(),
+        })
     }
 
     fn raw(&self) -> *mut sys::rte_mempool {
@@ -126,12 +145,20 @@ impl Pool {
 pub(crate) fn pktmbuf_pool(name: &str, n: u32, buf_size: u16, socket: i32) -> *mut sys::rte_mempool {
     let cname = cstring(name);
     // SAFETY: plain queries of the initialised EAL.
-    let (va, huge) = unsafe { (sys::rte_eal_iova_mode() == sys::rte_iova_mode_RTE_IOVA_VA, sys::rte_eal_has_hugepages() != 0) };
+    let (va, huge) = unsafe {
+        (
+            sys::rte_eal_iova_mode() == sys::rte_iova_mode_RTE_IOVA_VA,
+            sys::rte_eal_has_hugepages() != 0,
+        )
+    };
     if !va || huge {
         // SAFETY: cname is a valid string for the duration of the call; DPDK copies it.
         return unsafe { sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, 256, 0, buf_size, socket) };
     }
-    let mut private = sys::rte_pktmbuf_pool_private { mbuf_data_room_size: buf_size, ..Default::default() };
+    let mut private = sys::rte_pktmbuf_pool_private {
+        mbuf_data_room_size: buf_size,
+        ..Default::default()
+    };
     let elt = std::mem::size_of::<sys::rte_mbuf>() as u32 + u32::from(buf_size);
     let flags = sys::RTE_MEMPOOL_F_NO_IOVA_CONTIG;
     // SAFETY: the steps of rte_pktmbuf_pool_create_by_ops with one more flag: an empty pool
@@ -139,7 +166,15 @@ pub(crate) fn pktmbuf_pool(name: &str, n: u32, buf_size: u16, socket: i32) -> *m
     // from `private` (copied), memory populated, then every object initialised as an mbuf. The
     // pool is freed on any failure, and nothing else knows it yet.
     unsafe {
-        let mp = sys::rte_mempool_create_empty(cname.as_ptr(), n, elt, 256, std::mem::size_of::<sys::rte_pktmbuf_pool_private>() as u32, socket, flags);
+        let mp = sys::rte_mempool_create_empty(
+            cname.as_ptr(),
+            n,
+            elt,
+            256,
+            std::mem::size_of::<sys::rte_pktmbuf_pool_private>() as u32,
+            socket,
+            flags,
+        );
         if mp.is_null() {
             return mp;
         }
@@ -169,7 +204,10 @@ pub(crate) fn register_tag_field() -> Result<usize> {
     // SAFETY: p is a valid, NUL-terminated parameter block.
     let off = unsafe { sys::rte_mbuf_dynfield_register(&p) };
     if off < 0 {
-        return Err(Error::Dpdk { what: "rte_mbuf_dynfield_register", errno: errno() });
+        return Err(Error::Dpdk {
+            what: "rte_mbuf_dynfield_register",
+            errno: errno(),
+        });
     }
     Ok(off as usize)
 }
@@ -201,7 +239,15 @@ pub(crate) struct TxBuf<'a> {
 
 impl TxBatch {
     pub(crate) fn new(tag_off: usize) -> TxBatch {
-        TxBatch { bufs: [ptr::null_mut(); MAX_BURST], data: [ptr::null_mut(); MAX_BURST], lens: [0; MAX_BURST], uniform_len: None, len: 0, sent: 0, tag_off }
+        TxBatch {
+            bufs: [ptr::null_mut(); MAX_BURST],
+            data: [ptr::null_mut(); MAX_BURST],
+            lens: [0; MAX_BURST],
+            uniform_len: None,
+            len: 0,
+            sent: 0,
+            tag_off,
+        }
     }
 
     /// Packets waiting to be sent.
@@ -213,7 +259,8 @@ impl TxBatch {
     pub(crate) fn take(&mut self, pool: Pool, n: usize) -> bool {
         debug_assert!(self.pending() == 0 && n <= MAX_BURST);
         // SAFETY: bufs has room for n pointers; get_bulk writes n valid mbuf pointers or none.
-        let rc = unsafe { sys::shim_rte_mempool_get_bulk(pool.raw(), self.bufs.as_mut_ptr().cast(), n as c_uint) };
+        let rc =
+            unsafe { sys::shim_rte_mempool_get_bulk(pool.raw(), self.bufs.as_mut_ptr().cast(), n as c_uint) };
         if rc != 0 {
             self.len = 0;
             self.sent = 0;
@@ -258,7 +305,11 @@ impl TxBatch {
     pub(crate) fn frames(&mut self, n: usize, cap: usize) -> FrameSet<'_> {
         let n = n.min(self.len);
         // The FrameSet borrows the whole batch mutably, so the frames cannot be reached otherwise.
-        FrameSet { ptrs: &self.data[..n], n, cap }
+        FrameSet {
+            ptrs: &self.data[..n],
+            n,
+            cap,
+        }
     }
 
     /// Readies mbufs `0..n` for a one-template, fixed-size stream: a buffer without this stream's
@@ -267,7 +318,15 @@ impl TxBatch {
     /// [`TxBatch::frames`]. With `run`, also writes its 16-byte value into each packet, stepping
     /// it per packet. Stores are what bounds this loop, so it makes none it does not need.
     #[inline(always)]
-    pub(crate) fn prepare_fixed(&mut self, n: usize, tag: u32, data: &[u8], len: usize, frames: bool, run: Option<&mut Running16>) {
+    pub(crate) fn prepare_fixed(
+        &mut self,
+        n: usize,
+        tag: u32,
+        data: &[u8],
+        len: usize,
+        frames: bool,
+        run: Option<&mut Running16>,
+    ) {
         let n = n.min(self.len);
         // The running value lives in plain locals and the loop makes no call, so that it stays in
         // a register: buffers that need the template are noted, and given it (and their value)
@@ -315,7 +374,10 @@ impl TxBatch {
                     }
                     if let Some(r) = run.as_ref().filter(|_| on) {
                         let k = i as u64;
-                        let vi = [r.value[0].wrapping_add(r.step[0].wrapping_mul(k)), r.value[1].wrapping_add(r.step[1].wrapping_mul(k))];
+                        let vi = [
+                            r.value[0].wrapping_add(r.step[0].wrapping_mul(k)),
+                            r.value[1].wrapping_add(r.step[1].wrapping_mul(k)),
+                        ];
                         Lanes::new(vi).store(d.add(at));
                     }
                 }
@@ -372,7 +434,10 @@ impl TxBatch {
         });
         let bytes = match self.uniform_len {
             Some(l) => k as u64 * u64::from(l),
-            None => self.lens[self.sent..self.sent + k].iter().map(|&l| u64::from(l)).sum(),
+            None => self.lens[self.sent..self.sent + k]
+                .iter()
+                .map(|&l| u64::from(l))
+                .sum(),
         };
         self.sent += k;
         (k, bytes)
@@ -408,7 +473,10 @@ pub(crate) struct Running16 {
 /// Two 64-bit lanes added and stored together: one SSE2 register on x86-64, so that a running
 /// 16-byte value costs one add and one store per packet.
 #[derive(Clone, Copy)]
-struct Lanes(#[cfg(target_arch = "x86_64")] std::arch::x86_64::__m128i, #[cfg(not(target_arch = "x86_64"))] [u64; 2]);
+struct Lanes(
+    #[cfg(target_arch = "x86_64")] std::arch::x86_64::__m128i,
+    #[cfg(not(target_arch = "x86_64"))] [u64; 2],
+);
 
 impl Lanes {
     #[inline(always)]
@@ -438,10 +506,15 @@ impl Lanes {
     unsafe fn store(self, p: *mut u8) {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: per the contract; SSE2 is part of the x86-64 baseline.
-        unsafe { std::arch::x86_64::_mm_storeu_si128(p.cast(), self.0) };
+        unsafe {
+            std::arch::x86_64::_mm_storeu_si128(p.cast(), self.0)
+        };
         #[cfg(not(target_arch = "x86_64"))]
         // SAFETY: per the contract.
-        unsafe { p.cast::<[u8; 16]>().write_unaligned((u128::from(self.0[1]) << 64 | u128::from(self.0[0])).to_le_bytes()) };
+        unsafe {
+            p.cast::<[u8; 16]>()
+                .write_unaligned((u128::from(self.0[1]) << 64 | u128::from(self.0[0])).to_le_bytes())
+        };
     }
 }
 
@@ -458,7 +531,11 @@ impl FrameSet<'_> {
     pub(crate) fn over<'a>(bufs: &'a mut [Vec<u8>], ptrs: &'a mut Vec<*mut u8>) -> FrameSet<'a> {
         let cap = bufs.iter().map(Vec::len).min().unwrap_or(0);
         *ptrs = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
-        FrameSet { ptrs: &ptrs[..], n: bufs.len().min(MAX_BURST), cap }
+        FrameSet {
+            ptrs: &ptrs[..],
+            n: bufs.len().min(MAX_BURST),
+            cap,
+        }
     }
 
     /// Number of frames.
@@ -484,7 +561,10 @@ pub(crate) struct RxBatch {
 
 impl RxBatch {
     pub(crate) fn new() -> RxBatch {
-        RxBatch { bufs: [ptr::null_mut(); MAX_BURST], len: 0 }
+        RxBatch {
+            bufs: [ptr::null_mut(); MAX_BURST],
+            len: 0,
+        }
     }
 
     /// Receives up to `n` packets; returns how many.
@@ -532,7 +612,13 @@ impl Drop for RxBatch {
 
 /// Sends `frames` on a port's queue as new mbufs from `pool` (outside any stream: injected
 /// frames and responder answers). Returns how many the driver took.
-pub(crate) fn send_frames<'a>(pool: Pool, port: u16, queue: u16, tag_off: usize, frames: impl Iterator<Item = &'a [u8]>) -> usize {
+pub(crate) fn send_frames<'a>(
+    pool: Pool,
+    port: u16,
+    queue: u16,
+    tag_off: usize,
+    frames: impl Iterator<Item = &'a [u8]>,
+) -> usize {
     let mut sent = 0;
     for f in frames {
         // SAFETY: the pool is valid; alloc returns a reset mbuf or NULL.
@@ -583,7 +669,11 @@ pub(crate) struct DevInfo {
 }
 
 fn port_err(port: u16, what: &'static str, rc: c_int) -> Error {
-    Error::Port { port, what, errno: Errno(rc) }
+    Error::Port {
+        port,
+        what,
+        errno: Errno(rc),
+    }
 }
 
 /// Driver information for a port.
@@ -598,27 +688,34 @@ pub(crate) fn dev_info(port: u16) -> Result<DevInfo> {
         String::new()
     } else {
         // SAFETY: driver_name is a static NUL-terminated string owned by the driver.
-        unsafe { CStr::from_ptr(info.driver_name) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(info.driver_name) }
+            .to_string_lossy()
+            .into_owned()
     };
     let mut name = [0 as c_char; 64];
     // SAFETY: name has room for RTE_ETH_NAME_MAX_LEN (64) bytes.
     let name = if unsafe { sys::rte_eth_dev_get_name_by_port(port, name.as_mut_ptr()) } == 0 {
         // SAFETY: DPDK NUL-terminated the name.
-        unsafe { CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(name.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
     } else {
         String::new()
     };
     // SAFETY: any valid port id.
     let socket = unsafe { sys::rte_eth_dev_socket_id(port) };
-    Ok(DevInfo {
-        driver,
-        name,
-        socket,
-    })
+    Ok(DevInfo { driver, name, socket })
 }
 
 /// Configures one RX and one TX queue on `port` and starts it.
-pub(crate) fn port_setup(port: u16, rx_pool: Pool, rxd: u16, txd: u16, socket: i32, mtu: Option<u16>) -> Result<()> {
+pub(crate) fn port_setup(
+    port: u16,
+    rx_pool: Pool,
+    rxd: u16,
+    txd: u16,
+    socket: i32,
+    mtu: Option<u16>,
+) -> Result<()> {
     let conf = sys::rte_eth_conf::default();
     // SAFETY: conf is a valid configuration; the port is stopped.
     let rc = unsafe { sys::rte_eth_dev_configure(port, 1, 1, &conf) };
@@ -682,7 +779,13 @@ pub(crate) fn link(port: u16) -> (bool, u32, bool) {
 /// Enables or disables promiscuous mode.
 pub(crate) fn promiscuous(port: u16, on: bool) -> Result<()> {
     // SAFETY: valid port id.
-    let rc = unsafe { if on { sys::rte_eth_promiscuous_enable(port) } else { sys::rte_eth_promiscuous_disable(port) } };
+    let rc = unsafe {
+        if on {
+            sys::rte_eth_promiscuous_enable(port)
+        } else {
+            sys::rte_eth_promiscuous_disable(port)
+        }
+    };
     if rc != 0 && rc != -(libc_enotsup()) {
         return Err(port_err(port, "promiscuous mode", rc));
     }
@@ -724,7 +827,9 @@ pub(crate) fn xstats(port: u16) -> Vec<(String, u64)> {
         .map(|v| {
             let nm = &names[v.id as usize % names.len()].name;
             // SAFETY: DPDK NUL-terminates xstat names within the fixed array.
-            let s = unsafe { CStr::from_ptr(nm.as_ptr()) }.to_string_lossy().into_owned();
+            let s = unsafe { CStr::from_ptr(nm.as_ptr()) }
+                .to_string_lossy()
+                .into_owned();
             (s, v.value)
         })
         .collect()
@@ -737,19 +842,34 @@ pub(crate) fn create_ring_pair(socket: i32, ring_size: u32) -> Result<()> {
         let n = cstring(name);
         // SAFETY: n is a valid name; DPDK copies it.
         let r = unsafe { sys::rte_ring_create(n.as_ptr(), ring_size, socket, flags) };
-        if r.is_null() { Err(Error::Dpdk { what: "rte_ring_create", errno: errno() }) } else { Ok(r) }
+        if r.is_null() {
+            Err(Error::Dpdk {
+                what: "rte_ring_create",
+                errno: errno(),
+            })
+        } else {
+            Ok(r)
+        }
     };
     let a_to_b = mk("pktgen_ring_0to1")?;
     let b_to_a = mk("pktgen_ring_1to0")?;
-    for (name, rx, tx) in [("net_ring_pktgen0", b_to_a, a_to_b), ("net_ring_pktgen1", a_to_b, b_to_a)] {
+    for (name, rx, tx) in [
+        ("net_ring_pktgen0", b_to_a, a_to_b),
+        ("net_ring_pktgen1", a_to_b, b_to_a),
+    ] {
         let n = cstring(name);
         let rxs = [rx];
         let txs = [tx];
         // SAFETY: the ring arrays hold one valid ring each for the duration of the call; the rings
         // live for the process lifetime.
-        let rc = unsafe { sys::rte_eth_from_rings(n.as_ptr(), rxs.as_ptr(), 1, txs.as_ptr(), 1, socket as c_uint) };
+        let rc = unsafe {
+            sys::rte_eth_from_rings(n.as_ptr(), rxs.as_ptr(), 1, txs.as_ptr(), 1, socket as c_uint)
+        };
         if rc < 0 {
-            return Err(Error::Dpdk { what: "rte_eth_from_rings", errno: errno() });
+            return Err(Error::Dpdk {
+                what: "rte_eth_from_rings",
+                errno: errno(),
+            });
         }
     }
     Ok(())

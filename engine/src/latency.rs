@@ -53,7 +53,14 @@ impl Layout {
             smallest_untrackable <<= 1;
             buckets += 1;
         }
-        Layout { half_mag, half_count: sub_count / 2, mask: sub_count - 1, len: ((buckets + 1) << half_mag) as usize, max, digits }
+        Layout {
+            half_mag,
+            half_count: sub_count / 2,
+            mask: sub_count - 1,
+            len: ((buckets + 1) << half_mag) as usize,
+            max,
+            digits,
+        }
     }
 
     /// The counts index of value `v` (values above `max` count at `max`).
@@ -132,7 +139,12 @@ const NO_LAST: u64 = u64::MAX;
 
 impl Default for SeqTrack {
     fn default() -> Self {
-        SeqTrack { stream: u32::MAX, next: 0, seen: [0; (WINDOW / 64) as usize], last_ns: NO_LAST }
+        SeqTrack {
+            stream: u32::MAX,
+            next: 0,
+            seen: [0; (WINDOW / 64) as usize],
+            last_ns: NO_LAST,
+        }
     }
 }
 
@@ -169,7 +181,11 @@ pub(crate) fn stamp_words(seg: &[u8]) -> (u64, u64) {
     if n < 60 {
         return (0, 0);
     }
-    let w = |at: usize| seg.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+    let w = |at: usize| {
+        seg.get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u64::from_le_bytes)
+    };
     (w(n - 16), w(n - 8))
 }
 
@@ -186,13 +202,18 @@ pub(crate) fn decode(w0: u64, w1: u64) -> Option<Stamp> {
     if !has_magic(w0) || word_sum(w0, w1) % M != 0 {
         return None;
     }
-    Some(Stamp { stream: (w0 >> 16) as u16, seq: (w0 >> 32) as u32, tsc: w1 & TSC_MASK })
+    Some(Stamp {
+        stream: (w0 >> 16) as u16,
+        seq: (w0 >> 32) as u32,
+        tsc: w1 & TSC_MASK,
+    })
 }
 
 /// The sum of the eight 16-bit words of a stamp.
 #[inline(always)]
 fn word_sum(w0: u64, w1: u64) -> u64 {
-    (0..4).map(|i| (w0 >> (16 * i)) & 0xffff).sum::<u64>() + (0..4).map(|i| (w1 >> (16 * i)) & 0xffff).sum::<u64>()
+    (0..4).map(|i| (w0 >> (16 * i)) & 0xffff).sum::<u64>()
+        + (0..4).map(|i| (w1 >> (16 * i)) & 0xffff).sum::<u64>()
 }
 
 /// The stamps of consecutive packets of a stream as two words each, stepped one sequence number
@@ -209,7 +230,10 @@ impl StampWords {
         let w0 = u64::from(magic) | u64::from(stream) << 16 | u64::from(seq) << 32;
         let w1 = tsc & TSC_MASK;
         let balance = (M - word_sum(w0, w1) % M) % M;
-        StampWords { w0, w1: w1 | balance << 48 }
+        StampWords {
+            w0,
+            w1: w1 | balance << 48,
+        }
     }
 
     /// The sequence number of the next stamp.
@@ -361,7 +385,11 @@ impl Chain {
     /// A chain that starts with the stamp words of the burst's first packet.
     #[inline(always)]
     pub(crate) fn new((w0, w1): (u64, u64)) -> Chain {
-        Chain { next_w0: w0, w1, broken: u64::from(!has_magic(w0)) }
+        Chain {
+            next_w0: w0,
+            w1,
+            broken: u64::from(!has_magic(w0)),
+        }
     }
 
     /// Adds the next packet's stamp words (the first packet's included).
@@ -415,7 +443,13 @@ impl BurstMeter {
     /// says the caller's [`Chain`] held over the burst: once the first packet continues the run,
     /// all the others do, and they are counted without being read again.
     #[inline(always)]
-    pub(crate) fn measure(&mut self, m: &mut Meter<'_>, n: usize, chained: bool, words: impl Fn(usize) -> (u64, u64)) {
+    pub(crate) fn measure(
+        &mut self,
+        m: &mut Meter<'_>,
+        n: usize,
+        chained: bool,
+        words: impl Fn(usize) -> (u64, u64),
+    ) {
         let (mut expect, mut continued) = (self.start(), 0);
         let mut from = 0;
         if chained && n > 0 {
@@ -452,7 +486,14 @@ impl BurstMeter {
     /// segment, as the burst is read at a new `now`.
     fn start(&self) -> Expect {
         let r = &self.run;
-        if r.live { Expect { w0: r.next_w0, tsc: !r.tsc } } else { Expect::default() }
+        if r.live {
+            Expect {
+                w0: r.next_w0,
+                tsc: !r.tsc,
+            }
+        } else {
+            Expect::default()
+        }
     }
 
     /// Measures a packet that does not continue the run as `expect` said (maybe no stamp at
@@ -469,7 +510,14 @@ impl BurstMeter {
             self.other(m, w0, w1);
         }
         let r = &self.run;
-        if r.live { Expect { w0: r.next_w0, tsc: r.tsc } } else { Expect::default() }
+        if r.live {
+            Expect {
+                w0: r.next_w0,
+                tsc: r.tsc,
+            }
+        } else {
+            Expect::default()
+        }
     }
 
     /// Adds the counts of the burst, whose last `continued` packets continued the run, to the
@@ -509,8 +557,17 @@ impl BurstMeter {
     fn other(&mut self, m: &mut Meter<'_>, w0: u64, w1: u64) {
         let Some(s) = decode(w0, w1) else { return };
         self.end_run(m);
-        let Some((track, ns)) = record(s, m, &mut self.acc) else { return };
-        self.run = Run { live: true, next_w0: w0.wrapping_add(SEQ_STEP), track, tsc: s.tsc, ns, ..Run::default() };
+        let Some((track, ns)) = record(s, m, &mut self.acc) else {
+            return;
+        };
+        self.run = Run {
+            live: true,
+            next_w0: w0.wrapping_add(SEQ_STEP),
+            track,
+            tsc: s.tsc,
+            ns,
+            ..Run::default()
+        };
     }
 
     /// Counts the current segment's stamps.
@@ -536,13 +593,19 @@ impl BurstMeter {
         if !r.live || r.after == 0 {
             return;
         }
-        let Some(t) = m.tracks.get_mut(r.track) else { return };
+        let Some(t) = m.tracks.get_mut(r.track) else {
+            return;
+        };
         // Sequence numbers next .. next + after arrived in order: mark them seen, a word at a time.
         let (mut seq, mut left) = (t.next, r.after.min(u64::from(WINDOW)) as u32);
         while left > 0 {
             let b = seq % WINDOW;
             let k = left.min(64 - b % 64);
-            let mask = if k == 64 { u64::MAX } else { ((1u64 << k) - 1) << (b % 64) };
+            let mask = if k == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << k) - 1) << (b % 64)
+            };
             t.seen[(b / 64) as usize] |= mask;
             seq = seq.wrapping_add(k);
             left -= k;
@@ -550,7 +613,6 @@ impl BurstMeter {
         t.next = t.next.wrapping_add(r.after as u32);
         t.last_ns = r.ns;
     }
-
 }
 
 /// Counts one received stamp into the histogram and `acc`. Returns its sender's track and its
@@ -568,7 +630,11 @@ fn record(s: Stamp, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, 
     let t = m.tracks.get_mut(ti)?;
     if t.stream != u32::from(s.stream) {
         // A new job on that sender: its sequence starts at 0, so earlier numbers were lost.
-        *t = SeqTrack { stream: u32::from(s.stream), next: 0, ..SeqTrack::default() };
+        *t = SeqTrack {
+            stream: u32::from(s.stream),
+            next: 0,
+            ..SeqTrack::default()
+        };
     }
     let ahead = s.seq.wrapping_sub(t.next);
     let in_order = ahead < u32::MAX / 2;
@@ -639,13 +705,28 @@ pub(crate) struct LatencyTotals {
 
 impl LatencyTotals {
     /// Sums the counters of several workers.
-    pub(crate) fn sum<'a>(layout: &Layout, parts: impl Iterator<Item = &'a LatencyCounters>) -> LatencyTotals {
-        let mut t = LatencyTotals { hist: vec![0; layout.len()], scalars: [0; 8] };
+    pub(crate) fn sum<'a>(
+        layout: &Layout,
+        parts: impl Iterator<Item = &'a LatencyCounters>,
+    ) -> LatencyTotals {
+        let mut t = LatencyTotals {
+            hist: vec![0; layout.len()],
+            scalars: [0; 8],
+        };
         for c in parts {
             for (h, a) in t.hist.iter_mut().zip(c.hist.iter()) {
                 *h += a.load(Relaxed);
             }
-            let v = [&c.count, &c.sum_ns, &c.gaps, &c.reordered, &c.duplicate, &c.jitter_sum_ns, &c.jitter_n, &c.jitter_over];
+            let v = [
+                &c.count,
+                &c.sum_ns,
+                &c.gaps,
+                &c.reordered,
+                &c.duplicate,
+                &c.jitter_sum_ns,
+                &c.jitter_n,
+                &c.jitter_over,
+            ];
             for (s, a) in t.scalars.iter_mut().zip(v) {
                 *s += a.load(Relaxed);
             }
@@ -687,7 +768,20 @@ mod tests {
         let l = Layout::new(60_000_000_000, 3);
         let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
         assert_eq!(l.len(), h.distinct_values());
-        for v in [1u64, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 123_456, 999_999_999, 59_999_999_999] {
+        for v in [
+            1u64,
+            2,
+            1023,
+            1024,
+            2047,
+            2048,
+            2049,
+            4095,
+            4096,
+            123_456,
+            999_999_999,
+            59_999_999_999,
+        ] {
             let i = l.index(v);
             assert_eq!(l.value(i), h.lowest_equivalent(v), "value {v}");
             h.record(v).unwrap();
@@ -707,7 +801,14 @@ mod tests {
         let c = LatencyCounters::new(l);
         let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
         for (now, stamps) in bursts {
-            let mut m = Meter { now: *now, conv: TscToNs::new(1_000_000_000), layout: l, jitter_threshold_ns: 1000, tracks: &mut tracks, counters: &c };
+            let mut m = Meter {
+                now: *now,
+                conv: TscToNs::new(1_000_000_000),
+                layout: l,
+                jitter_threshold_ns: 1000,
+                tracks: &mut tracks,
+                counters: &c,
+            };
             let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
             let chained = chain && !stamps.is_empty() && chains(stamps);
             b.measure(&mut m, words.len(), chained, |i| words[i]);
@@ -720,7 +821,9 @@ mod tests {
         let l = Layout::new(1_000_000, 3);
         let stream = (3 << GEN_BITS) | 7;
         // 3 and 6, 7, 8 are skipped; 3 then comes late (reordered) and 5 comes twice.
-        let stamps = [0u32, 1, 2, 4, 5, 3, 5, 9].map(|seq| StampWords::new(MAGIC, stream, seq, 100)).to_vec();
+        let stamps = [0u32, 1, 2, 4, 5, 3, 5, 9]
+            .map(|seq| StampWords::new(MAGIC, stream, seq, 100))
+            .to_vec();
         let s = measure(&l, &[(150, stamps)], true);
         assert_eq!(s.count, 8);
         assert_eq!(s.reordered, 1);
@@ -786,16 +889,36 @@ mod tests {
             stamps.push(bad);
             bursts.push((now, stamps));
         }
-        let single: Vec<(u64, Vec<StampWords>)> =
-            bursts.iter().flat_map(|(now, st)| st.iter().map(move |w| (*now, vec![*w]))).collect();
+        let single: Vec<(u64, Vec<StampWords>)> = bursts
+            .iter()
+            .flat_map(|(now, st)| st.iter().map(move |w| (*now, vec![*w])))
+            .collect();
         let alone = measure(&l, &single, false);
         assert!(bursts.iter().filter(|(_, st)| st.len() > 1 && chains(st)).count() > 50);
         for chain in [false, true] {
             let together = measure(&l, &bursts, chain);
-            assert!(together.count > 10_000 && together.lost > 0 && together.reordered > 0 && together.duplicate > 0, "{together:?}");
+            assert!(
+                together.count > 10_000
+                    && together.lost > 0
+                    && together.reordered > 0
+                    && together.duplicate > 0,
+                "{together:?}"
+            );
             assert_eq!(
-                (together.count, together.lost, together.reordered, together.duplicate, together.jitter_over),
-                (alone.count, alone.lost, alone.reordered, alone.duplicate, alone.jitter_over)
+                (
+                    together.count,
+                    together.lost,
+                    together.reordered,
+                    together.duplicate,
+                    together.jitter_over
+                ),
+                (
+                    alone.count,
+                    alone.lost,
+                    alone.reordered,
+                    alone.duplicate,
+                    alone.jitter_over
+                )
             );
             assert_eq!(together.mean_ns, alone.mean_ns);
             assert_eq!(together.jitter_mean_ns, alone.jitter_mean_ns);
@@ -815,7 +938,12 @@ mod tests {
                 let mut v = w;
                 let mut u = w;
                 for k in 0..300u64 {
-                    assert_eq!((w.w0 + (k << 32), w.w1 - (k << 48)), (v.w0, v.w1), "seq {} + {k}", w.seq());
+                    assert_eq!(
+                        (w.w0 + (k << 32), w.w1 - (k << 48)),
+                        (v.w0, v.w1),
+                        "seq {} + {k}",
+                        w.seq()
+                    );
                     assert_eq!((u.w0, u.w1), (v.w0, v.w1));
                     v.step();
                     u.step_unwrapped();
@@ -850,16 +978,26 @@ mod speed {
                     .map(|k| {
                         let tsc = (pass * BURSTS as u64 + k) * 1280;
                         w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, w.seq(), tsc);
-                        (tsc + 150 + k % 7 * 13, std::array::from_fn(|_| {
-                            let x = (w.w0, w.w1);
-                            w.step();
-                            x
-                        }))
+                        (
+                            tsc + 150 + k % 7 * 13,
+                            std::array::from_fn(|_| {
+                                let x = (w.w0, w.w1);
+                                w.step();
+                                x
+                            }),
+                        )
                     })
                     .collect();
                 let t = std::time::Instant::now();
                 for (now, words) in &bursts {
-                    let mut m = Meter { now: *now, conv: TscToNs::new(2_500_000_000), layout: &l, jitter_threshold_ns: 50_000, tracks: &mut tracks, counters: &c };
+                    let mut m = Meter {
+                        now: *now,
+                        conv: TscToNs::new(2_500_000_000),
+                        layout: &l,
+                        jitter_threshold_ns: 50_000,
+                        tracks: &mut tracks,
+                        counters: &c,
+                    };
                     b.measure(&mut m, words.len(), chained, |i| words[i]);
                 }
                 spent += t.elapsed();

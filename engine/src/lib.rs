@@ -22,12 +22,14 @@ mod worker;
 
 pub use capture::{Capture, CapturedPacket};
 pub use eal::{Config, embedded_args};
-pub use latency::{LatencySnapshot, STAMP_LEN};
-pub use pcap::{read_pcap, write_pcap};
 pub use error::{Errno, Error, Result};
 pub use ffi::version as dpdk_version;
+pub use latency::{LatencySnapshot, STAMP_LEN};
+pub use pcap::{read_pcap, write_pcap};
 pub use stats::{HwStats, KindCounts, PortStats, Rates, SizeCounts};
-pub use stream::{Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD};
+pub use stream::{
+    Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD,
+};
 
 /// A pool of `n` packet buffers (2048 bytes of data room) laid out as the engine lays out its
 /// own, for tools that measure a raw DPDK loop against the engine. Null on failure.
@@ -39,8 +41,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use ffi::Pool;
 use capture::{CaptureBuf, RxSlot};
+use ffi::Pool;
 use latency::{LatencyCounters, LatencyTotals, Layout, TscToNs};
 use worker::{Shared, TxJob, TxSlot, WorkerCtx};
 
@@ -93,7 +95,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("ports", &self.shared.ports).field("workers", &self.workers).finish()
+        f.debug_struct("Engine")
+            .field("ports", &self.shared.ports)
+            .field("workers", &self.workers)
+            .finish()
     }
 }
 
@@ -124,14 +129,21 @@ impl Engine {
         let np = self.shared.ports.len();
         for (w, &lcore) in lcores.iter().enumerate().take(self.workers) {
             let ports: Box<[usize]> = (0..np).filter(|p| p % self.workers == w).collect();
-            let ctx: &'static WorkerCtx = Box::leak(Box::new(WorkerCtx { shared: self.shared, index: w, ports }));
+            let ctx: &'static WorkerCtx = Box::leak(Box::new(WorkerCtx {
+                shared: self.shared,
+                index: w,
+                ports,
+            }));
             ffi::remote_launch(worker::worker_main, ffi::static_arg(ctx), lcore)?;
         }
         let rates = self.rates;
         std::thread::Builder::new()
             .name("pktgen-rates".into())
             .spawn(move || sample_rates(rates))
-            .map_err(|_| Error::Dpdk { what: "spawning the rate sampler", errno: Errno(11) })?;
+            .map_err(|_| Error::Dpdk {
+                what: "spawning the rate sampler",
+                errno: Errno(11),
+            })?;
         Ok(())
     }
 
@@ -159,7 +171,10 @@ impl Engine {
         if (port as usize) < self.shared.ports.len() {
             Ok(port as usize)
         } else {
-            Err(Error::NoSuchPort { port, count: self.port_count() })
+            Err(Error::NoSuchPort {
+                port,
+                count: self.port_count(),
+            })
         }
     }
 
@@ -172,7 +187,16 @@ impl Engine {
         let dev = ffi::dev_info(pid)?;
         let (link_up, speed, full_duplex) = ffi::link(pid);
         let speed_mbps = if speed == u32::MAX { 0 } else { speed };
-        Ok(PortInfo { id: port, name: dev.name, driver: dev.driver, mac: self.macs[port as usize], link_up, speed_mbps, full_duplex, socket: dev.socket })
+        Ok(PortInfo {
+            id: port,
+            name: dev.name,
+            driver: dev.driver,
+            mac: self.macs[port as usize],
+            link_up,
+            speed_mbps,
+            full_duplex,
+            socket: dev.socket,
+        })
     }
 
     /// Enables or disables promiscuous mode.
@@ -204,19 +228,35 @@ impl Engine {
             Rate::Percent(_) if speed == 0 => 0.0,
             Rate::Percent(p) => speed as f64 * 1e6 * p / 100.0 / (program.mean_wire_bytes * 8.0),
         };
-        let cycles_per_packet = if pps > 0.0 { self.shared.tsc_hz as f64 / pps } else { 0.0 };
+        let cycles_per_packet = if pps > 0.0 {
+            self.shared.tsc_hz as f64 / pps
+        } else {
+            0.0
+        };
         let tag = self.next_tag.fetch_add(1, Relaxed);
         if program.stamp_every > 0 {
-            program.stamp_stream = ((i as u16) << latency::GEN_BITS) | (tag as u16 & ((1 << latency::GEN_BITS) - 1));
-            program.stamp_backdate = (u128::from(spec.stamp_delay_ns) * u128::from(self.shared.tsc_hz) / 1_000_000_000) as u64;
+            program.stamp_stream =
+                ((i as u16) << latency::GEN_BITS) | (tag as u16 & ((1 << latency::GEN_BITS) - 1));
+            program.stamp_backdate =
+                (u128::from(spec.stamp_delay_ns) * u128::from(self.shared.tsc_hz) / 1_000_000_000) as u64;
             // Every port checks for stamps from now on: the receiver may be any of them.
             for f in self.shared.latency_rx.iter() {
                 f.store(true, Release);
             }
         }
         let hz = self.shared.tsc_hz as u128;
-        let gap_ticks = spec.gaps_ns.iter().map(|&ns| (u128::from(ns) * hz / 1_000_000_000) as u64).collect();
-        let job = Box::new(TxJob { program, pool: self.pools[i], tag, cycles_per_packet, gap_ticks });
+        let gap_ticks = spec
+            .gaps_ns
+            .iter()
+            .map(|&ns| (u128::from(ns) * hz / 1_000_000_000) as u64)
+            .collect();
+        let job = Box::new(TxJob {
+            program,
+            pool: self.pools[i],
+            tag,
+            cycles_per_packet,
+            gap_ticks,
+        });
         slot.stop.store(false, Release);
         slot.running.store(true, Release);
         let old = slot.pending.swap(Box::into_raw(job), AcqRel);
@@ -394,7 +434,13 @@ impl Engine {
     ///
     /// # Errors
     /// [`Error::NoSuchPort`], or [`Error::Busy`] if a capture is already running on `port`.
-    pub fn capture_start(&self, port: u16, max_bytes: usize, max_packets: usize, snaplen: usize) -> Result<()> {
+    pub fn capture_start(
+        &self,
+        port: u16,
+        max_bytes: usize,
+        max_packets: usize,
+        snaplen: usize,
+    ) -> Result<()> {
         let slot = &self.shared.rx[self.index(port)?];
         if slot.active.load(Acquire) {
             return Err(Error::Busy(port));
@@ -420,7 +466,9 @@ impl Engine {
             .or_else(|| capture::reclaim(slot.pending.swap(std::ptr::null_mut(), AcqRel)));
         slot.active.store(false, Release);
         slot.stop.store(false, Release);
-        Ok(buf.map(|b| b.finish(|tsc| self.tsc_to_unix_ns(tsc))).unwrap_or_default())
+        Ok(buf
+            .map(|b| b.finish(|tsc| self.tsc_to_unix_ns(tsc)))
+            .unwrap_or_default())
     }
 
     /// Converts a TSC reading of this process to Unix time in nanoseconds.
@@ -440,13 +488,24 @@ impl Engine {
     pub fn send_frames(&self, port: u16, frames: Vec<Vec<u8>>) -> Result<()> {
         let i = self.index(port)?;
         self.check_up()?;
-        if let Some((k, f)) = frames.iter().enumerate().find(|(_, f)| f.len() < 14 || f.len() > self.max_frame) {
-            return Err(Error::Stream(format!("frame {k} has {} bytes; frames have 14..={} bytes without FCS", f.len(), self.max_frame)));
+        if let Some((k, f)) = frames
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.len() < 14 || f.len() > self.max_frame)
+        {
+            return Err(Error::Stream(format!(
+                "frame {k} has {} bytes; frames have 14..={} bytes without FCS",
+                f.len(),
+                self.max_frame
+            )));
         }
         let slot = &self.shared.inject[i];
         let mine = Box::into_raw(Box::new(frames));
         let deadline = Instant::now() + Duration::from_secs(1);
-        while slot.compare_exchange(std::ptr::null_mut(), mine, AcqRel, Acquire).is_err() {
+        while slot
+            .compare_exchange(std::ptr::null_mut(), mine, AcqRel, Acquire)
+            .is_err()
+        {
             if Instant::now() >= deadline {
                 drop(reclaim_frames(mine));
                 return Err(Error::Busy(port));
@@ -456,7 +515,10 @@ impl Engine {
         while slot.load(Acquire) == mine {
             if Instant::now() >= deadline {
                 // Still there: take them back unless the worker took them this very moment.
-                if slot.compare_exchange(mine, std::ptr::null_mut(), AcqRel, Acquire).is_ok() {
+                if slot
+                    .compare_exchange(mine, std::ptr::null_mut(), AcqRel, Acquire)
+                    .is_ok()
+                {
                     drop(reclaim_frames(mine));
                     return Err(Error::Busy(port));
                 }
@@ -501,7 +563,11 @@ impl Engine {
     }
 
     fn check_up(&self) -> Result<()> {
-        if self.down.load(Acquire) { Err(Error::ShutDown) } else { Ok(()) }
+        if self.down.load(Acquire) {
+            Err(Error::ShutDown)
+        } else {
+            Ok(())
+        }
     }
 
     /// Stops every port, waits for the workers and shuts EAL down. Later calls do nothing.
@@ -592,15 +658,21 @@ impl Engine {
             tsc_hz,
             quit: AtomicBool::new(false),
             // Port p receives on worker p % workers: only those pairs need histograms.
-            latency: (0..np * workers).map(|i| (i % np % workers == i / np).then(|| LatencyCounters::new(&layout))).collect(),
+            latency: (0..np * workers)
+                .map(|i| (i % np % workers == i / np).then(|| LatencyCounters::new(&layout)))
+                .collect(),
             layout,
             tsc_to_ns: TscToNs::new(tsc_hz),
             latency_rx: (0..np).map(|_| AtomicBool::new(false)).collect(),
-            jitter_ns: (0..np).map(|_| std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS)).collect(),
+            jitter_ns: (0..np)
+                .map(|_| std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS))
+                .collect(),
             pools: pools.clone().into(),
             ident: (0..np).map(|_| responder::Identity::default()).collect(),
             arp: (0..np).map(|_| responder::ArpTable::default()).collect(),
-            inject: (0..np).map(|_| std::sync::atomic::AtomicPtr::new(std::ptr::null_mut())).collect(),
+            inject: (0..np)
+                .map(|_| std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
         }));
         Engine {
             shared,
@@ -615,7 +687,9 @@ impl Engine {
             next_tag: AtomicU32::new(1),
             epoch: (
                 ffi::rdtsc(),
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64),
             ),
         }
     }

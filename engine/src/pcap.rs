@@ -48,11 +48,19 @@ pub fn read_pcap(path: &std::path::Path) -> io::Result<Vec<CapturedPacket>> {
         (MAGIC_NS, _) => (false, true),
         (_, MAGIC_US) => (true, false),
         (_, MAGIC_NS) => (true, true),
-        _ => return Err(bad("not a pcap file (pcapng is not supported; convert with editcap -F pcap)")),
+        _ => {
+            return Err(bad(
+                "not a pcap file (pcapng is not supported; convert with editcap -F pcap)",
+            ));
+        }
     };
     let rd = |o: usize| {
         let b = [buf[o], buf[o + 1], buf[o + 2], buf[o + 3]];
-        if be { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        if be {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
     };
     if rd(20) & 0x0fff_ffff != 1 {
         return Err(bad("link type is not Ethernet"));
@@ -66,7 +74,11 @@ pub fn read_pcap(path: &std::path::Path) -> io::Result<Vec<CapturedPacket>> {
             return Err(bad("truncated packet record"));
         }
         let time_ns = u64::from(sec) * 1_000_000_000 + u64::from(frac) * if ns { 1 } else { 1000 };
-        out.push(CapturedPacket { time_ns, data: buf[o..o + caplen].to_vec(), orig_len: orig });
+        out.push(CapturedPacket {
+            time_ns,
+            data: buf[o..o + caplen].to_vec(),
+            orig_len: orig,
+        });
         o += caplen;
     }
     Ok(out)
@@ -79,8 +91,16 @@ mod tests {
     #[test]
     fn round_trip() {
         let p = vec![
-            CapturedPacket { time_ns: 1_700_000_000_123_456_789, data: vec![1, 2, 3], orig_len: 60 },
-            CapturedPacket { time_ns: 5, data: vec![9; 64], orig_len: 64 },
+            CapturedPacket {
+                time_ns: 1_700_000_000_123_456_789,
+                data: vec![1, 2, 3],
+                orig_len: 60,
+            },
+            CapturedPacket {
+                time_ns: 5,
+                data: vec![9; 64],
+                orig_len: 64,
+            },
         ];
         let path = std::env::temp_dir().join(format!("pktgen-pcap-{}.pcap", std::process::id()));
         write_pcap(&path, &p).expect("write");

@@ -33,7 +33,9 @@ fn l3(frame: &[u8]) -> Option<(usize, u16, bool)> {
 /// The kind of a frame, and whether it carries a VLAN tag.
 #[inline]
 pub(crate) fn classify(frame: &[u8]) -> (Kind, bool) {
-    let Some((o, et, vlan)) = l3(frame) else { return (Kind::Unknown, false) };
+    let Some((o, et, vlan)) = l3(frame) else {
+        return (Kind::Unknown, false);
+    };
     let kind = match et {
         0x0806 => Kind::Arp,
         0x0800 => {
@@ -67,7 +69,14 @@ pub(crate) struct Identity {
 
 /// Writes the answer to `req` (if it deserves one from `ip`/`mac`) into `out`; returns its length.
 #[inline]
-pub(crate) fn answer(req: &[u8], ip: [u8; 4], mac: [u8; 6], arp: bool, icmp: bool, out: &mut [u8]) -> Option<usize> {
+pub(crate) fn answer(
+    req: &[u8],
+    ip: [u8; 4],
+    mac: [u8; 6],
+    arp: bool,
+    icmp: bool,
+    out: &mut [u8],
+) -> Option<usize> {
     let (o, et, _) = l3(req)?;
     match et {
         0x0806 if arp => {
@@ -94,7 +103,11 @@ pub(crate) fn answer(req: &[u8], ip: [u8; 4], mac: [u8; 6], arp: bool, icmp: boo
         0x0800 if icmp => {
             let ihl = usize::from(*req.get(o)? & 0xf) * 4;
             let total = usize::from(u16::from_be_bytes([*req.get(o + 2)?, *req.get(o + 3)?]));
-            if req.get(o + 9) != Some(&1) || req.get(o + 16..o + 20)? != ip || req.get(o + ihl) != Some(&8) || total < ihl + 8 {
+            if req.get(o + 9) != Some(&1)
+                || req.get(o + 16..o + 20)? != ip
+                || req.get(o + ihl) != Some(&8)
+                || total < ihl + 8
+            {
                 return None;
             }
             let end = (o + total).min(req.len());
@@ -146,7 +159,11 @@ pub(crate) struct ArpTable {
 
 impl Default for ArpTable {
     fn default() -> Self {
-        ArpTable { slots: (0..ARP_SLOTS).map(|_| (AtomicU64::new(0), AtomicU64::new(0))).collect() }
+        ArpTable {
+            slots: (0..ARP_SLOTS)
+                .map(|_| (AtomicU64::new(0), AtomicU64::new(0)))
+                .collect(),
+        }
     }
 }
 
@@ -215,7 +232,10 @@ mod tests {
         assert_eq!(&out[38..42], &[10, 0, 0, 9]);
         assert!(answer(&arp_request(), [10, 0, 0, 2], MAC, true, true, &mut out).is_none());
         assert!(answer(&arp_request(), IP, MAC, false, true, &mut out).is_none());
-        assert_eq!(arp_sender(&arp_request()), Some(([10, 0, 0, 9], [2, 0, 0, 0, 0, 9])));
+        assert_eq!(
+            arp_sender(&arp_request()),
+            Some(([10, 0, 0, 9], [2, 0, 0, 0, 0, 9]))
+        );
         assert_eq!(classify(&arp_request()), (Kind::Arp, false));
     }
 
@@ -252,6 +272,9 @@ mod tests {
         t.learn(IP, [2, 0, 0, 0, 0, 3]);
         let mut e = t.entries();
         e.sort();
-        assert_eq!(e, vec![(IP, [2, 0, 0, 0, 0, 3]), ([10, 0, 0, 2], [2, 0, 0, 0, 0, 2])]);
+        assert_eq!(
+            e,
+            vec![(IP, [2, 0, 0, 0, 0, 3]), ([10, 0, 0, 2], [2, 0, 0, 0, 0, 2])]
+        );
     }
 }

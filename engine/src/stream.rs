@@ -3,9 +3,9 @@
 //! the TX worker runs without allocating.
 
 use crate::csum;
+use crate::error::{Error, Result};
 use crate::ffi::{FrameSet, Running16};
 use crate::latency::{MAGIC, STAMP_LEN, StampWords};
-use crate::error::{Error, Result};
 
 /// Smallest frame a stream may send, without FCS (Ethernet's 64-byte minimum less the 4-byte FCS).
 pub const MIN_FRAME: usize = 60;
@@ -200,10 +200,17 @@ impl Checksum {
         let l3 = self.l3();
         let ip_end = ip_end(frame, l3);
         match self {
-            Checksum::Ipv4Header(o) => [(o as usize, o as usize + usize::from(frame[o as usize] & 0xf) * 4), (0, 0)],
+            Checksum::Ipv4Header(o) => [
+                (o as usize, o as usize + usize::from(frame[o as usize] & 0xf) * 4),
+                (0, 0),
+            ],
             Checksum::Icmp { l4, .. } => [(l4 as usize, ip_end), (0, 0)],
             Checksum::Udp { l4, .. } | Checksum::Tcp { l4, .. } | Checksum::Icmpv6 { l4, .. } => {
-                let addrs = if frame[l3] >> 4 == 6 { (l3 + 8, l3 + 40) } else { (l3 + 12, l3 + 20) };
+                let addrs = if frame[l3] >> 4 == 6 {
+                    (l3 + 8, l3 + 40)
+                } else {
+                    (l3 + 12, l3 + 20)
+                };
                 [(l4 as usize, ip_end), addrs]
             }
         }
@@ -239,13 +246,16 @@ impl Checksum {
 /// End of the IP packet that starts at `l3`, from its own length field, bounded by the frame.
 fn ip_end(frame: &[u8], l3: usize) -> usize {
     let rd = |o: usize| usize::from(u16::from_be_bytes([frame[o], frame[o + 1]]));
-    let end = if frame[l3] >> 4 == 6 { l3 + 40 + rd(l3 + 4) } else { l3 + rd(l3 + 2) };
+    let end = if frame[l3] >> 4 == 6 {
+        l3 + 40 + rd(l3 + 4)
+    } else {
+        l3 + rd(l3 + 2)
+    };
     end.min(frame.len())
 }
 
 /// Most checksums one template can carry on the fast path (more fall back to full recompute).
 const MAX_SUMS: usize = 4;
-
 
 /// A checksum prepared for the fast path: where it goes, and the sum of every word it covers
 /// except the fields' (which are added per packet).
@@ -330,7 +340,9 @@ impl StreamSpec {
             return bad(format!("burst {} is outside 1..=256", self.burst));
         }
         match self.rate {
-            Rate::Percent(p) if !(p > 0.0 && p <= 100.0) => return bad(format!("rate {p}% is outside (0, 100]")),
+            Rate::Percent(p) if !(p > 0.0 && p <= 100.0) => {
+                return bad(format!("rate {p}% is outside (0, 100]"));
+            }
             Rate::Pps(p) | Rate::Bps(p) if !(p > 0.0 && p.is_finite()) => {
                 return bad(format!("rate {p} must be a positive number"));
             }
@@ -338,20 +350,33 @@ impl StreamSpec {
         }
         if let Some(s) = self.size {
             if s.min > s.max || s.start < s.min || s.start > s.max {
-                return bad(format!("size walk start {} min {} max {} is not min <= start <= max", s.start, s.min, s.max));
+                return bad(format!(
+                    "size walk start {} min {} max {} is not min <= start <= max",
+                    s.start, s.min, s.max
+                ));
             }
             check_len(s.min as usize, max_frame, "size")?;
             check_len(s.max as usize, max_frame, "size")?;
         }
         for f in &self.fields {
             if ![1, 2, 4, 6].contains(&f.width) {
-                return bad(format!("field at offset {} has width {}; use 1, 2, 4 or 6 bytes", f.offset, f.width));
+                return bad(format!(
+                    "field at offset {} has width {}; use 1, 2, 4 or 6 bytes",
+                    f.offset, f.width
+                ));
             }
-            let lim = if f.width == 8 { u64::MAX } else { (1u64 << (8 * f.width as u32)) - 1 };
+            let lim = if f.width == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * f.width as u32)) - 1
+            };
             let ok = match f.op {
-                FieldOp::Walk { start, min, max, step } => {
-                    min <= start && start <= max && max <= lim && step.unsigned_abs() <= 1 << 48
-                }
+                FieldOp::Walk {
+                    start,
+                    min,
+                    max,
+                    step,
+                } => min <= start && start <= max && max <= lim && step.unsigned_abs() <= 1 << 48,
                 FieldOp::Random { keep, set, random } => {
                     keep & set == 0 && keep & random == 0 && set & random == 0 && (keep | set | random) <= lim
                 }
@@ -367,7 +392,14 @@ impl StreamSpec {
         let mut max_len = 0;
         let mut wire = 0.0;
         for (i, t) in self.templates.iter().enumerate() {
-            let p = prepare(i, t, &self.fields, self.size, self.stamp_every.is_some(), max_frame)?;
+            let p = prepare(
+                i,
+                t,
+                &self.fields,
+                self.size,
+                self.stamp_every.is_some(),
+                max_frame,
+            )?;
             max_len = max_len.max(p.data.len());
             wire += (p.len + WIRE_OVERHEAD) as f64;
             templates.push(p);
@@ -375,11 +407,18 @@ impl StreamSpec {
         let mut mean_wire_bytes = wire / self.templates.len() as f64;
         if let Some(s) = self.size {
             // The walk visits min..=max evenly over a cycle when it steps; else it stays at start.
-            mean_wire_bytes = if s.step == 0 { s.start as f64 } else { (s.min as f64 + s.max as f64) / 2.0 }
-                + WIRE_OVERHEAD as f64;
+            mean_wire_bytes = if s.step == 0 {
+                s.start as f64
+            } else {
+                (s.min as f64 + s.max as f64) / 2.0
+            } + WIRE_OVERHEAD as f64;
         }
         if !self.gaps_ns.is_empty() && self.gaps_ns.len() != self.templates.len() {
-            return bad(format!("gaps_ns has {} entries for {} templates", self.gaps_ns.len(), self.templates.len()));
+            return bad(format!(
+                "gaps_ns has {} entries for {} templates",
+                self.gaps_ns.len(),
+                self.templates.len()
+            ));
         }
         if self.stamp_every == Some(0) {
             return bad("stamp_every must be at least 1 (1 stamps every packet)".into());
@@ -391,7 +430,11 @@ impl StreamSpec {
         } else {
             Mode::Columns
         };
-        let linear = if mode == Mode::Columns { Linear::plan(&self.fields, &templates[0]) } else { None };
+        let linear = if mode == Mode::Columns {
+            Linear::plan(&self.fields, &templates[0])
+        } else {
+            None
+        };
         // Streams the linear plan cannot take (random fields, more than it holds) go per packet.
         let mode = match (&linear, mode) {
             (None, Mode::Columns) => Mode::PerPacket,
@@ -425,7 +468,14 @@ fn check_len(len: usize, max_frame: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, stamp: bool, max_frame: usize) -> Result<PreparedTemplate> {
+fn prepare(
+    i: usize,
+    t: &Template,
+    fields: &[Field],
+    size: Option<SizeWalk>,
+    stamp: bool,
+    max_frame: usize,
+) -> Result<PreparedTemplate> {
     let len = t.data.len();
     if size.is_none() {
         check_len(len, max_frame, &format!("template {i}"))?;
@@ -446,7 +496,10 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
     }
     for l in &t.lengths {
         if l.offset as usize + 2 > min_len {
-            return bad(format!("length field at offset {} goes past the end of a {min_len}-byte frame", l.offset));
+            return bad(format!(
+                "length field at offset {} goes past the end of a {min_len}-byte frame",
+                l.offset
+            ));
         }
     }
     for c in &t.checksums {
@@ -459,7 +512,9 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
             _ => data.get(c.l3()).is_some_and(|b| matches!(b >> 4, 4 | 6)),
         };
         if need > min_len || !l3_ok {
-            return bad(format!("template {i}: {c:?} does not point at an IPv4/IPv6 packet inside the frame"));
+            return bad(format!(
+                "template {i}: {c:?} does not point at an IPv4/IPv6 packet inside the frame"
+            ));
         }
     }
     let start = size.map_or(len, |s| s.start as usize);
@@ -486,7 +541,10 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
     }
     let frame = &data[..start];
     // Byte spans rewritten per packet: the fields, then the stamp (the last 16 bytes).
-    let mut spans: Vec<(usize, usize)> = fields.iter().map(|f| (f.offset as usize, f.offset as usize + f.width as usize)).collect();
+    let mut spans: Vec<(usize, usize)> = fields
+        .iter()
+        .map(|f| (f.offset as usize, f.offset as usize + f.width as usize))
+        .collect();
     if stamp {
         let at = min_len.checked_sub(STAMP_LEN).unwrap_or(0);
         let protected = fields
@@ -547,7 +605,11 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
     // Nested checksums (an outer one summing an inner one's bytes) cannot follow fields alone.
     for c in &t.checksums {
         for d in &t.checksums {
-            if c != d && d.coverage(frame).iter().any(|&(s, e)| s <= c.field_offset() && c.field_offset() < e) {
+            if c != d
+                && d.coverage(frame)
+                    .iter()
+                    .any(|&(s, e)| s <= c.field_offset() && c.field_offset() < e)
+            {
                 full_recompute = true;
             }
         }
@@ -564,7 +626,11 @@ fn prepare(i: usize, t: &Template, fields: &[Field], size: Option<SizeWalk>, sta
         }
         t.checksums
             .iter()
-            .map(|c| CsumBase { at: c.field_offset(), base: c.sum_with_coverage(&zeroed, c.coverage(frame)), udp: matches!(c, Checksum::Udp { .. }) })
+            .map(|c| CsumBase {
+                at: c.field_offset(),
+                base: c.sum_with_coverage(&zeroed, c.coverage(frame)),
+                udp: matches!(c, Checksum::Udp { .. }),
+            })
             .collect()
     };
     let mut bases = [0; MAX_SUMS];
@@ -602,7 +668,6 @@ pub(crate) struct Cursor {
     pub countdown: u32,
 }
 
-
 impl Program {
     /// A cursor at the stream's first packet.
     pub(crate) fn cursor(&self, seed: u64) -> Cursor {
@@ -612,7 +677,9 @@ impl Program {
             .map(|f| match f.op {
                 FieldOp::Walk { start, .. } => start,
                 // Random fields keep their `keep` bits from the (first) template.
-                FieldOp::Random { .. } => read_be(&self.templates[0].data, f.offset as usize, f.width as usize),
+                FieldOp::Random { .. } => {
+                    read_be(&self.templates[0].data, f.offset as usize, f.width as usize)
+                }
             })
             .collect();
         Cursor {
@@ -683,7 +750,12 @@ impl Program {
             }
         }
         if self.stamp_every > 0 {
-            let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
+            let mut st = StampWords::new(
+                MAGIC,
+                self.stamp_stream,
+                cur.seq,
+                tsc.wrapping_sub(self.stamp_backdate),
+            );
             cur.stamp(&mut frame[len - STAMP_LEN..len], &mut st, self.stamp_every);
             cur.seq = st.seq();
         }
@@ -796,7 +868,9 @@ impl Linear {
             l.udp[k] = c.udp;
         }
         for (f, fd) in fields.iter().enumerate() {
-            let FieldOp::Walk { min, max, step, .. } = fd.op else { return None };
+            let FieldOp::Walk { min, max, step, .. } = fd.op else {
+                return None;
+            };
             l.off[f] = fd.offset as usize;
             l.width[f] = fd.width;
             (l.min[f], l.max[f], l.step[f]) = (min, max, step);
@@ -857,7 +931,16 @@ impl Program {
 
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn linear_any(&self, l: &Linear, nf: usize, nk: usize, stamping: bool, cur: &mut Cursor, frames: &mut FrameSet<'_>, tsc: u64) {
+    fn linear_any(
+        &self,
+        l: &Linear,
+        nf: usize,
+        nk: usize,
+        stamping: bool,
+        cur: &mut Cursor,
+        frames: &mut FrameSet<'_>,
+        tsc: u64,
+    ) {
         let mut st = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc);
         let running = stamping && self.stamps_run(cur, &st, frames.len());
         let mut v = [0u64; LINEAR_FIELDS];
@@ -960,7 +1043,11 @@ pub(crate) enum FixedStamps {
     /// 1 << 48 (the balance), so the buffers' preparation writes them as a running value.
     Running(Running16),
     /// Otherwise, a packet at a time with [`FixedStamps::write`].
-    Stepped { words: StampWords, at: usize, every: u32 },
+    Stepped {
+        words: StampWords,
+        at: usize,
+        every: u32,
+    },
 }
 
 impl Program {
@@ -974,12 +1061,25 @@ impl Program {
     /// The stamps of a [`Mode::FixedStamped`] burst of `n` packets starting at `cur`, with the
     /// TSC `tsc`.
     pub(crate) fn fixed_stamps(&self, cur: &Cursor, n: usize, tsc: u64) -> FixedStamps {
-        let words = StampWords::new(MAGIC, self.stamp_stream, cur.seq, tsc.wrapping_sub(self.stamp_backdate));
+        let words = StampWords::new(
+            MAGIC,
+            self.stamp_stream,
+            cur.seq,
+            tsc.wrapping_sub(self.stamp_backdate),
+        );
         let at = self.templates[0].len.saturating_sub(STAMP_LEN);
         if self.stamps_run(cur, &words, n) {
-            FixedStamps::Running(Running16 { at, value: [words.w0, words.w1], step: StampWords::STEP })
+            FixedStamps::Running(Running16 {
+                at,
+                value: [words.w0, words.w1],
+                step: StampWords::STEP,
+            })
         } else {
-            FixedStamps::Stepped { words, at, every: self.stamp_every }
+            FixedStamps::Stepped {
+                words,
+                at,
+                every: self.stamp_every,
+            }
         }
     }
 }
@@ -987,7 +1087,9 @@ impl Program {
 impl FixedStamps {
     /// Stamps packet `frame` (or zeroes its stamp, between stamps); packets come in order.
     pub(crate) fn write(&mut self, cur: &mut Cursor, frame: &mut [u8]) {
-        let FixedStamps::Stepped { words, at, every } = self else { return };
+        let FixedStamps::Stepped { words, at, every } = self else {
+            return;
+        };
         if let Some(r) = frame.get_mut(*at..*at + STAMP_LEN) {
             cur.stamp(r, words, *every);
         }
@@ -1012,7 +1114,11 @@ fn put_stamp(r: &mut [u8], w0: u64, w1: u64) {
 /// Stores the checksum whose sum (mod 65535) is `s`; a UDP checksum of 0 is sent as 0xffff.
 #[inline(always)]
 fn put_csum(frame: &mut [u8], at: usize, s: u32, udp: bool) {
-    let c = if s == 0 { if udp { 0xffff } else { 0 } } else { !(s as u16) };
+    let c = if s == 0 {
+        if udp { 0xffff } else { 0 }
+    } else {
+        !(s as u16)
+    };
     if let Some(d) = frame.get_mut(at..at + 2) {
         d.copy_from_slice(&c.to_be_bytes());
     }
@@ -1066,17 +1172,40 @@ mod tests {
         Template {
             data: d,
             checksums: vec![Checksum::Udp { l3: 14, l4: 34 }, Checksum::Ipv4Header(14)],
-            lengths: vec![LengthField { offset: 16, adjust: 14 }, LengthField { offset: 38, adjust: 34 }],
+            lengths: vec![
+                LengthField {
+                    offset: 16,
+                    adjust: 14,
+                },
+                LengthField {
+                    offset: 38,
+                    adjust: 34,
+                },
+            ],
         }
     }
 
     /// The linear and per-packet builders give identical bytes, and every checksum verifies.
     #[test]
     fn linear_matches_per_packet_and_verifies() {
-        let walk = |offset, width, min: u64, max: u64, step| Field { offset, width, op: FieldOp::Walk { start: min, min, max, step } };
+        let walk = |offset, width, min: u64, max: u64, step| Field {
+            offset,
+            width,
+            op: FieldOp::Walk {
+                start: min,
+                min,
+                max,
+                step,
+            },
+        };
         let spec = StreamSpec {
             templates: vec![udp_template()],
-            fields: vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1), walk(34, 2, 0, 65535, 7), walk(43, 1, 0, 255, 3), walk(44, 6, 1, 1 << 40, 99)],
+            fields: vec![
+                walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
+                walk(34, 2, 0, 65535, 7),
+                walk(43, 1, 0, 255, 3),
+                walk(44, 6, 1, 1 << 40, 99),
+            ],
             ..Default::default()
         };
         let prog = spec.compile(2048).expect("compiles");
@@ -1092,7 +1221,11 @@ mod tests {
             }
             assert_eq!(a, b);
             for f in &a {
-                assert_eq!(csum::fold(csum::add(0, &f[14..34])), 0xffff, "IPv4 header checksum");
+                assert_eq!(
+                    csum::fold(csum::add(0, &f[14..34])),
+                    0xffff,
+                    "IPv4 header checksum"
+                );
                 let pseudo = csum::add(17 + 26, &f[26..34]);
                 assert_eq!(csum::fold(csum::add(pseudo, &f[34..60])), 0xffff, "UDP checksum");
             }
@@ -1113,16 +1246,33 @@ mod tests {
     /// Checks the IPv4 header and UDP checksums of 80-byte frames of `udp_template`.
     fn check_udp80(frames: &[Vec<u8>]) {
         for f in frames {
-            assert_eq!(csum::fold(csum::add(0, &f[14..34])), 0xffff, "IPv4 header checksum");
+            assert_eq!(
+                csum::fold(csum::add(0, &f[14..34])),
+                0xffff,
+                "IPv4 header checksum"
+            );
             let pseudo = csum::add(17 + 46, &f[26..34]);
-            assert_eq!(csum::fold(csum::add(pseudo, &f[34..80])), 0xffff, "UDP checksum with the stamp");
+            assert_eq!(
+                csum::fold(csum::add(pseudo, &f[34..80])),
+                0xffff,
+                "UDP checksum with the stamp"
+            );
         }
     }
 
     /// Stamps written by the linear builder equal the per-packet builder's.
     #[test]
     fn linear_stamps_match_per_packet_stamps() {
-        let walk = |offset, width, min: u64, max: u64, step| Field { offset, width, op: FieldOp::Walk { start: min, min, max, step } };
+        let walk = |offset, width, min: u64, max: u64, step| Field {
+            offset,
+            width,
+            op: FieldOp::Walk {
+                start: min,
+                min,
+                max,
+                step,
+            },
+        };
         let mut t = udp_template();
         t.data.resize(80, b'x');
         let spec = StreamSpec {
@@ -1152,7 +1302,11 @@ mod tests {
         let mut t = udp_template();
         t.data.resize(80, b'x');
         for every in [1, 3] {
-            let spec = StreamSpec { templates: vec![t.clone()], stamp_every: Some(every), ..Default::default() };
+            let spec = StreamSpec {
+                templates: vec![t.clone()],
+                stamp_every: Some(every),
+                ..Default::default()
+            };
             let mut prog = spec.compile(1514).expect("compiles");
             assert_eq!(prog.mode, Mode::FixedStamped);
             prog.stamp_stream = 0x0c05;
@@ -1168,7 +1322,10 @@ mod tests {
                     FixedStamps::Running(r) => {
                         for (i, f) in b.iter_mut().enumerate() {
                             let k = i as u64;
-                            let v = [r.value[0].wrapping_add(r.step[0].wrapping_mul(k)), r.value[1].wrapping_add(r.step[1].wrapping_mul(k))];
+                            let v = [
+                                r.value[0].wrapping_add(r.step[0].wrapping_mul(k)),
+                                r.value[1].wrapping_add(r.step[1].wrapping_mul(k)),
+                            ];
                             f[r.at..r.at + 8].copy_from_slice(&v[0].to_le_bytes());
                             f[r.at + 8..r.at + 16].copy_from_slice(&v[1].to_le_bytes());
                         }
@@ -1192,8 +1349,21 @@ mod tests {
     #[test]
     #[ignore]
     fn build_speed() {
-        let walk = |offset, width, min: u64, max: u64| Field { offset, width, op: FieldOp::Walk { start: min, min, max, step: 1 } };
-        let spec = StreamSpec { templates: vec![udp_template()], fields: vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)], ..Default::default() };
+        let walk = |offset, width, min: u64, max: u64| Field {
+            offset,
+            width,
+            op: FieldOp::Walk {
+                start: min,
+                min,
+                max,
+                step: 1,
+            },
+        };
+        let spec = StreamSpec {
+            templates: vec![udp_template()],
+            fields: vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)],
+            ..Default::default()
+        };
         let prog = spec.compile(2048).expect("compiles");
         let mut cur = prog.cursor(1);
         let mut bufs: Vec<Vec<u8>> = (0..64).map(|_| prog.templates[0].data.to_vec()).collect();

@@ -6,9 +6,9 @@ use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
+use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SeqTrack, TscToNs};
 use crate::responder::{self, ArpTable, Identity};
-use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::{Cursor, FixedStamps, Mode, Program};
 
@@ -123,7 +123,11 @@ fn run(ctx: &WorkerCtx) {
                     let job = unsafe { Box::from_raw(p) };
                     active[slot_i] = Some(Active {
                         cursor: job.program.cursor(ffi::rdtsc() ^ (pi as u64) << 32),
-                        remaining: if job.program.count == 0 { u64::MAX } else { job.program.count },
+                        remaining: if job.program.count == 0 {
+                            u64::MAX
+                        } else {
+                            job.program.count
+                        },
                         next_tsc: ffi::rdtsc() as f64,
                         batch: Box::new(TxBatch::new(sh.tag_off)),
                         job,
@@ -145,7 +149,15 @@ fn run(ctx: &WorkerCtx) {
                     slot.running.store(false, Release);
                 }
             }
-            busy |= rx_side(ctx, pi, &mut rx, &mut captures[slot_i], &mut tracks[slot_i], &mut meters[slot_i], counters);
+            busy |= rx_side(
+                ctx,
+                pi,
+                &mut rx,
+                &mut captures[slot_i],
+                &mut tracks[slot_i],
+                &mut meters[slot_i],
+                counters,
+            );
         }
         if busy || wait_cycles < sh.tsc_hz as f64 * 50e-6 {
             idle = 0;
@@ -179,7 +191,11 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
         // buffers are taken: the stamp stores wait for the value, and this way its latency passes
         // while the pool works. The stamps of a burst, sent by one tx_burst, carry that one TSC.
         let paced = !job.gap_ticks.is_empty() || job.cycles_per_packet > 0.0;
-        let tsc = if paced || prog.stamp_every > 0 { ffi::rdtsc() } else { 0 };
+        let tsc = if paced || prog.stamp_every > 0 {
+            ffi::rdtsc()
+        } else {
+            0
+        };
         let now = tsc as f64;
         if !job.gap_ticks.is_empty() {
             // Replay the capture's timing: send the packets whose moment has come.
@@ -212,9 +228,11 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
                 let tpl = &prog.templates[0];
                 let mut st = prog.fixed_stamps(&a.cursor, want, tsc);
                 if let FixedStamps::Running(r) = &mut st {
-                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, false, Some(r));
+                    a.batch
+                        .prepare_fixed(want, job.tag, &tpl.data, tpl.len, false, Some(r));
                 } else {
-                    a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
+                    a.batch
+                        .prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
                     let mut frames = a.batch.frames(want, tpl.len);
                     for i in 0..frames.len() {
                         st.write(&mut a.cursor, frames.get(i));
@@ -224,11 +242,13 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
             }
             Mode::Fixed => {
                 let tpl = &prog.templates[0];
-                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, false, None);
+                a.batch
+                    .prepare_fixed(want, job.tag, &tpl.data, tpl.len, false, None);
             }
             Mode::Columns => {
                 let tpl = &prog.templates[0];
-                a.batch.prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
+                a.batch
+                    .prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
                 prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), tsc);
             }
             Mode::PerPacket => {
@@ -298,7 +318,13 @@ fn rx_side(
         if !inj.is_null() {
             // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
             let frames = unsafe { Box::from_raw(inj) };
-            let k = ffi::send_frames(sh.pools[pi], port, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
+            let k = ffi::send_frames(
+                sh.pools[pi],
+                port,
+                0,
+                sh.tag_off,
+                frames.iter().map(Vec::as_slice),
+            );
             bump(&counters.tx_extra, k as u64);
         }
     }
@@ -331,7 +357,13 @@ fn rx_side(
 
 /// Counts a received batch.
 #[inline]
-fn receive(rx: &RxBatch, n: usize, c: &Counters, cap: Option<&mut CaptureBuf>, lat: Option<(Meter<'_>, &mut BurstMeter)>) {
+fn receive(
+    rx: &RxBatch,
+    n: usize,
+    c: &Counters,
+    cap: Option<&mut CaptureBuf>,
+    lat: Option<(Meter<'_>, &mut BurstMeter)>,
+) {
     if let Some(cap) = cap {
         // A pass of its own: captures are rare, and the counting loop needs every register.
         let now = lat.as_ref().map_or_else(ffi::rdtsc, |(m, _)| m.now);
@@ -375,7 +407,11 @@ fn receive(rx: &RxBatch, n: usize, c: &Counters, cap: Option<&mut CaptureBuf>, l
 fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain) {
     debug_assert!(n > 0 && n < 256);
     let (mut bytes, mut sizes, mut kinds) = (0u64, 0u64, 0u64);
-    let mut chain = Chain::new(if STAMPS { latency::stamp_words(rx.packet(0).0) } else { (0, 0) });
+    let mut chain = Chain::new(if STAMPS {
+        latency::stamp_words(rx.packet(0).0)
+    } else {
+        (0, 0)
+    });
     for i in 0..n {
         let (d, len) = rx.packet(i);
         if STAMPS {
@@ -387,7 +423,11 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
         kinds += 1 << (8 * kind as usize) | u64::from(vlan) << (8 * LANE_VLAN);
         if let Some(&b0) = d.first() {
             if b0 & 1 == 1 {
-                let lane = if d.len() >= 6 && d[..6] == [0xff; 6] { LANE_BROADCAST } else { LANE_MULTICAST };
+                let lane = if d.len() >= 6 && d[..6] == [0xff; 6] {
+                    LANE_BROADCAST
+                } else {
+                    LANE_MULTICAST
+                };
                 kinds += 1 << (8 * lane);
             }
         }
@@ -404,7 +444,11 @@ const LANE_MULTICAST: usize = 7;
 #[inline]
 fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
     let id = &sh.ident[pi];
-    let (arp, icmp, learn) = (id.arp.load(Relaxed), id.icmp.load(Relaxed), id.learn.load(Relaxed));
+    let (arp, icmp, learn) = (
+        id.arp.load(Relaxed),
+        id.icmp.load(Relaxed),
+        id.learn.load(Relaxed),
+    );
     if !(arp || icmp || learn) {
         return;
     }
@@ -421,7 +465,13 @@ fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
         }
         if (arp || icmp) && ip != [0; 4] {
             if let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out) {
-                let k = ffi::send_frames(sh.pools[pi], sh.ports[pi], 0, sh.tag_off, std::iter::once(&out[..len]));
+                let k = ffi::send_frames(
+                    sh.pools[pi],
+                    sh.ports[pi],
+                    0,
+                    sh.tag_off,
+                    std::iter::once(&out[..len]),
+                );
                 bump(&c.tx_extra, k as u64);
             }
         }

@@ -30,10 +30,22 @@ fn exact_count_crosses_back_to_back_and_clear_rebaselines() {
         e.clear(p).unwrap();
     }
     let n = 100_000;
-    let spec = StreamSpec { templates: vec![ipv4_frame(60, L4::Udp)], count: n, rate: Rate::Unpaced, ..Default::default() };
+    let spec = StreamSpec {
+        templates: vec![ipv4_frame(60, L4::Udp)],
+        count: n,
+        rate: Rate::Unpaced,
+        ..Default::default()
+    };
     e.start(0, &spec).unwrap();
-    assert!(wait_until(Duration::from_secs(20), || !e.is_sending(0).unwrap()), "port 0 never finished");
-    assert!(wait_until(Duration::from_secs(5), || e.stats(1).unwrap().rx_packets >= n));
+    assert!(
+        wait_until(Duration::from_secs(20), || !e.is_sending(0).unwrap()),
+        "port 0 never finished"
+    );
+    assert!(wait_until(Duration::from_secs(5), || e
+        .stats(1)
+        .unwrap()
+        .rx_packets
+        >= n));
     let (s0, s1) = (e.stats(0).unwrap(), e.stats(1).unwrap());
     assert_eq!(s0.tx_packets, n);
     assert_eq!(s0.tx_bytes, n * 60);
@@ -55,7 +67,11 @@ fn one_percent_of_10g_is_paced_within_10_percent() {
     let _g = serial();
     let e = engine();
     e.clear(0).unwrap();
-    let spec = StreamSpec { templates: vec![ipv4_frame(60, L4::Udp)], rate: Rate::Percent(1.0), ..Default::default() };
+    let spec = StreamSpec {
+        templates: vec![ipv4_frame(60, L4::Udp)],
+        rate: Rate::Percent(1.0),
+        ..Default::default()
+    };
     e.start(0, &spec).unwrap();
     let t0 = std::time::Instant::now();
     let a = e.stats(0).unwrap().tx_packets;

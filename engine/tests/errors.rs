@@ -8,60 +8,127 @@ use engine::{Config, Engine, Field, FieldOp, StreamSpec};
 #[test]
 #[ignore = "runs in its own process, started by its parent test"]
 fn child_unknown_vdev() {
-    let eal = std::env::var("ENGINE_TEST_EAL").unwrap().split_whitespace().map(str::to_owned).collect();
-    let err = Engine::init(&Config { eal_args: eal, ..Config::default() }).unwrap_err().to_string();
+    let eal = std::env::var("ENGINE_TEST_EAL")
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let err = Engine::init(&Config {
+        eal_args: eal,
+        ..Config::default()
+    })
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("Check the --vdev device(s) net_bogus0"), "{err}");
 }
 
 #[test]
 fn unknown_vdev_is_named() {
-    assert_child_ok(&run_child("child_unknown_vdev", &private_eal("--vdev net_bogus0,x=1"), &[]));
+    assert_child_ok(&run_child(
+        "child_unknown_vdev",
+        &private_eal("--vdev net_bogus0,x=1"),
+        &[],
+    ));
     // Without --no-huge on a machine without hugepages, the device is still what gets named.
-    let eal = format!("--no-pci --no-shconf -l 0-1 --file-prefix tv{} --vdev net_bogus0", std::process::id());
+    let eal = format!(
+        "--no-pci --no-shconf -l 0-1 --file-prefix tv{} --vdev net_bogus0",
+        std::process::id()
+    );
     assert_child_ok(&run_child("child_unknown_vdev", &eal, &[]));
 }
 
 #[test]
 #[ignore = "runs in its own process, started by its parent test"]
 fn child_in_memory_with_no_huge() {
-    let eal = std::env::var("ENGINE_TEST_EAL").unwrap().split_whitespace().map(str::to_owned).collect();
-    let err = Engine::init(&Config { eal_args: eal, ..Config::default() }).unwrap_err().to_string();
+    let eal = std::env::var("ENGINE_TEST_EAL")
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let err = Engine::init(&Config {
+        eal_args: eal,
+        ..Config::default()
+    })
+    .unwrap_err()
+    .to_string();
     assert!(err.starts_with("DPDK EAL failed to start"), "{err}");
-    assert!(err.contains("--in-memory cannot be combined with --no-huge"), "{err}");
+    assert!(
+        err.contains("--in-memory cannot be combined with --no-huge"),
+        "{err}"
+    );
 }
 
 #[test]
 fn in_memory_with_no_huge_gets_a_hint() {
-    assert_child_ok(&run_child("child_in_memory_with_no_huge", &private_eal("--in-memory --vdev net_null0"), &[]));
+    assert_child_ok(&run_child(
+        "child_in_memory_with_no_huge",
+        &private_eal("--in-memory --vdev net_null0"),
+        &[],
+    ));
 }
 
 #[test]
 fn bad_port_size_burst_and_fields_are_named() {
     let _g = serial();
     let e = engine();
-    let ok = StreamSpec { templates: vec![ipv4_frame(60, L4::Udp)], count: 1, ..Default::default() };
+    let ok = StreamSpec {
+        templates: vec![ipv4_frame(60, L4::Udp)],
+        count: 1,
+        ..Default::default()
+    };
     let err = e.start(7, &ok).unwrap_err().to_string();
     assert_eq!(err, "port 7 does not exist (this instance has 2 ports)");
-    assert!(e.stats(9).unwrap_err().to_string().contains("port 9 does not exist"));
+    assert!(
+        e.stats(9)
+            .unwrap_err()
+            .to_string()
+            .contains("port 9 does not exist")
+    );
 
     let mut tiny = ok.clone();
     tiny.templates[0].data.truncate(10);
     tiny.templates[0].checksums.clear();
     tiny.templates[0].lengths.clear();
     let err = e.start(0, &tiny).unwrap_err().to_string();
-    assert!(err.contains("template 0 10 bytes") && err.contains("64..="), "{err}");
+    assert!(
+        err.contains("template 0 10 bytes") && err.contains("64..="),
+        "{err}"
+    );
 
     let mut burst = ok.clone();
     burst.burst = 0;
-    assert!(e.start(0, &burst).unwrap_err().to_string().contains("burst 0 is outside 1..=256"));
+    assert!(
+        e.start(0, &burst)
+            .unwrap_err()
+            .to_string()
+            .contains("burst 0 is outside 1..=256")
+    );
 
     let mut field = ok.clone();
-    field.fields.push(Field { offset: 58, width: 4, op: FieldOp::Walk { start: 0, min: 0, max: 1, step: 1 } });
+    field.fields.push(Field {
+        offset: 58,
+        width: 4,
+        op: FieldOp::Walk {
+            start: 0,
+            min: 0,
+            max: 1,
+            step: 1,
+        },
+    });
     let err = e.start(0, &field).unwrap_err().to_string();
     assert!(err.contains("offset 58") && err.contains("past the end"), "{err}");
 
     let mut width = ok.clone();
-    width.fields.push(Field { offset: 20, width: 3, op: FieldOp::Walk { start: 0, min: 0, max: 1, step: 1 } });
+    width.fields.push(Field {
+        offset: 20,
+        width: 3,
+        op: FieldOp::Walk {
+            start: 0,
+            min: 0,
+            max: 1,
+            step: 1,
+        },
+    });
     assert!(e.start(0, &width).unwrap_err().to_string().contains("width 3"));
 
     let mut rate = ok.clone();
@@ -70,7 +137,12 @@ fn bad_port_size_burst_and_fields_are_named() {
 
     let mut empty = ok.clone();
     empty.templates.clear();
-    assert!(e.start(0, &empty).unwrap_err().to_string().contains("no template"));
+    assert!(
+        e.start(0, &empty)
+            .unwrap_err()
+            .to_string()
+            .contains("no template")
+    );
     assert!(!e.is_sending(0).unwrap(), "a refused stream does not start");
 }
 
@@ -78,10 +150,20 @@ fn bad_port_size_burst_and_fields_are_named() {
 fn starting_twice_is_busy_and_init_twice_is_refused() {
     let _g = serial();
     let e = engine();
-    let spec = StreamSpec { templates: vec![ipv4_frame(60, L4::Udp)], rate: engine::Rate::Pps(1000.0), ..Default::default() };
+    let spec = StreamSpec {
+        templates: vec![ipv4_frame(60, L4::Udp)],
+        rate: engine::Rate::Pps(1000.0),
+        ..Default::default()
+    };
     e.start(0, &spec).unwrap();
-    assert_eq!(e.start(0, &spec).unwrap_err().to_string(), "port 0 is sending; stop it first");
+    assert_eq!(
+        e.start(0, &spec).unwrap_err().to_string(),
+        "port 0 is sending; stop it first"
+    );
     e.stop(0).unwrap();
     assert!(!e.is_sending(0).unwrap());
-    assert!(matches!(Engine::init(&Config::default()), Err(engine::Error::AlreadyInitialised)));
+    assert!(matches!(
+        Engine::init(&Config::default()),
+        Err(engine::Error::AlreadyInitialised)
+    ));
 }

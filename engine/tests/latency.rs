@@ -31,18 +31,34 @@ fn every_stamp_is_counted_and_a_known_delay_lands_in_place() {
         ..Default::default()
     };
     run(&spec);
-    assert!(wait_until(Duration::from_secs(5), || e.latency(1).unwrap().count == n), "got {}", e.latency(1).unwrap().count);
+    assert!(
+        wait_until(Duration::from_secs(5), || e.latency(1).unwrap().count == n),
+        "got {}",
+        e.latency(1).unwrap().count
+    );
     let l = e.latency(1).unwrap();
     assert_eq!((l.lost, l.reordered, l.duplicate), (0, 0, 0));
     assert_eq!(l.histogram.len(), n);
     let h = &l.histogram;
     // The delay line is exact; the ring and the worker add a little on top (far below 1 ms here).
-    assert!(h.min() >= h.lowest_equivalent(delay_ns), "min {} below the delay", h.min());
+    assert!(
+        h.min() >= h.lowest_equivalent(delay_ns),
+        "min {} below the delay",
+        h.min()
+    );
     for q in [0.5, 0.9, 0.99] {
         let v = h.value_at_quantile(q);
-        assert!((delay_ns..delay_ns + 1_000_000).contains(&v), "p{} = {v} ns", q * 100.0);
+        assert!(
+            (delay_ns..delay_ns + 1_000_000).contains(&v),
+            "p{} = {v} ns",
+            q * 100.0
+        );
     }
-    assert!(l.mean_ns >= delay_ns as f64 && l.mean_ns < delay_ns as f64 + 1e6, "mean {}", l.mean_ns);
+    assert!(
+        l.mean_ns >= delay_ns as f64 && l.mean_ns < delay_ns as f64 + 1e6,
+        "mean {}",
+        l.mean_ns
+    );
     assert_eq!(e.latency(0).unwrap().count, 0, "port 0 received nothing");
     e.latency_reset(1).unwrap();
     assert_eq!(e.latency(1).unwrap().count, 0);
@@ -63,7 +79,11 @@ fn one_in_n_and_stamps_keep_checksums_right() {
     };
     e.capture_start(1, 16 << 20, 10_000, 256).unwrap();
     run(&spec);
-    assert!(wait_until(Duration::from_secs(5), || e.stats(1).unwrap().rx_packets == 10_000));
+    assert!(wait_until(Duration::from_secs(5), || e
+        .stats(1)
+        .unwrap()
+        .rx_packets
+        == 10_000));
     let cap = e.capture_stop(1).unwrap();
     let l = e.latency(1).unwrap();
     assert_eq!(l.count, 10_000u64.div_ceil(7));
@@ -96,7 +116,11 @@ fn dropped_swapped_and_repeated_stamps_are_counted() {
         stamp_every: Some(1),
         ..Default::default()
     });
-    assert!(wait_until(Duration::from_secs(5), || e.stats(1).unwrap().rx_packets == 100));
+    assert!(wait_until(Duration::from_secs(5), || e
+        .stats(1)
+        .unwrap()
+        .rx_packets
+        == 100));
     let mut pkts = e.capture_stop(1).unwrap().packets;
     assert_eq!(pkts.len(), 100);
     // 2. A test stage: a new stream id (sender slot 5), then drop 10 and 20, swap 30 and 31,
@@ -105,7 +129,9 @@ fn dropped_swapped_and_repeated_stamps_are_counted() {
         let at = p.data.len() - engine::STAMP_LEN;
         p.data[at + 2..at + 4].copy_from_slice(&((5u16 << 10) | 1).to_le_bytes());
         // The last word balances the stamp's little-endian words to 0 modulo 65535.
-        let sum: u64 = (0..7).map(|i| u64::from(u16::from_le_bytes([p.data[at + 2 * i], p.data[at + 2 * i + 1]]))).sum();
+        let sum: u64 = (0..7)
+            .map(|i| u64::from(u16::from_le_bytes([p.data[at + 2 * i], p.data[at + 2 * i + 1]])))
+            .sum();
         p.data[at + 14..at + 16].copy_from_slice(&(((65535 - sum % 65535) % 65535) as u16).to_le_bytes());
     }
     let mut order: Vec<usize> = (0..100).filter(|&i| i != 10 && i != 20).collect();
@@ -116,11 +142,21 @@ fn dropped_swapped_and_repeated_stamps_are_counted() {
     let tpl = ipv4_frame(60, L4::Udp);
     let templates: Vec<Template> = order
         .iter()
-        .map(|&i| Template { data: pkts[i].data.clone(), checksums: tpl.checksums.clone(), lengths: tpl.lengths.clone() })
+        .map(|&i| Template {
+            data: pkts[i].data.clone(),
+            checksums: tpl.checksums.clone(),
+            lengths: tpl.lengths.clone(),
+        })
         .collect();
     e.latency_reset(1).unwrap();
-    run(&StreamSpec { templates, count: order.len() as u64, rate: Rate::Unpaced, ..Default::default() });
-    assert!(wait_until(Duration::from_secs(5), || e.latency(1).unwrap().count == order.len() as u64));
+    run(&StreamSpec {
+        templates,
+        count: order.len() as u64,
+        rate: Rate::Unpaced,
+        ..Default::default()
+    });
+    assert!(wait_until(Duration::from_secs(5), || e.latency(1).unwrap().count
+        == order.len() as u64));
     let l = e.latency(1).unwrap();
     assert_eq!(l.lost, 2, "{l:?}");
     assert_eq!(l.reordered, 1, "{l:?}");

@@ -11,9 +11,18 @@ use engine::{Rate, StreamSpec};
 #[ignore = "runs in its own process, started by its parent test"]
 fn child_send_exact_count() {
     let e = engine();
-    let spec = StreamSpec { templates: vec![ipv4_frame(60, L4::Udp)], count: 50_000, rate: Rate::Unpaced, ..Default::default() };
+    let spec = StreamSpec {
+        templates: vec![ipv4_frame(60, L4::Udp)],
+        count: 50_000,
+        rate: Rate::Unpaced,
+        ..Default::default()
+    };
     e.start(0, &spec).unwrap();
-    assert!(wait_until(Duration::from_secs(30), || e.stats(1).unwrap().rx_packets == 50_000));
+    assert!(wait_until(Duration::from_secs(30), || e
+        .stats(1)
+        .unwrap()
+        .rx_packets
+        == 50_000));
     e.shutdown();
     let err = e.start(0, &spec).unwrap_err().to_string();
     assert_eq!(err, "the engine has shut down; start a new pktgen process");

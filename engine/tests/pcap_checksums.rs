@@ -17,7 +17,16 @@ const PER_KIND: u64 = 500;
 fn child_send_to_pcap() {
     let e = engine();
     assert_eq!(e.port_count(), 1);
-    let walk = |offset, width, min: u64, max: u64, step| Field { offset, width, op: FieldOp::Walk { start: min, min, max, step } };
+    let walk = |offset, width, min: u64, max: u64, step| Field {
+        offset,
+        width,
+        op: FieldOp::Walk {
+            start: min,
+            min,
+            max,
+            step,
+        },
+    };
     let specs = [
         // UDP with the source IP, both ports and the payload changing, and a size walk.
         StreamSpec {
@@ -27,9 +36,22 @@ fn child_send_to_pcap() {
                 walk(34, 2, 1, 65535, 257),
                 walk(36, 2, 1000, 2000, -1),
                 walk(43, 1, 0, 255, 3),
-                Field { offset: 50, width: 2, op: FieldOp::Random { keep: 0, set: 0, random: 0xffff } },
+                Field {
+                    offset: 50,
+                    width: 2,
+                    op: FieldOp::Random {
+                        keep: 0,
+                        set: 0,
+                        random: 0xffff,
+                    },
+                },
             ],
-            size: Some(SizeWalk { start: 60, min: 60, max: 1514, step: 13 }),
+            size: Some(SizeWalk {
+                start: 60,
+                min: 60,
+                max: 1514,
+                step: 13,
+            }),
             count: PER_KIND,
             rate: Rate::Unpaced,
             ..Default::default()
@@ -42,7 +64,15 @@ fn child_send_to_pcap() {
                 walk(30, 4, 0xc0a8_0000, 0xc0a8_ffff, 77),
                 walk(55, 1, 0, 255, 1),
                 walk(38, 4, 0, u32::MAX as u64, 1_000_003),
-                Field { offset: 48, width: 2, op: FieldOp::Random { keep: 0xf000, set: 0x0100, random: 0x0eff } },
+                Field {
+                    offset: 48,
+                    width: 2,
+                    op: FieldOp::Random {
+                        keep: 0xf000,
+                        set: 0x0100,
+                        random: 0x0eff,
+                    },
+                },
             ],
             count: PER_KIND,
             rate: Rate::Unpaced,
@@ -68,14 +98,28 @@ fn child_send_to_pcap() {
 fn tshark(file: &std::path::Path, fields: &[&str], filter: &str) -> Vec<String> {
     let mut cmd = Command::new("tshark");
     cmd.args(["-r"]).arg(file);
-    cmd.args(["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]);
+    cmd.args([
+        "-o",
+        "ip.check_checksum:TRUE",
+        "-o",
+        "udp.check_checksum:TRUE",
+        "-o",
+        "tcp.check_checksum:TRUE",
+    ]);
     cmd.args(["-Y", filter, "-T", "fields"]);
     for f in fields {
         cmd.args(["-e", f]);
     }
     let out = cmd.output().expect("tshark is installed (make deps)");
-    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -85,26 +129,50 @@ fn tshark_validates_every_checksum() {
     let file = dir.join("tx.pcap");
     let empty = dir.join("empty.pcap");
     engine::write_pcap(&empty, &[]).unwrap();
-    let eal = private_eal(&format!("--vdev net_pcap0,rx_pcap={},tx_pcap={}", empty.display(), file.display()));
+    let eal = private_eal(&format!(
+        "--vdev net_pcap0,rx_pcap={},tx_pcap={}",
+        empty.display(),
+        file.display()
+    ));
     assert_child_ok(&run_child("child_send_to_pcap", &eal, &[]));
 
     // Status 1 = good, 0 = bad, 2 = unverified: everything must be good.
     let ip = tshark(&file, &["ip.checksum.status"], "ip");
     assert_eq!(ip.len() as u64, 3 * PER_KIND, "every packet is IPv4");
-    assert!(ip.iter().all(|s| s == "1"), "bad IPv4 header checksums: {:?}", ip.iter().filter(|s| *s != "1").count());
+    assert!(
+        ip.iter().all(|s| s == "1"),
+        "bad IPv4 header checksums: {:?}",
+        ip.iter().filter(|s| *s != "1").count()
+    );
     let udp = tshark(&file, &["udp.checksum.status"], "udp");
     assert_eq!(udp.len() as u64, PER_KIND);
-    assert!(udp.iter().all(|s| s == "1"), "bad UDP checksums: {}", udp.iter().filter(|s| *s != "1").count());
+    assert!(
+        udp.iter().all(|s| s == "1"),
+        "bad UDP checksums: {}",
+        udp.iter().filter(|s| *s != "1").count()
+    );
     let tcp = tshark(&file, &["tcp.checksum.status"], "tcp");
     assert_eq!(tcp.len() as u64, PER_KIND);
-    assert!(tcp.iter().all(|s| s == "1"), "bad TCP checksums: {}", tcp.iter().filter(|s| *s != "1").count());
+    assert!(
+        tcp.iter().all(|s| s == "1"),
+        "bad TCP checksums: {}",
+        tcp.iter().filter(|s| *s != "1").count()
+    );
     let icmp = tshark(&file, &["icmp.checksum.status"], "icmp");
     assert_eq!(icmp.len() as u64, PER_KIND);
-    assert!(icmp.iter().all(|s| s == "1"), "bad ICMP checksums: {}", icmp.iter().filter(|s| *s != "1").count());
+    assert!(
+        icmp.iter().all(|s| s == "1"),
+        "bad ICMP checksums: {}",
+        icmp.iter().filter(|s| *s != "1").count()
+    );
     // The size walk reached the wire: frame lengths vary and never break the IP length.
     let lens = tshark(&file, &["frame.len", "ip.len"], "udp");
     let distinct: std::collections::HashSet<_> = lens.iter().collect();
-    assert!(distinct.len() > 100, "size walk produced {} distinct sizes", distinct.len());
+    assert!(
+        distinct.len() > 100,
+        "size walk produced {} distinct sizes",
+        distinct.len()
+    );
     for l in &lens {
         let v: Vec<u64> = l.split('\t').map(|x| x.parse().unwrap()).collect();
         assert_eq!(v[0], v[1] + 14, "frame/IP length mismatch: {l}");

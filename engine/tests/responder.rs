@@ -37,10 +37,25 @@ fn arp_and_echo_are_answered_and_learned() {
     echo.data[6..12].copy_from_slice(&mac0);
     echo.data[26..30].copy_from_slice(&[10, 1, 1, 2]);
     echo.data[30..34].copy_from_slice(&[10, 1, 1, 1]);
-    let echo = StreamSpec { templates: vec![echo], count: 5, rate: Rate::Unpaced, ..Default::default() };
-    e.send_frames(0, vec![arp_request(mac0, [10, 1, 1, 2], [10, 1, 1, 1]), arp_request(mac0, [10, 1, 1, 2], [10, 1, 1, 9])]).unwrap();
+    let echo = StreamSpec {
+        templates: vec![echo],
+        count: 5,
+        rate: Rate::Unpaced,
+        ..Default::default()
+    };
+    e.send_frames(
+        0,
+        vec![
+            arp_request(mac0, [10, 1, 1, 2], [10, 1, 1, 1]),
+            arp_request(mac0, [10, 1, 1, 2], [10, 1, 1, 9]),
+        ],
+    )
+    .unwrap();
     e.start(0, &echo).unwrap();
-    assert!(wait_until(Duration::from_secs(5), || e.stats(0).unwrap().rx_packets == 6), "1 ARP reply + 5 echo replies");
+    assert!(
+        wait_until(Duration::from_secs(5), || e.stats(0).unwrap().rx_packets == 6),
+        "1 ARP reply + 5 echo replies"
+    );
     let cap = e.capture_stop(0).unwrap();
     let s1 = e.stats(1).unwrap();
     assert_eq!((s1.rx_kinds.arp, s1.rx_kinds.echo), (2, 5), "{:?}", s1.rx_kinds);
@@ -48,17 +63,34 @@ fn arp_and_echo_are_answered_and_learned() {
     let s0 = e.stats(0).unwrap();
     assert_eq!(s0.tx_extra, 2, "two injected frames");
     assert_eq!((s0.rx_kinds.arp, s0.rx_kinds.echo), (1, 5));
-    let arp = cap.packets.iter().find(|p| p.data[12..14] == [8, 6]).expect("an ARP reply");
+    let arp = cap
+        .packets
+        .iter()
+        .find(|p| p.data[12..14] == [8, 6])
+        .expect("an ARP reply");
     assert_eq!(&arp.data[20..22], &[0, 2]);
     assert_eq!(&arp.data[22..28], &mac1);
     assert_eq!(&arp.data[28..32], &[10, 1, 1, 1]);
-    assert_eq!(e.arp_table(0).unwrap(), vec![([10, 1, 1, 1], mac1)], "learned from the reply");
-    let reply = cap.packets.iter().find(|p| p.data[23] == 1).expect("an echo reply");
+    assert_eq!(
+        e.arp_table(0).unwrap(),
+        vec![([10, 1, 1, 1], mac1)],
+        "learned from the reply"
+    );
+    let reply = cap
+        .packets
+        .iter()
+        .find(|p| p.data[23] == 1)
+        .expect("an echo reply");
     assert_eq!(reply.data[34], 0, "echo reply type");
     assert_eq!(&reply.data[26..30], &[10, 1, 1, 1]);
     e.set_responder(1, [0; 4], false, false).unwrap();
     e.set_arp_learning(0, false).unwrap();
-    assert!(e.send_frames(0, vec![vec![0; 5]]).unwrap_err().to_string().contains("frame 0 has 5 bytes"));
+    assert!(
+        e.send_frames(0, vec![vec![0; 5]])
+            .unwrap_err()
+            .to_string()
+            .contains("frame 0 has 5 bytes")
+    );
 }
 
 #[test]
@@ -68,13 +100,25 @@ fn capture_gaps_are_replayed() {
     let t = ipv4_frame(60, L4::Udp);
     let templates: Vec<Template> = (0..4).map(|_| t.clone()).collect();
     // 0, 30 ms, 60 ms, then a long pause before the next round.
-    let spec = StreamSpec { templates, gaps_ns: vec![30_000_000, 30_000_000, 0, 1_000_000_000], count: 4, ..Default::default() };
+    let spec = StreamSpec {
+        templates,
+        gaps_ns: vec![30_000_000, 30_000_000, 0, 1_000_000_000],
+        count: 4,
+        ..Default::default()
+    };
     e.capture_start(1, 1 << 20, 10, 64).unwrap();
     let t0 = Instant::now();
     e.start(0, &spec).unwrap();
     assert!(wait_until(Duration::from_secs(5), || !e.is_sending(0).unwrap()));
-    assert!(t0.elapsed() >= Duration::from_millis(60), "the gaps were honoured");
-    assert!(wait_until(Duration::from_secs(2), || e.stats(1).unwrap().rx_packets >= 4));
+    assert!(
+        t0.elapsed() >= Duration::from_millis(60),
+        "the gaps were honoured"
+    );
+    assert!(wait_until(Duration::from_secs(2), || e
+        .stats(1)
+        .unwrap()
+        .rx_packets
+        >= 4));
     let p = e.capture_stop(1).unwrap().packets;
     assert_eq!(p.len(), 4);
     let gap = |a: usize, b: usize| (p[b].time_ns - p[a].time_ns) as f64 / 1e6;
@@ -83,5 +127,10 @@ fn capture_gaps_are_replayed() {
     assert!(gap(2, 3) < 5.0, "gap 2-3 {} ms", gap(2, 3));
     let mut bad = spec.clone();
     bad.gaps_ns.pop();
-    assert!(e.start(0, &bad).unwrap_err().to_string().contains("gaps_ns has 3 entries for 4 templates"));
+    assert!(
+        e.start(0, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("gaps_ns has 3 entries for 4 templates")
+    );
 }

@@ -237,7 +237,11 @@ fn help_and_bad_options() {
 
     let o = run(pktgen(&["--latency-digits", "9", "--exit"]), "");
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("--latency-digits must be 1 to 5"), "{}", text(&o).1);
+    assert!(
+        text(&o).1.contains("--latency-digits must be 1 to 5"),
+        "{}",
+        text(&o).1
+    );
 }
 
 #[test]
@@ -261,12 +265,23 @@ print("range ok")
 "#,
     );
     let o = run(
-        pktgen(&["--latency-max-ns", "1000000", "--latency-digits", "2", "--exit", "-f", script.to_str().expect("utf8")]),
+        pktgen(&[
+            "--latency-max-ns",
+            "1000000",
+            "--latency-digits",
+            "2",
+            "--exit",
+            "-f",
+            script.to_str().expect("utf8"),
+        ]),
         "",
     );
     let (out, err) = text(&o);
-    assert!(o.status.success(), "{out}
-{err}");
+    assert!(
+        o.status.success(),
+        "{out}
+{err}"
+    );
     assert!(out.contains("range ok"));
 }
 

@@ -13,7 +13,13 @@ fn the_latency_scenario_prints_its_report() {
     let out = run(pktgen(&["--exit", "-f", "test/latency.lua"]), "");
     let (so, se) = text(&out);
     assert!(out.status.success(), "stdout:\n{so}\nstderr:\n{se}");
-    for want in ["Latency, port 0 -> port 1", "packets 200000   lost 0", "p99.99", "pktStats latency = {", "\"Value\",\"Percentile\""] {
+    for want in [
+        "Latency, port 0 -> port 1",
+        "packets 200000   lost 0",
+        "p99.99",
+        "pktStats latency = {",
+        "\"Value\",\"Percentile\"",
+    ] {
         assert!(so.contains(want), "missing {want:?} in:\n{so}");
     }
 }
@@ -45,7 +51,11 @@ print(string.format("OURS %d %d %d %d %d %d", h:count(), p[50], p[90], p[99], p[
     let out = run(pktgen(&["--exit", "-f", script.to_str().unwrap()]), "");
     let (so, se) = text(&out);
     assert!(out.status.success(), "stdout:\n{so}\nstderr:\n{se}");
-    let ours = so.lines().find_map(|l| l.strip_prefix("OURS ")).expect("our numbers").to_string();
+    let ours = so
+        .lines()
+        .find_map(|l| l.strip_prefix("OURS "))
+        .expect("our numbers")
+        .to_string();
     assert!(ours.starts_with("50000 "), "every packet stamped: {ours}");
 
     let py = r#"
@@ -55,8 +65,16 @@ from hdrh.log import HistogramLogReader
 h = HistogramLogReader(sys.argv[1], HdrHistogram(1, 60_000_000_000, 3)).get_next_interval_histogram()
 print(h.get_total_count(), *[h.get_value_at_percentile(p) for p in (50, 90, 99, 99.9, 100)])
 "#;
-    let out = Command::new("python3").args(["-c", py]).arg(&log).output().expect("python3 (make deps installs hdrhistogram)");
-    assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("python3")
+        .args(["-c", py])
+        .arg(&log)
+        .output()
+        .expect("python3 (make deps installs hdrhistogram)");
+    assert!(
+        out.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let theirs = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert_eq!(theirs, ours, "Python's decoding of the log differs from ours");
     let _ = std::fs::remove_file(log);

@@ -71,7 +71,10 @@ fn every_test_lua_script_passes_through_the_shell() {
         let port = lines
             .by_ref()
             .map_while(Result::ok)
-            .find_map(|l| l.strip_prefix("pktgen: Lua shell listening on 127.0.0.1:").map(str::to_owned))
+            .find_map(|l| {
+                l.strip_prefix("pktgen: Lua shell listening on 127.0.0.1:")
+                    .map(str::to_owned)
+            })
             .expect("the shell's 'listening on' line");
         // Keep draining stderr so pktgen never blocks on it.
         std::thread::spawn(move || lines.for_each(drop));
@@ -91,5 +94,11 @@ fn every_test_lua_script_passes_through_the_shell() {
             failed.push(format!("{rel}:\n--- client output\n{out}--- socat stderr\n{err}"));
         }
     }
-    assert!(failed.is_empty(), "{} of {} failed through the shell:\n{}", failed.len(), files.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed through the shell:\n{}",
+        failed.len(),
+        files.len(),
+        failed.join("\n")
+    );
 }

@@ -28,7 +28,28 @@ fn udp_frame(i: usize, payload: usize) -> Vec<u8> {
     let mut f = Vec::new();
     f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00]);
     let total = 20 + 8 + payload;
-    let mut ip = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, i as u8, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    let mut ip = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        i as u8,
+        0,
+        0,
+        64,
+        17,
+        0,
+        0,
+        10,
+        0,
+        0,
+        1,
+        10,
+        0,
+        0,
+        2,
+    ];
     let c = !sum16(&ip, 0) as u16;
     ip[10..12].copy_from_slice(&c.to_be_bytes());
     f.extend_from_slice(&ip);
@@ -46,7 +67,11 @@ fn udp_frame(i: usize, payload: usize) -> Vec<u8> {
 }
 
 fn packet(time_ns: u64, data: Vec<u8>) -> CapturedPacket {
-    CapturedPacket { time_ns, orig_len: data.len() as u32, data }
+    CapturedPacket {
+        time_ns,
+        orig_len: data.len() as u32,
+        data,
+    }
 }
 
 const SCRIPT: &str = r#"
@@ -89,11 +114,29 @@ fn tshark_rows(file: &Path) -> Vec<String> {
         .arg("-r")
         .arg(file)
         .args(["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"])
-        .args(["-T", "fields", "-E", "separator=|", "-e", "ip.checksum.status", "-e", "udp.checksum.status", "-e", "udp.length"])
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "ip.checksum.status",
+            "-e",
+            "udp.checksum.status",
+            "-e",
+            "udp.length",
+        ])
         .output()
         .expect("tshark is needed (make test installs it)");
-    assert!(o.status.success(), "tshark: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect()
+    assert!(
+        o.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -102,11 +145,14 @@ fn replay_with_dash_s_capture_to_file_and_timing() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     // Payloads 0..=140 bytes: frames of 42..182 bytes, the short ones padded to 60 on the wire.
-    let input: Vec<CapturedPacket> =
-        (0..N).map(|i| packet(1_000_000_000 + i as u64 * 1000, udp_frame(i, (i * 37) % 141))).collect();
+    let input: Vec<CapturedPacket> = (0..N)
+        .map(|i| packet(1_000_000_000 + i as u64 * 1000, udp_frame(i, (i * 37) % 141)))
+        .collect();
     let main = dir.join("main.pcap");
     engine::write_pcap(&main, &input).expect("write main.pcap");
-    let timed: Vec<CapturedPacket> = (0..3).map(|i| packet(2_000_000_000 + i * 50_000_000, udp_frame(i as usize, 20))).collect();
+    let timed: Vec<CapturedPacket> = (0..3)
+        .map(|i| packet(2_000_000_000 + i * 50_000_000, udp_frame(i as usize, 20)))
+        .collect();
     let timed_file = dir.join("timed.pcap");
     engine::write_pcap(&timed_file, &timed).expect("write timed.pcap");
     let script = dir.join("replay.lua");
@@ -116,18 +162,30 @@ fn replay_with_dash_s_capture_to_file_and_timing() {
     let s1 = format!("1:{}", timed_file.display());
     let mut cmd = common::pktgen(&["-s", &s0, "-s", &s1, "--exit", "-f", &script.to_string_lossy()]);
     // In the temporary directory, where the capture is written; the test helpers by full path.
-    cmd.current_dir(&dir).env("PG_N", N.to_string()).env("PG_TEST_LUA", common::root().join("test/?.lua"));
+    cmd.current_dir(&dir)
+        .env("PG_N", N.to_string())
+        .env("PG_TEST_LUA", common::root().join("test/?.lua"));
     let o = common::run(cmd, "");
     let (out, err) = common::text(&o);
-    assert!(o.status.success() && out.contains("pcap: ok"), "{:?}\n--- stdout\n{out}--- stderr\n{err}", o.status);
+    assert!(
+        o.status.success() && out.contains("pcap: ok"),
+        "{:?}\n--- stdout\n{out}--- stderr\n{err}",
+        o.status
+    );
 
     // The file pktgen.capture wrote, named in its message.
     let name = out
         .lines()
-        .find_map(|l| l.strip_prefix("capture: port 1: ").and_then(|r| r.split(" written to ").nth(1)))
+        .find_map(|l| {
+            l.strip_prefix("capture: port 1: ")
+                .and_then(|r| r.split(" written to ").nth(1))
+        })
         .unwrap_or_else(|| panic!("no capture line in\n{out}"));
     let file = dir.join(name.trim());
-    assert!(name.starts_with("pktgen-capture-p1-") && name.ends_with(".pcap"), "{name}");
+    assert!(
+        name.starts_with("pktgen-capture-p1-") && name.ends_with(".pcap"),
+        "{name}"
+    );
     let got = engine::read_pcap(&file).expect("read the capture");
     assert_eq!(got.len(), N, "packets in {}", file.display());
     for (i, (g, want)) in got.iter().zip(&input).enumerate() {
@@ -143,7 +201,10 @@ fn replay_with_dash_s_capture_to_file_and_timing() {
         assert_eq!(f[2], (8 + (i * 37) % 141).to_string(), "packet {i}: udp.length");
     }
     let saved = std::fs::read_to_string(dir.join("saved.lua")).expect("saved.lua");
-    assert!(saved.contains(r#"pktgen.pcap(1, "on")"#) && saved.contains(r#"pktgen.pcap_timing(1, "on")"#), "{saved}");
+    assert!(
+        saved.contains(r#"pktgen.pcap(1, "on")"#) && saved.contains(r#"pktgen.pcap_timing(1, "on")"#),
+        "{saved}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -168,7 +229,8 @@ print("ready")
 "#
     );
     for how in ["exit", "ctrl-c"] {
-        let dir: PathBuf = std::env::temp_dir().join(format!("pktgen-capture-end-{}-{how}", std::process::id()));
+        let dir: PathBuf =
+            std::env::temp_dir().join(format!("pktgen-capture-end-{}-{how}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join("capture.lua");
@@ -179,8 +241,11 @@ print("ready")
             args.push("--exit");
         }
         let mut cmd = common::pktgen(&args);
-        cmd.current_dir(&dir).env("PG_TEST_LUA", common::root().join("test/?.lua"));
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.current_dir(&dir)
+            .env("PG_TEST_LUA", common::root().join("test/?.lua"));
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn pktgen");
         let (tx, rx) = mpsc::channel();
         let stdout = child.stdout.take().expect("stdout");
@@ -201,17 +266,39 @@ print("ready")
         assert!(out.iter().any(|l| l == "ready"), "{how}: no ready line: {out:?}");
         if how == "ctrl-c" {
             let pid = child.id().to_string();
-            assert!(Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+            assert!(
+                Command::new("kill")
+                    .args(["-INT", &pid])
+                    .status()
+                    .expect("kill")
+                    .success()
+            );
         }
         out.extend(std::iter::from_fn(next));
         let o = common::wait(child);
-        assert!(o.status.success(), "{how}: {:?}\n{out:?}\n{}", o.status, String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{how}: {:?}\n{out:?}\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
         let name = out
             .iter()
-            .find_map(|l| l.strip_prefix("capture: port 1: ").and_then(|r| r.split(" written to ").nth(1)))
+            .find_map(|l| {
+                l.strip_prefix("capture: port 1: ")
+                    .and_then(|r| r.split(" written to ").nth(1))
+            })
             .unwrap_or_else(|| panic!("{how}: no capture line in {out:?}"));
-        assert!(out.iter().any(|l| l.starts_with(&format!("capture: port 1: {SENT} packets written"))), "{how}: {out:?}");
-        assert_eq!(tshark_rows(&dir.join(name.trim())).len(), SENT, "{how}: packets tshark reads back");
+        assert!(
+            out.iter()
+                .any(|l| l.starts_with(&format!("capture: port 1: {SENT} packets written"))),
+            "{how}: {out:?}"
+        );
+        assert_eq!(
+            tshark_rows(&dir.join(name.trim())).len(),
+            SENT,
+            "{how}: packets tshark reads back"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

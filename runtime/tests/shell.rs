@@ -133,7 +133,11 @@ impl Client {
     /// Adds what arrives within the read timeout to `got`, failing past `end`. False once the
     /// server has closed; a read error means that too when `closing`, and fails otherwise.
     fn fill(&mut self, what: &str, end: Instant, closing: bool) -> bool {
-        assert!(Instant::now() < end, "waiting for {what}; got {:?}", String::from_utf8_lossy(&self.got));
+        assert!(
+            Instant::now() < end,
+            "waiting for {what}; got {:?}",
+            String::from_utf8_lossy(&self.got)
+        );
         let mut buf = [0u8; 65536];
         match self.s.read(&mut buf) {
             Ok(0) => false,
@@ -141,7 +145,14 @@ impl Client {
                 self.got.extend_from_slice(&buf[..n]);
                 true
             }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => true,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                true
+            }
             Err(_) if closing => false,
             Err(e) => panic!("read while waiting for {what}: {e}"),
         }
@@ -325,7 +336,9 @@ fn seed_commands_print_the_banner() {
             }
         }
     });
-    input.write_all(b"f,e = loadfile('test/hello-world.lua'); f();\n").expect("feed telnet");
+    input
+        .write_all(b"f,e = loadfile('test/hello-world.lua'); f();\n")
+        .expect("feed telnet");
     let want = banner.clone();
     let mut got = Vec::new();
     let end = Instant::now() + REPLY;
@@ -333,12 +346,18 @@ fn seed_commands_print_the_banner() {
         let left = end.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(b) => got.extend(b),
-            Err(_) => panic!("telnet got no banner; output so far: {:?}", String::from_utf8_lossy(&got)),
+            Err(_) => panic!(
+                "telnet got no banner; output so far: {:?}",
+                String::from_utf8_lossy(&got)
+            ),
         }
     }
     let text = String::from_utf8_lossy(&got).to_string();
     assert!(text.starts_with("Trying 127.0.0.1"), "{text:?}");
-    assert!(text.ends_with(&want), "only the banner follows telnet's own lines: {text:?}");
+    assert!(
+        text.ends_with(&want),
+        "only the banner follows telnet's own lines: {text:?}"
+    );
     drop(input);
     let _ = common::wait(child);
     reader.join().expect("reader");

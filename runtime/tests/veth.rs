@@ -14,11 +14,18 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 fn ip(args: &[&str]) -> Result<String, String> {
-    let o = Command::new("ip").args(args).output().map_err(|e| format!("cannot run ip: {e}"))?;
+    let o = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run ip: {e}"))?;
     if o.status.success() {
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     } else {
-        Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr)))
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr)
+        ))
     }
 }
 
@@ -31,11 +38,23 @@ struct Peer {
 
 impl Peer {
     fn create(tag: u32, subnet: &str) -> Result<Peer, String> {
-        let p = Peer { ns: format!("pg-{tag}"), ours: format!("pg{tag}a"), theirs: format!("pg{tag}b") };
+        let p = Peer {
+            ns: format!("pg-{tag}"),
+            ours: format!("pg{tag}a"),
+            theirs: format!("pg{tag}b"),
+        };
         ip(&["netns", "add", &p.ns])?;
         ip(&["link", "add", &p.ours, "type", "veth", "peer", "name", &p.theirs])?;
         ip(&["link", "set", &p.theirs, "netns", &p.ns])?;
-        ip(&["-n", &p.ns, "addr", "add", &format!("{subnet}.2/24"), "dev", &p.theirs])?;
+        ip(&[
+            "-n",
+            &p.ns,
+            "addr",
+            "add",
+            &format!("{subnet}.2/24"),
+            "dev",
+            &p.theirs,
+        ])?;
         ip(&["-n", &p.ns, "link", "set", &p.theirs, "up"])?;
         ip(&["-n", &p.ns, "link", "set", "lo", "up"])?;
         ip(&["link", "set", &p.ours, "up"])?;
@@ -44,7 +63,11 @@ impl Peer {
 
     fn their_mac(&self) -> String {
         let out = ip(&["-n", &self.ns, "-o", "link", "show", &self.theirs]).unwrap_or_default();
-        out.split_whitespace().skip_while(|w| *w != "link/ether").nth(1).unwrap_or("").to_string()
+        out.split_whitespace()
+            .skip_while(|w| *w != "link/ether")
+            .nth(1)
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -117,7 +140,12 @@ print(string.format("AFTER arp=%d echo=%d tx_extra=%d", s.arp_pkts, s.echo_pkts,
 fn kernel_peer_answers_and_is_answered() {
     for tool in ["ip", "ping"] {
         assert!(
-            Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().map(|o| o.status).is_ok_and(|s| s.success()),
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {tool}"))
+                .output()
+                .map(|o| o.status)
+                .is_ok_and(|s| s.success()),
             "{tool} is needed for the veth test (iproute2, iputils-ping)"
         );
     }
@@ -134,10 +162,26 @@ fn kernel_peer_answers_and_is_answered() {
     let vdev = format!("net_af_packet0,iface={}", peer.ours);
     let prefix = format!("pktgen-veth-{pid}");
     let mut cmd = common::pktgen(&[
-        "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "256", "-l", "0-1",
-        "--file-prefix", &prefix, "--vdev", &vdev, "--", "--exit", "-f", &file.to_string_lossy(),
+        "--no-huge",
+        "--no-pci",
+        "--no-shconf",
+        "--no-telemetry",
+        "-m",
+        "256",
+        "-l",
+        "0-1",
+        "--file-prefix",
+        &prefix,
+        "--vdev",
+        &vdev,
+        "--",
+        "--exit",
+        "-f",
+        &file.to_string_lossy(),
     ]);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
     let mut child = cmd.spawn().expect("spawn pktgen");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = mpsc::channel();
@@ -165,7 +209,17 @@ fn kernel_peer_answers_and_is_answered() {
         // Forget our MAC so the kernel has to ask our responder for it.
         let _ = ip(&["-n", &peer.ns, "neigh", "flush", "dev", &peer.theirs]);
         Command::new("ip")
-            .args(["netns", "exec", &peer.ns, "ping", "-c", "3", "-W", "2", &format!("{subnet}.1")])
+            .args([
+                "netns",
+                "exec",
+                &peer.ns,
+                "ping",
+                "-c",
+                "3",
+                "-W",
+                "2",
+                &format!("{subnet}.1"),
+            ])
             .output()
             .expect("run ping")
     });
@@ -174,18 +228,39 @@ fn kernel_peer_answers_and_is_answered() {
     lines.extend(rx.try_iter());
     let (_, err) = common::text(&o);
     let out = lines.join("\n");
-    assert!(ready, "pktgen never got ready:\n--- stdout\n{out}\n--- stderr\n{err}");
-    assert!(o.status.success(), "{:?}\n--- stdout\n{out}\n--- stderr\n{err}", o.status);
+    assert!(
+        ready,
+        "pktgen never got ready:\n--- stdout\n{out}\n--- stderr\n{err}"
+    );
+    assert!(
+        o.status.success(),
+        "{:?}\n--- stdout\n{out}\n--- stderr\n{err}",
+        o.status
+    );
 
     // (a) the learned MAC is the kernel's
-    let learned = lines.iter().find_map(|l| l.strip_prefix("LEARNED ")).unwrap_or("");
+    let learned = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("LEARNED "))
+        .unwrap_or("");
     assert_eq!(learned, peer.their_mac(), "learned MAC\n{out}");
     // (b) three replies from our responder
     let ping = ping.expect("ping ran");
     let ptext = String::from_utf8_lossy(&ping.stdout);
-    assert!(ping.status.success() && ptext.contains("3 received"), "ping from the namespace:\n{ptext}{}\n--- pktgen\n{out}", String::from_utf8_lossy(&ping.stderr));
-    let after = lines.iter().find(|l| l.starts_with("AFTER ")).cloned().unwrap_or_default();
-    assert!(!after.contains(" tx_extra=0"), "the responder sent nothing: {after}");
+    assert!(
+        ping.status.success() && ptext.contains("3 received"),
+        "ping from the namespace:\n{ptext}{}\n--- pktgen\n{out}",
+        String::from_utf8_lossy(&ping.stderr)
+    );
+    let after = lines
+        .iter()
+        .find(|l| l.starts_with("AFTER "))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !after.contains(" tx_extra=0"),
+        "the responder sent nothing: {after}"
+    );
     eprintln!("{out}");
     let _ = std::fs::remove_dir_all(&dir);
     drop(peer);

@@ -14,7 +14,11 @@ pub fn engine() -> &'static Engine {
         let eal_args = std::env::var("ENGINE_TEST_EAL")
             .map(|s| s.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
-        Engine::init(&Config { eal_args, ..Config::default() }).expect("engine init")
+        Engine::init(&Config {
+            eal_args,
+            ..Config::default()
+        })
+        .expect("engine init")
     })
 }
 
@@ -60,13 +64,19 @@ pub fn ipv4_frame(len: usize, l4: L4) -> Template {
     };
     d[26..30].copy_from_slice(&[192, 168, 0, 1]);
     d[30..34].copy_from_slice(&[192, 168, 1, 1]);
-    let mut lengths = vec![LengthField { offset: 16, adjust: 14 }];
+    let mut lengths = vec![LengthField {
+        offset: 16,
+        adjust: 14,
+    }];
     let cs = match l4 {
         L4::Udp => {
             d[34..36].copy_from_slice(&1234u16.to_be_bytes());
             d[36..38].copy_from_slice(&5678u16.to_be_bytes());
             d[38..40].copy_from_slice(&((len - 34) as u16).to_be_bytes());
-            lengths.push(LengthField { offset: 38, adjust: 34 });
+            lengths.push(LengthField {
+                offset: 38,
+                adjust: 34,
+            });
             Checksum::Udp { l3: 14, l4: 34 }
         }
         L4::Tcp => {
@@ -85,7 +95,11 @@ pub fn ipv4_frame(len: usize, l4: L4) -> Template {
     for (i, b) in d.iter_mut().enumerate().skip(if l4 == L4::Tcp { 54 } else { 42 }) {
         *b = b'a' + (i % 26) as u8;
     }
-    Template { data: d, checksums: vec![cs, Checksum::Ipv4Header(14)], lengths }
+    Template {
+        data: d,
+        checksums: vec![cs, Checksum::Ipv4Header(14)],
+        lengths,
+    }
 }
 
 /// Runs test `name` of this test binary in a new process whose engine starts with `eal` (split on

@@ -27,7 +27,10 @@ fn opt_size(who: &str, t: &Table, key: &str, default: usize) -> std::result::Res
         Value::Nil => Ok(default),
         Value::Integer(i) if i > 0 => Ok(i as usize),
         Value::Number(f) if f.is_finite() && f.fract() == 0.0 && f >= 1.0 && f < 1e15 => Ok(f as usize),
-        v => Err(format!("engine.{who}: {key} must be a positive integer, got {}", describe(&v))),
+        v => Err(format!(
+            "engine.{who}: {key} must be a positive integer, got {}",
+            describe(&v)
+        )),
     }
 }
 
@@ -35,14 +38,20 @@ fn opt_bool(who: &str, t: &Table, key: &str) -> std::result::Result<bool, String
     match t.raw_get::<Value>(key).map_err(lua_err)? {
         Value::Nil => Ok(false),
         Value::Boolean(b) => Ok(b),
-        v => Err(format!("engine.{who}: {key} must be a boolean, got {}", describe(&v))),
+        v => Err(format!(
+            "engine.{who}: {key} must be a boolean, got {}",
+            describe(&v)
+        )),
     }
 }
 
 fn string_arg(who: &str, what: &str, v: &Value) -> std::result::Result<String, String> {
     match v {
         Value::String(s) => Ok(s.to_string_lossy()),
-        other => Err(format!("engine.{who}: {what} must be a string, got {}", describe(other))),
+        other => Err(format!(
+            "engine.{who}: {what} must be a string, got {}",
+            describe(other)
+        )),
     }
 }
 
@@ -72,9 +81,14 @@ fn packets_table(lua: &Lua, packets: &[CapturedPacket]) -> mlua::Result<Table> {
 /// The elements `t[1..n]` of an array table.
 fn array(who: &str, what: &str, v: &Value) -> std::result::Result<Vec<Value>, String> {
     let Value::Table(t) = v else {
-        return Err(format!("engine.{who}: {what} must be a table, got {}", describe(v)));
+        return Err(format!(
+            "engine.{who}: {what} must be a table, got {}",
+            describe(v)
+        ));
     };
-    (1..=t.raw_len()).map(|i| t.raw_get::<Value>(i).map_err(lua_err)).collect()
+    (1..=t.raw_len())
+        .map(|i| t.raw_get::<Value>(i).map_err(lua_err))
+        .collect()
 }
 
 /// Packets from `{ {data = "...", time_ns = n, len = n}, ... }` or `{ "...", ... }`.
@@ -84,13 +98,21 @@ fn packets_from(who: &str, v: &Value) -> std::result::Result<Vec<CapturedPacket>
         let p = match e {
             Value::String(s) => {
                 let data = s.as_bytes().to_vec();
-                CapturedPacket { time_ns: 0, orig_len: data.len() as u32, data }
+                CapturedPacket {
+                    time_ns: 0,
+                    orig_len: data.len() as u32,
+                    data,
+                }
             }
             Value::Table(t) => {
                 let data = match t.raw_get::<Value>("data").map_err(lua_err)? {
                     Value::String(s) => s.as_bytes().to_vec(),
                     other => {
-                        return Err(format!("engine.{who}: packets[{}].data must be a string, got {}", i + 1, describe(&other)));
+                        return Err(format!(
+                            "engine.{who}: packets[{}].data must be a string, got {}",
+                            i + 1,
+                            describe(&other)
+                        ));
                     }
                 };
                 let time_ns = match t.raw_get::<Value>("time_ns").map_err(lua_err)? {
@@ -98,17 +120,29 @@ fn packets_from(who: &str, v: &Value) -> std::result::Result<Vec<CapturedPacket>
                     Value::Integer(n) if n >= 0 => n as u64,
                     Value::Number(f) if f >= 0.0 && f.is_finite() => f as u64,
                     other => {
-                        return Err(format!("engine.{who}: packets[{}].time_ns must be a non-negative number, got {}", i + 1, describe(&other)));
+                        return Err(format!(
+                            "engine.{who}: packets[{}].time_ns must be a non-negative number, got {}",
+                            i + 1,
+                            describe(&other)
+                        ));
                     }
                 };
                 let orig_len = match t.raw_get::<Value>("len").map_err(lua_err)? {
                     Value::Integer(n) if n as usize >= data.len() && n <= u32::MAX as i64 => n as u32,
                     _ => data.len() as u32,
                 };
-                CapturedPacket { time_ns, data, orig_len }
+                CapturedPacket {
+                    time_ns,
+                    data,
+                    orig_len,
+                }
             }
             other => {
-                return Err(format!("engine.{who}: packets[{}] must be a string or a table, got {}", i + 1, describe(other)));
+                return Err(format!(
+                    "engine.{who}: packets[{}] must be a string or a table, got {}",
+                    i + 1,
+                    describe(other)
+                ));
             }
         };
         out.push(p);
@@ -120,9 +154,18 @@ fn packets_from(who: &str, v: &Value) -> std::result::Result<Vec<CapturedPacket>
 ///
 /// # Errors
 /// Lua failing to allocate.
-pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_frame: usize) -> mlua::Result<()> {
+pub fn register(
+    lua: &Lua,
+    raw: &Table,
+    e: &'static Engine,
+    port: PortFn,
+    max_frame: usize,
+) -> mlua::Result<()> {
     let reg = |name: &str, f: Box<dyn Fn(&Lua, MultiValue) -> Ret>| -> mlua::Result<()> {
-        raw.set(name, lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?)
+        raw.set(
+            name,
+            lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?,
+        )
     };
     fn ret(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
         v.into_lua_multi(lua).map_err(lua_err)
@@ -140,9 +183,15 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
                     opt_size(who, &t, "packets", CAPTURE_PACKETS)?,
                     opt_size(who, &t, "snaplen", CAPTURE_SNAPLEN)?,
                 ),
-                v => return Err(format!("engine.{who}: options must be a table, got {}", describe(&v))),
+                v => {
+                    return Err(format!(
+                        "engine.{who}: options must be a table, got {}",
+                        describe(&v)
+                    ));
+                }
             };
-            e.capture_start(p, bytes, packets, snaplen).map_err(|e| e.to_string())?;
+            e.capture_start(p, bytes, packets, snaplen)
+                .map_err(|e| e.to_string())?;
             ret(lua, ())
         }),
     )?;
@@ -164,7 +213,10 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
                         .map_err(|err| format!("engine.{who}: cannot write '{path}': {err}"))?;
                     ret(lua, (count, dropped))
                 }
-                None => ret(lua, (count, dropped, packets_table(lua, &cap.packets).map_err(lua_err)?)),
+                None => ret(
+                    lua,
+                    (count, dropped, packets_table(lua, &cap.packets).map_err(lua_err)?),
+                ),
             }
         }),
     )?;
@@ -172,7 +224,8 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
         "read_pcap",
         Box::new(move |lua, a| {
             let path = string_arg("read_pcap", "path", &arg(&a, 0))?;
-            let packets = engine::read_pcap(Path::new(&path)).map_err(|err| format!("engine.read_pcap: {err}"))?;
+            let packets =
+                engine::read_pcap(Path::new(&path)).map_err(|err| format!("engine.read_pcap: {err}"))?;
             ret(lua, packets_table(lua, &packets).map_err(lua_err)?)
         }),
     )?;
@@ -202,7 +255,13 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
                             s.as_bytes().len()
                         ));
                     }
-                    other => return Err(format!("engine.{who}: frames[{}] must be a string, got {}", i + 1, describe(other))),
+                    other => {
+                        return Err(format!(
+                            "engine.{who}: frames[{}] must be a string, got {}",
+                            i + 1,
+                            describe(other)
+                        ));
+                    }
                 }
             }
             if !frames.is_empty() {
@@ -217,7 +276,10 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
             let who = "respond";
             let p = port(e, who, &arg(&a, 0))?;
             let Value::Table(t) = arg(&a, 1) else {
-                return Err(format!("engine.{who}: expected a table {{ip = \"a.b.c.d\", arp = bool, icmp = bool}}, got {}", describe(&arg(&a, 1))));
+                return Err(format!(
+                    "engine.{who}: expected a table {{ip = \"a.b.c.d\", arp = bool, icmp = bool}}, got {}",
+                    describe(&arg(&a, 1))
+                ));
             };
             let ip = match t.raw_get::<Value>("ip").map_err(lua_err)? {
                 Value::Nil => [0; 4],
@@ -234,7 +296,12 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
             let p = port(e, "learn_arp", &arg(&a, 0))?;
             let on = match arg(&a, 1) {
                 Value::Boolean(b) => b,
-                v => return Err(format!("engine.learn_arp: expected a boolean, got {}", describe(&v))),
+                v => {
+                    return Err(format!(
+                        "engine.learn_arp: expected a boolean, got {}",
+                        describe(&v)
+                    ));
+                }
             };
             e.set_arp_learning(p, on).map_err(|e| e.to_string())?;
             ret(lua, ())
@@ -246,7 +313,11 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, max_fr
             let p = port(e, "arp_table", &arg(&a, 0))?;
             let entries = e.arp_table(p).map_err(|e| e.to_string())?;
             let t = lua
-                .create_table_from(entries.into_iter().map(|(ip, m)| (std::net::Ipv4Addr::from(ip).to_string(), mac(m))))
+                .create_table_from(
+                    entries
+                        .into_iter()
+                        .map(|(ip, m)| (std::net::Ipv4Addr::from(ip).to_string(), mac(m))),
+                )
                 .map_err(lua_err)?;
             ret(lua, t)
         }),

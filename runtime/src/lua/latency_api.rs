@@ -25,7 +25,10 @@ impl Histogram {
     fn empty(max_ns: u64, digits: u8) -> mlua::Result<Histogram> {
         let hist = Hdr::new_with_bounds(1, max_ns.max(2), digits.clamp(1, 5))
             .map_err(|e| mlua::Error::runtime(format!("histogram: {e:?}")))?;
-        Ok(Histogram { hist, start: SystemTime::now() })
+        Ok(Histogram {
+            hist,
+            start: SystemTime::now(),
+        })
     }
 
     /// The value at percentile `p` as HdrHistogram's reference implementations (Java, Python)
@@ -53,8 +56,18 @@ impl Histogram {
         for v in self.hist.iter_quantiles(5) {
             total += v.count_since_last_iteration();
             let q = v.quantile_iterated_to();
-            let inv = if q < 1.0 { format!("{:.2}", 1.0 / (1.0 - q)) } else { "Infinity".into() };
-            out.push_str(&format!("{},{:.12},{},{}\n", v.value_iterated_to(), q, total, inv));
+            let inv = if q < 1.0 {
+                format!("{:.2}", 1.0 / (1.0 - q))
+            } else {
+                "Infinity".into()
+            };
+            out.push_str(&format!(
+                "{},{:.12},{},{}\n",
+                v.value_iterated_to(),
+                q,
+                total,
+                inv
+            ));
         }
         out
     }
@@ -74,7 +87,8 @@ impl Histogram {
                 .map_err(|e| e.to_string())?;
             let tag = tag.and_then(Tag::new);
             let len = now.duration_since(start).unwrap_or(Duration::ZERO);
-            w.write_histogram(&self.hist, Duration::ZERO, len, tag).map_err(|e| format!("{e:?}"))?;
+            w.write_histogram(&self.hist, Duration::ZERO, len, tag)
+                .map_err(|e| format!("{e:?}"))?;
         }
         std::fs::write(path, buf).map_err(|e| format!("histogram:save: cannot write '{path}': {e}"))
     }
@@ -85,23 +99,39 @@ fn percentile(who: &str, p: &Value) -> mlua::Result<f64> {
     let p = match p {
         Value::Integer(i) => *i as f64,
         Value::Number(n) => *n,
-        other => return Err(mlua::Error::runtime(format!("histogram:{who}: percentile must be a number, got {}", other.type_name()))),
+        other => {
+            return Err(mlua::Error::runtime(format!(
+                "histogram:{who}: percentile must be a number, got {}",
+                other.type_name()
+            )));
+        }
     };
     if !(0.0..=100.0).contains(&p) {
-        return Err(mlua::Error::runtime(format!("histogram:{who}: percentile {p} is outside 0..100")));
+        return Err(mlua::Error::runtime(format!(
+            "histogram:{who}: percentile {p} is outside 0..100"
+        )));
     }
     Ok(p)
 }
 
-
 impl UserData for Histogram {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
         m.add_method("count", |_, h, ()| Ok(h.hist.len()));
-        m.add_method("min", |_, h, ()| Ok(if h.hist.is_empty() { 0 } else { h.hist.min() }));
-        m.add_method("max", |_, h, ()| Ok(if h.hist.is_empty() { 0 } else { h.hist.highest_equivalent(h.hist.max()) }));
+        m.add_method("min", |_, h, ()| {
+            Ok(if h.hist.is_empty() { 0 } else { h.hist.min() })
+        });
+        m.add_method("max", |_, h, ()| {
+            Ok(if h.hist.is_empty() {
+                0
+            } else {
+                h.hist.highest_equivalent(h.hist.max())
+            })
+        });
         m.add_method("mean", |_, h, ()| Ok(h.hist.mean()));
         m.add_method("stdev", |_, h, ()| Ok(h.hist.stdev()));
-        m.add_method("percentile", |_, h, p: Value| Ok(h.value_at_percentile(percentile("percentile", &p)?)));
+        m.add_method("percentile", |_, h, p: Value| {
+            Ok(h.value_at_percentile(percentile("percentile", &p)?))
+        });
         m.add_method("percentiles", |lua, h, list: Table| {
             let out = lua.create_table()?;
             for p in list.sequence_values::<Value>() {
@@ -116,7 +146,9 @@ impl UserData for Histogram {
             Ok(())
         });
         m.add_method_mut("merge", |_, h, other: mlua::UserDataRef<Histogram>| {
-            h.hist.add(&other.hist).map_err(|e| mlua::Error::runtime(format!("histogram:merge: {e:?}")))?;
+            h.hist
+                .add(&other.hist)
+                .map_err(|e| mlua::Error::runtime(format!("histogram:merge: {e:?}")))?;
             h.start = h.start.min(other.start);
             Ok(())
         });
@@ -128,12 +160,17 @@ impl UserData for Histogram {
                 return Ok(out);
             }
             let n = n.unwrap_or(20).clamp(1, 200);
-            let (lo, hi) = (h.hist.min().max(1) as f64, h.hist.highest_equivalent(h.hist.max()).max(1) as f64 + 1.0);
+            let (lo, hi) = (
+                h.hist.min().max(1) as f64,
+                h.hist.highest_equivalent(h.hist.max()).max(1) as f64 + 1.0,
+            );
             let ratio = (hi / lo).powf(1.0 / n as f64);
             let mut from = lo;
             for _ in 0..n {
                 let to = (from * ratio).max(from + 1.0);
-                let count = h.hist.count_between(from as u64, (to as u64).saturating_sub(1).max(from as u64));
+                let count = h
+                    .hist
+                    .count_between(from as u64, (to as u64).saturating_sub(1).max(from as u64));
                 let b = lua.create_table()?;
                 b.push(from as u64)?;
                 b.push(to as u64)?;
@@ -148,7 +185,11 @@ impl UserData for Histogram {
             h.save(&path, tag.as_deref()).map_err(mlua::Error::runtime)
         });
         m.add_meta_method("__tostring", |_, h, ()| {
-            Ok(format!("Histogram(count={}, mean={:.0} ns)", h.hist.len(), h.hist.mean()))
+            Ok(format!(
+                "Histogram(count={}, mean={:.0} ns)",
+                h.hist.len(),
+                h.hist.mean()
+            ))
         });
     }
 }
@@ -161,10 +202,18 @@ fn int(v: u64) -> Value {
 ///
 /// # Errors
 /// Lua failing to allocate.
-pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &str, &Value) -> std::result::Result<u16, String>) -> mlua::Result<()> {
+pub fn register(
+    lua: &Lua,
+    raw: &Table,
+    e: &'static Engine,
+    port: fn(&Engine, &str, &Value) -> std::result::Result<u16, String>,
+) -> mlua::Result<()> {
     type Ret = std::result::Result<MultiValue, String>;
     let reg = |name: &str, f: Box<dyn Fn(&Lua, MultiValue) -> Ret>| -> mlua::Result<()> {
-        raw.set(name, lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?)
+        raw.set(
+            name,
+            lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?,
+        )
     };
     let lua_err = |e: mlua::Error| e.to_string();
 
@@ -183,7 +232,12 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &s
             set("duplicate", int(s.duplicate))?;
             set("jitter_mean_ns", Value::Number(s.jitter_mean_ns))?;
             set("jitter_over", int(s.jitter_over))?;
-            let h = lua.create_userdata(Histogram { hist: s.histogram, start: started }).map_err(lua_err)?;
+            let h = lua
+                .create_userdata(Histogram {
+                    hist: s.histogram,
+                    start: started,
+                })
+                .map_err(lua_err)?;
             set("histogram", Value::UserData(h))?;
             Ok(MultiValue::from_iter([Value::Table(t)]))
         }),
@@ -211,7 +265,12 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &s
             let ns = match arg(&a, 1) {
                 Value::Integer(i) if i >= 0 => i as u64,
                 Value::Number(n) if n >= 0.0 => n as u64,
-                v => return Err(format!("engine.jitter: threshold_ns must be a non-negative number, got {}", v.type_name())),
+                v => {
+                    return Err(format!(
+                        "engine.jitter: threshold_ns must be a non-negative number, got {}",
+                        v.type_name()
+                    ));
+                }
             };
             e.set_jitter_threshold(p, ns).map_err(|e| e.to_string())?;
             Ok(MultiValue::new())
@@ -240,7 +299,9 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &s
                 _ => digits0,
             };
             let h = Histogram::empty(max, digits).map_err(lua_err)?;
-            Ok(MultiValue::from_iter([Value::UserData(lua.create_userdata(h).map_err(lua_err)?)]))
+            Ok(MultiValue::from_iter([Value::UserData(
+                lua.create_userdata(h).map_err(lua_err)?,
+            )]))
         }),
     )?;
     reg(
@@ -249,12 +310,19 @@ pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: fn(&Engine, &s
             let p = port(e, "latsampler_start", &arg(&a, 0))?;
             let text = |i: usize| match arg(&a, i) {
                 Value::String(s) => Ok(s.to_string_lossy()),
-                v => Err(format!("engine.latsampler_start: argument {} must be a string, got {}", i + 1, v.type_name())),
+                v => Err(format!(
+                    "engine.latsampler_start: argument {} must be a string, got {}",
+                    i + 1,
+                    v.type_name()
+                )),
             };
             let poisson = text(1)? == "poisson";
             let num = |i: usize| match arg(&a, i) {
                 Value::Integer(n) if n > 0 => Ok(n as u64),
-                v => Err(format!("engine.latsampler_start: argument {} must be a positive integer, got {v:?}", i + 1)),
+                v => Err(format!(
+                    "engine.latsampler_start: argument {} must be a positive integer, got {v:?}",
+                    i + 1
+                )),
             };
             let (n, rate) = (num(2)?, num(3)?);
             sampler::start(e, p, poisson, n, rate, text(4)?)?;
@@ -292,9 +360,20 @@ mod sampler {
 
     /// Starts sampling port `p`: `n` samples of its latest latency, `rate` per second (with
     /// exponential gaps when `poisson`), written to `path` when done or stopped.
-    pub fn start(e: &'static Engine, p: u16, poisson: bool, n: u64, rate: u64, path: String) -> std::result::Result<(), String> {
-        let mut r = running().lock().map_err(|_| "latsampler: lock poisoned".to_string())?;
-        if r.get(&p).is_some_and(|(stop, h)| !stop.load(Ordering::Relaxed) && !h.is_finished()) {
+    pub fn start(
+        e: &'static Engine,
+        p: u16,
+        poisson: bool,
+        n: u64,
+        rate: u64,
+        path: String,
+    ) -> std::result::Result<(), String> {
+        let mut r = running()
+            .lock()
+            .map_err(|_| "latsampler: lock poisoned".to_string())?;
+        if r.get(&p)
+            .is_some_and(|(stop, h)| !stop.load(Ordering::Relaxed) && !h.is_finished())
+        {
             return Err(format!("latsampler: the sampler of port {p} is already running"));
         }
         let stop = Arc::new(AtomicBool::new(false));
@@ -302,7 +381,10 @@ mod sampler {
         let h = std::thread::Builder::new()
             .name(format!("pktgen-latsampler{p}"))
             .spawn(move || {
-                let mut rng = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+                let mut rng = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64)
+                    | 1;
                 let mut out = String::from("Latency\n");
                 let mut taken = 0;
                 while taken < n && !flag.load(Ordering::Relaxed) {
@@ -331,11 +413,15 @@ mod sampler {
 
     /// Stops port `p`'s sampler and waits until its file is written.
     pub fn stop(p: u16) -> std::result::Result<(), String> {
-        let entry = running().lock().map_err(|_| "latsampler: lock poisoned".to_string())?.remove(&p);
+        let entry = running()
+            .lock()
+            .map_err(|_| "latsampler: lock poisoned".to_string())?
+            .remove(&p);
         match entry {
             Some((stop, h)) => {
                 stop.store(true, Ordering::Relaxed);
-                h.join().map_err(|_| "latsampler: the sampler thread panicked".to_string())?
+                h.join()
+                    .map_err(|_| "latsampler: the sampler thread panicked".to_string())?
             }
             None => Ok(()),
         }
@@ -354,7 +440,10 @@ mod tests {
         h.hist.record_n(100, 49_950).unwrap();
         h.hist.record_n(10_000, 50).unwrap();
         // 99.9 % of 50000 is rank 49950, the last 100; the crate's own answer is 10000.
-        assert_eq!(h.hist.value_at_quantile(99.9 / 100.0), h.hist.highest_equivalent(10_000));
+        assert_eq!(
+            h.hist.value_at_quantile(99.9 / 100.0),
+            h.hist.highest_equivalent(10_000)
+        );
         assert_eq!(h.value_at_percentile(99.9), h.hist.highest_equivalent(100));
         assert_eq!(h.value_at_percentile(100.0), h.hist.highest_equivalent(10_000));
         assert_eq!(h.value_at_percentile(0.0), 100);
@@ -365,6 +454,10 @@ mod tests {
         // 12 % of 10 is 1.2: rank 1 (the crate: rank 2).
         assert_eq!(h.value_at_percentile(12.0), 1);
         assert_eq!(h.value_at_percentile(15.0), 1000, "1.5 rounds half up to rank 2");
-        assert_eq!(Histogram::empty(1000, 3).unwrap().value_at_percentile(50.0), 0, "empty");
+        assert_eq!(
+            Histogram::empty(1000, 3).unwrap().value_at_percentile(50.0),
+            0,
+            "empty"
+        );
     }
 }

@@ -104,7 +104,9 @@ fn install_exit(lua: &Lua, e: &'static Engine, shared: Shared) -> mlua::Result<(
                 r.may_quit("os.exit").map_err(mlua::Error::runtime)?;
                 shared.request_quit(status);
                 // Stop this chunk here, as os.exit does not return; the quit does the rest.
-                return Err(mlua::Error::runtime(format!("os.exit({status}): pktgen is quitting")));
+                return Err(mlua::Error::runtime(format!(
+                    "os.exit({status}): pktgen is quitting"
+                )));
             }
             let _ = flush.call::<()>(());
             use std::io::Write as _;

@@ -297,7 +297,12 @@ fn rate(v: &Value) -> Result<Rate> {
 fn pcap_templates(v: &Value, max_frame: usize) -> Result<(Vec<Template>, Vec<u64>)> {
     let path = match v {
         Value::String(s) => s.to_string_lossy(),
-        other => return err("spec.pcap", format_args!("must be a file name, got {}", describe(other))),
+        other => {
+            return err(
+                "spec.pcap",
+                format_args!("must be a file name, got {}", describe(other)),
+            );
+        }
     };
     let packets = engine::read_pcap(std::path::Path::new(&path))
         .map_err(|e| Error::runtime(format!("{WHO}: spec.pcap: cannot read '{path}': {e}")))?;
@@ -320,9 +325,16 @@ fn pcap_templates(v: &Value, max_frame: usize) -> Result<(Vec<Template>, Vec<u64
         if data.len() < engine::MIN_FRAME {
             data.resize(engine::MIN_FRAME, 0);
         }
-        templates.push(Template { data, checksums: Vec::new(), lengths: Vec::new() });
+        templates.push(Template {
+            data,
+            checksums: Vec::new(),
+            lengths: Vec::new(),
+        });
     }
-    let mut gaps: Vec<u64> = packets.windows(2).map(|w| w[1].time_ns.saturating_sub(w[0].time_ns)).collect();
+    let mut gaps: Vec<u64> = packets
+        .windows(2)
+        .map(|w| w[1].time_ns.saturating_sub(w[0].time_ns))
+        .collect();
     gaps.push(0);
     Ok((templates, gaps))
 }
@@ -338,8 +350,17 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
         &t,
         "spec",
         &[
-            "templates", "pcap", "pcap_gaps", "gaps_ns", "fields", "size", "rate", "count", "burst",
-            "stamp_every", "stamp_delay_ns",
+            "templates",
+            "pcap",
+            "pcap_gaps",
+            "gaps_ns",
+            "fields",
+            "size",
+            "rate",
+            "count",
+            "burst",
+            "stamp_every",
+            "stamp_delay_ns",
         ],
     )?;
     let mut s = StreamSpec {
@@ -369,8 +390,18 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     match get(&t, "pcap_gaps")? {
         Value::Nil | Value::Boolean(false) => {}
         Value::Boolean(true) if !pv.is_nil() => s.gaps_ns = pcap_gaps,
-        Value::Boolean(true) => return err("spec.pcap_gaps", "needs spec.pcap (the capture whose gaps to replay)"),
-        other => return err("spec.pcap_gaps", format_args!("must be a boolean, got {}", describe(&other))),
+        Value::Boolean(true) => {
+            return err(
+                "spec.pcap_gaps",
+                "needs spec.pcap (the capture whose gaps to replay)",
+            );
+        }
+        other => {
+            return err(
+                "spec.pcap_gaps",
+                format_args!("must be a boolean, got {}", describe(&other)),
+            );
+        }
     }
     let gv = get(&t, "gaps_ns")?;
     if !gv.is_nil() {
@@ -378,12 +409,17 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
             return err("spec.gaps_ns", "and spec.pcap_gaps exclude each other; give one");
         }
         for (i, g) in array(&gv, "spec.gaps_ns")?.iter().enumerate() {
-            s.gaps_ns.push(int(g, &format!("spec.gaps_ns[{}]", i + 1), 0, i64::MAX)? as u64);
+            s.gaps_ns
+                .push(int(g, &format!("spec.gaps_ns[{}]", i + 1), 0, i64::MAX)? as u64);
         }
         if s.gaps_ns.len() != s.templates.len() {
             return err(
                 "spec.gaps_ns",
-                format_args!("has {} entries for {} templates; give one gap per template", s.gaps_ns.len(), s.templates.len()),
+                format_args!(
+                    "has {} entries for {} templates; give one gap per template",
+                    s.gaps_ns.len(),
+                    s.templates.len()
+                ),
             );
         }
     }
@@ -564,7 +600,11 @@ mod tests {
         assert_eq!(lens, [60, 100, 60]);
         assert_eq!(&s.templates[0].data[..42], &[1u8; 42][..]);
         assert!(s.templates[0].data[42..].iter().all(|&b| b == 0));
-        assert!(s.templates.iter().all(|t| t.checksums.is_empty() && t.lengths.is_empty()));
+        assert!(
+            s.templates
+                .iter()
+                .all(|t| t.checksums.is_empty() && t.lengths.is_empty())
+        );
         assert_eq!(s.gaps_ns, [50_000_000, 50_000_000, 0]);
         let s = conv(&format!("{{ pcap = {f:?} }}"))?;
         assert!(s.gaps_ns.is_empty());
@@ -577,11 +617,26 @@ mod tests {
     fn pcap_errors() {
         let f = pcap_file("big.pcap", &[60, 60, 1515]);
         assert!(msg(&format!("{{ pcap = {f:?} }}")).contains("packet 3 has 1515 bytes"));
-        assert!(msg(r#"{ pcap = "/nonexistent.pcap" }"#).contains("spec.pcap: cannot read '/nonexistent.pcap'"));
+        assert!(
+            msg(r#"{ pcap = "/nonexistent.pcap" }"#).contains("spec.pcap: cannot read '/nonexistent.pcap'")
+        );
         let ok = pcap_file("two.pcap", &[60, 60]);
-        assert!(msg(&format!("{{ pcap = {ok:?}, templates = {{ {{ data = \"x\" }} }} }}")).contains("exclude each other"));
-        assert!(msg(&format!("{{ pcap = {ok:?}, gaps_ns = {{1}} }}")).contains("spec.gaps_ns has 1 entries for 2 templates"));
-        assert!(msg(&format!("{{ pcap = {ok:?}, pcap_gaps = true, gaps_ns = {{1, 2}} }}")).contains("exclude each other"));
+        assert!(
+            msg(&format!(
+                "{{ pcap = {ok:?}, templates = {{ {{ data = \"x\" }} }} }}"
+            ))
+            .contains("exclude each other")
+        );
+        assert!(
+            msg(&format!("{{ pcap = {ok:?}, gaps_ns = {{1}} }}"))
+                .contains("spec.gaps_ns has 1 entries for 2 templates")
+        );
+        assert!(
+            msg(&format!(
+                "{{ pcap = {ok:?}, pcap_gaps = true, gaps_ns = {{1, 2}} }}"
+            ))
+            .contains("exclude each other")
+        );
         assert!(msg(r#"{ templates = { { data = "x" } }, pcap_gaps = true }"#).contains("needs spec.pcap"));
         assert!(msg(r#"{ templates = { { data = "x" } }, gaps_ns = { -1 } }"#).contains("spec.gaps_ns[1]"));
     }
