@@ -3,10 +3,10 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 iputils-ping netcat-openbsd telnet build-essential python3 python3-pip
+PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 iputils-ping netcat-openbsd telnet build-essential python3 python3-pip lua-check
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run lint test bench clean
 
 ## deps: install the Debian packages that are missing (non-interactive).
 deps:
@@ -17,6 +17,9 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# rustfmt and clippy come with rustup's default profile; add them where a minimal one left them out.
+	@cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 	@# The latency tests read our histogram logs back with an independent decoder.
 	@python3 -c 'import hdrh' 2>/dev/null || python3 -m pip install -q hdrhistogram 2>/dev/null \
 		|| python3 -m pip install -q --break-system-packages hdrhistogram
@@ -29,8 +32,14 @@ build: deps
 run: build
 	./target/release/pktgen -f test/demo.lua
 
-## test: the whole suite against the real engine (run as root: DPDK needs it).
-test: deps
+## lint: formatting, clippy (warnings are errors) and luacheck over the Lua stdlib and tests.
+lint: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	luacheck --no-color -q lua test
+
+## test: the linters, then the whole suite against the real engine (run as root: DPDK needs it).
+test: lint
 	$(CARGO) test --workspace --no-fail-fast
 
 ## bench: measure and append the results to bench/RESULTS.md.

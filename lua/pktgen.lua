@@ -16,14 +16,14 @@ local arity = args.arity
 
 local each, setter, collect = ports.port, ports.setter, ports.collect
 
-function M.quit(...)
+function M.quit()
 	engine.quit(0)
 end
 
 function M.set(...)
 	arity("set", select("#", ...), 3)
 	local pl, key, value = ...
-	setter("set", pl, function(p, cfg)
+	setter("set", pl, function(_, cfg)
 		settings.set(cfg, key, value)
 	end)
 end
@@ -50,7 +50,7 @@ function M.set_mac(...)
 	arity("set_mac", select("#", ...), 3)
 	local pl, which, mac = ...
 	local m = args.mac("set_mac", mac)
-	setter("set_mac", pl, function(p, cfg)
+	setter("set_mac", pl, function(_, cfg)
 		if which == "src" then
 			cfg.pkt.src_mac = m
 		elseif which == "dst" then
@@ -64,7 +64,7 @@ function M.set_ipaddr(...)
 	local pl, which, text = ...
 	local ip = args.ip("set_ipaddr", text)
 	local w = string.lower(string.sub(tostring(which), 1, 1))
-	setter("set_ipaddr", pl, function(p, cfg)
+	setter("set_ipaddr", pl, function(_, cfg)
 		settings.ipaddr(cfg.pkt, w, ip)
 	end)
 end
@@ -72,7 +72,7 @@ end
 function M.set_proto(...)
 	arity("set_proto", select("#", ...), 2)
 	local pl, proto = ...
-	setter("set_proto", pl, function(p, cfg)
+	setter("set_proto", pl, function(_, cfg)
 		settings.proto(cfg.pkt, proto)
 	end)
 end
@@ -80,7 +80,7 @@ end
 function M.set_type(...)
 	arity("set_type", select("#", ...), 2)
 	local pl, t = ...
-	setter("set_type", pl, function(p, cfg)
+	setter("set_type", pl, function(_, cfg)
 		settings.eth_type(cfg.pkt, settings.parse_type(t))
 	end)
 end
@@ -89,7 +89,7 @@ function M.set_tcp_flags(...)
 	arity("set_tcp_flags", select("#", ...), 2)
 	local pl, flags = ...
 	local bits = require("proto.tcp").parse_flags(tostring(flags))
-	setter("set_tcp_flags", pl, function(p, cfg)
+	setter("set_tcp_flags", pl, function(_, cfg)
 		cfg.pkt.tcp_flags = bits
 	end)
 end
@@ -157,17 +157,17 @@ function M.clear(...)
 	stats.clear_totals()
 end
 
-function M.clr(...)
+function M.clr()
 	for _, p in ipairs(portlist.all()) do
 		clear_port(p)
 	end
 	stats.clear_totals()
 end
 
-function M.cls(...)
+function M.cls()
 end
 
-function M.update(...)
+function M.update()
 end
 
 function M.reset(...)
@@ -184,11 +184,11 @@ function M.reset(...)
 	stats.clear_totals()
 end
 
-function M.portCount(...)
+function M.portCount()
 	return engine.ports()
 end
 
-function M.totalPorts(...)
+function M.totalPorts()
 	return engine.ports()
 end
 
@@ -199,7 +199,7 @@ function M.vlanid(...)
 	if id < 1 or id > 4095 then
 		id = 1
 	end
-	setter("vlanid", pl, function(p, cfg)
+	setter("vlanid", pl, function(_, cfg)
 		cfg.pkt.vlanid = id
 	end)
 end
@@ -211,7 +211,7 @@ function M.cos(...)
 	if cos > 7 then
 		cos = 0
 	end
-	setter("cos", pl, function(p, cfg)
+	setter("cos", pl, function(_, cfg)
 		cfg.pkt.cos = cos
 	end)
 end
@@ -220,7 +220,7 @@ function M.tos(...)
 	arity("tos", select("#", ...), 2)
 	local pl, tos = ...
 	tos = args.uint("tos", tos, "tos", 8)
-	setter("tos", pl, function(p, cfg)
+	setter("tos", pl, function(_, cfg)
 		cfg.pkt.tos = tos
 	end)
 end
@@ -237,11 +237,11 @@ function M.port(...)
 	arity("port", select("#", ...), 1)
 end
 
-function M.help(...)
+function M.help()
 	return require("pktgen.help").text()
 end
 
-M["Lua.help"] = function(...)
+M["Lua.help"] = function()
 	return require("pktgen.help").text()
 end
 
@@ -302,7 +302,7 @@ function M.pattern(...)
 	if not pat then
 		error(string.format("pattern: unknown pattern type '%s' (abc, none, user or zero)", tostring(kind)), 0)
 	end
-	setter("pattern", pl, function(p, cfg)
+	setter("pattern", pl, function(_, cfg)
 		cfg.pkt.pattern = pat
 	end)
 end
@@ -313,7 +313,7 @@ function M.userPattern(...)
 	str = tostring(str)
 	str = string.match(str, '^"(.*)"$') or string.match(str, "^'(.*)'$") or str
 	str = string.sub(str, 1, 16)
-	setter("userPattern", pl, function(p, cfg)
+	setter("userPattern", pl, function(_, cfg)
 		cfg.pkt.user_pattern = str
 		cfg.pkt.pattern = "user"
 	end)

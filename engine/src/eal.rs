@@ -119,6 +119,18 @@ fn hint(args: &[String], errno: Errno) -> String {
     }
 }
 
+/// What EAL start-up found and made, for [`Engine::assemble`].
+pub(crate) struct Setup {
+    pub ports: Vec<u16>,
+    pub macs: Vec<[u8; 6]>,
+    pub pools: Vec<Pool>,
+    pub max_frame: usize,
+    pub workers: usize,
+    pub tag_off: usize,
+    pub tsc_hz: u64,
+    pub layout: crate::latency::Layout,
+}
+
 /// Starts EAL and the ports; the caller launches the workers.
 pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     let embedded = cfg.eal_args.is_empty();
@@ -189,14 +201,14 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         }
         pools.push(tx_pool);
     }
-    Ok(Engine::assemble(
+    Ok(Engine::assemble(Setup {
         ports,
         macs,
         pools,
         max_frame,
-        workers.len(),
+        workers: workers.len(),
         tag_off,
-        ffi::tsc_hz(),
-        crate::latency::Layout::new(cfg.latency_max_ns, cfg.latency_digits),
-    ))
+        tsc_hz: ffi::tsc_hz(),
+        layout: crate::latency::Layout::new(cfg.latency_max_ns, cfg.latency_digits),
+    }))
 }

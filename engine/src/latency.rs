@@ -199,7 +199,7 @@ fn has_magic(w0: u64) -> bool {
 /// Decodes a stamp's two words: `None` unless the magic and the balance are right.
 #[inline]
 pub(crate) fn decode(w0: u64, w1: u64) -> Option<Stamp> {
-    if !has_magic(w0) || word_sum(w0, w1) % M != 0 {
+    if !has_magic(w0) || !word_sum(w0, w1).is_multiple_of(M) {
         return None;
     }
     Some(Stamp {
@@ -766,7 +766,8 @@ mod tests {
     #[test]
     fn layout_matches_hdrhistogram() {
         let l = Layout::new(60_000_000_000, 3);
-        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+        let mut h =
+            hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds");
         assert_eq!(l.len(), h.distinct_values());
         for v in [
             1u64,
@@ -784,7 +785,7 @@ mod tests {
         ] {
             let i = l.index(v);
             assert_eq!(l.value(i), h.lowest_equivalent(v), "value {v}");
-            h.record(v).unwrap();
+            h.record(v).expect("in range");
         }
     }
 

@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use capture::{CaptureBuf, RxSlot};
 use ffi::Pool;
-use latency::{LatencyCounters, LatencyTotals, Layout, TscToNs};
+use latency::{LatencyCounters, LatencyTotals, TscToNs};
 use worker::{Shared, TxJob, TxSlot, WorkerCtx};
 
 /// What a port is.
@@ -603,6 +603,8 @@ fn wait_while(busy: impl Fn() -> bool) {
 }
 
 /// Takes back frames the worker never took from an injection slot.
+// The frames travel through an AtomicPtr, which needs a thin pointer: the Vec itself is boxed.
+#[allow(clippy::box_collection)]
 fn reclaim_frames(p: *mut Vec<Vec<u8>>) -> Box<Vec<Vec<u8>>> {
     // SAFETY: `p` came from Box::into_raw, and the caller either never stored it in the slot or
     // removed it with a compare-exchange, so the worker cannot have it.
@@ -638,16 +640,17 @@ fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
 }
 
 impl Engine {
-    pub(crate) fn assemble(
-        ports: Vec<u16>,
-        macs: Vec<[u8; 6]>,
-        pools: Vec<Pool>,
-        max_frame: usize,
-        workers: usize,
-        tag_off: usize,
-        tsc_hz: u64,
-        layout: Layout,
-    ) -> Engine {
+    pub(crate) fn assemble(setup: eal::Setup) -> Engine {
+        let eal::Setup {
+            ports,
+            macs,
+            pools,
+            max_frame,
+            workers,
+            tag_off,
+            tsc_hz,
+            layout,
+        } = setup;
         let np = ports.len();
         let shared: &'static Shared = Box::leak(Box::new(Shared {
             tx: (0..np).map(|_| TxSlot::default()).collect(),

@@ -477,9 +477,8 @@ fn prepare(
     max_frame: usize,
 ) -> Result<PreparedTemplate> {
     let len = t.data.len();
-    if size.is_none() {
-        check_len(len, max_frame, &format!("template {i}"))?;
-    } else if len > max_frame {
+    // With a size walk the template may be shorter than the smallest frame: only its top counts.
+    if size.is_none() || len > max_frame {
         check_len(len, max_frame, &format!("template {i}"))?;
     }
     let min_len = size.map_or(len, |s| s.min as usize);
@@ -546,7 +545,7 @@ fn prepare(
         .map(|f| (f.offset as usize, f.offset as usize + f.width as usize))
         .collect();
     if stamp {
-        let at = min_len.checked_sub(STAMP_LEN).unwrap_or(0);
+        let at = min_len.saturating_sub(STAMP_LEN);
         let protected = fields
             .iter()
             .map(|f| (f.offset as usize, f.width as usize, "a field"))
@@ -744,8 +743,8 @@ impl Program {
                 let c = contribution(v, f.width);
                 let swapped = u64::from(csum::fold(c).swap_bytes());
                 let tg = &t.targets[fi];
-                for k in 0..MAX_SUMS {
-                    sums[k] += (c & tg.even[k]) + (swapped & tg.odd[k]);
+                for ((sum, even), odd) in sums.iter_mut().zip(tg.even).zip(tg.odd) {
+                    *sum += (c & even) + (swapped & odd);
                 }
             }
         }
@@ -931,6 +930,9 @@ impl Program {
 
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
+    // The loops walk several per-field and per-checksum arrays in lockstep up to the const
+    // generic counts `nf`/`nk`, which the compiler unrolls; iterator chains hide that bound.
+    #[allow(clippy::needless_range_loop)]
     fn linear_any(
         &self,
         l: &Linear,
@@ -1003,6 +1005,8 @@ impl Program {
     /// Writes one packet of a linear burst: its fields, its stamp and its checksums.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
+    // Lockstep over per-field arrays up to the const generic counts, as in `linear_any`.
+    #[allow(clippy::needless_range_loop)]
     fn emit(
         &self,
         l: &Linear,
@@ -1019,14 +1023,12 @@ impl Program {
         for f in 0..nf {
             put_be(frame, l.off[f], l.width[f], v[f]);
         }
-        if stamping {
-            if let Some(r) = frame.get_mut(l.stamp_at..l.stamp_at + STAMP_LEN) {
-                if running {
-                    put_stamp(r, st.w0, st.w1);
-                    st.step_unwrapped();
-                } else {
-                    cur.stamp(r, st, self.stamp_every);
-                }
+        if stamping && let Some(r) = frame.get_mut(l.stamp_at..l.stamp_at + STAMP_LEN) {
+            if running {
+                put_stamp(r, st.w0, st.w1);
+                st.step_unwrapped();
+            } else {
+                cur.stamp(r, st, self.stamp_every);
             }
         }
         for k in 0..nk {

@@ -421,15 +421,15 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
         sizes += 1 << (8 * size_bucket(len));
         let (kind, vlan) = responder::classify(d);
         kinds += 1 << (8 * kind as usize) | u64::from(vlan) << (8 * LANE_VLAN);
-        if let Some(&b0) = d.first() {
-            if b0 & 1 == 1 {
-                let lane = if d.len() >= 6 && d[..6] == [0xff; 6] {
-                    LANE_BROADCAST
-                } else {
-                    LANE_MULTICAST
-                };
-                kinds += 1 << (8 * lane);
-            }
+        if let Some(&b0) = d.first()
+            && b0 & 1 == 1
+        {
+            let lane = if d.len() >= 6 && d[..6] == [0xff; 6] {
+                LANE_BROADCAST
+            } else {
+                LANE_MULTICAST
+            };
+            kinds += 1 << (8 * lane);
         }
     }
     ((bytes, sizes, kinds), chain)
@@ -458,22 +458,21 @@ fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
     let mut out = [0u8; 2048];
     for i in 0..n {
         let (d, _) = rx.packet(i);
-        if learn {
-            if let Some((sip, smac)) = responder::arp_sender(d) {
-                sh.arp[pi].learn(sip, smac);
-            }
+        if learn && let Some((sip, smac)) = responder::arp_sender(d) {
+            sh.arp[pi].learn(sip, smac);
         }
-        if (arp || icmp) && ip != [0; 4] {
-            if let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out) {
-                let k = ffi::send_frames(
-                    sh.pools[pi],
-                    sh.ports[pi],
-                    0,
-                    sh.tag_off,
-                    std::iter::once(&out[..len]),
-                );
-                bump(&c.tx_extra, k as u64);
-            }
+        if (arp || icmp)
+            && ip != [0; 4]
+            && let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out)
+        {
+            let k = ffi::send_frames(
+                sh.pools[pi],
+                sh.ports[pi],
+                0,
+                sh.tag_off,
+                std::iter::once(&out[..len]),
+            );
+            bump(&c.tx_extra, k as u64);
         }
     }
 }

@@ -284,7 +284,7 @@ function M.spec(cfg)
 end
 
 --- Stream spec for one packet sent on its own (send_arp, ping4).
-function M.once(cfg, pkt)
+function M.once(_, pkt)
 	local t = M.frame(pkt)
 	return { templates = { t }, count = 1, burst = 1 }
 end

@@ -108,7 +108,7 @@ local FEATURES = {
 --- `enable|disable <pl> random`: the random-bitfield flag alone (Pktgen's enable_random; on
 -- forces single-packet mode, as pktgen.rnd does).
 local function random_flag(pl, on)
-	require("pktgen.each").setter("random", pl, function(p, cfg)
+	require("pktgen.each").setter("random", pl, function(_, cfg)
 		cfg.random = on
 		if on then
 			cfg.mode = "single"

@@ -26,7 +26,7 @@ function M.install(pktgen)
 			arity(key, select("#", ...), 2)
 			local pl, onoff = ...
 			local on = args.onoff(onoff)
-			each.setter(key, pl, function(p, cfg)
+			each.setter(key, pl, function(_, cfg)
 				M.set(cfg, key, on)
 			end)
 		end
@@ -42,7 +42,7 @@ function M.install(pktgen)
 		if v > 0xffffff then
 			error(string.format("vxlan_id: VNI %s does not fit in 24 bits", tostring(vni)), 0)
 		end
-		each.setter("vxlan_id", pl, function(p, cfg)
+		each.setter("vxlan_id", pl, function(_, cfg)
 			cfg.pkt.vxlan_flags, cfg.pkt.vxlan_group, cfg.pkt.vxlan_vni = flags, group, v
 		end)
 	end
@@ -52,7 +52,7 @@ function M.install(pktgen)
 		local pl, what, teid = ...
 		local w = WHAT[what]
 		teid = args.uint("gtpu_teid", teid, "TEID")
-		each.setter("gtpu_teid", pl, function(p, cfg)
+		each.setter("gtpu_teid", pl, function(_, cfg)
 			if not w or (w == "inc" and teid == 0) then
 				return -- Pktgen ignores an unknown word and an increment of 0
 			end
@@ -69,7 +69,7 @@ function M.install(pktgen)
 			arity(key, select("#", ...), 2)
 			local pl, onoff = ...
 			local on = args.onoff(onoff)
-			each.setter(key, pl, function(p, cfg)
+			each.setter(key, pl, function(_, cfg)
 				cfg[key] = on
 			end)
 		end

@@ -203,7 +203,7 @@ function M.install(pktgen)
 		local pl, what, value = ...
 		if nargs == 2 then
 			local on = args.onoff(what)
-			each.setter("latency", pl, function(p, cfg)
+			each.setter("latency", pl, function(_, cfg)
 				lat(cfg).on = on
 			end)
 			return
@@ -214,9 +214,9 @@ function M.install(pktgen)
 			if n > 1000000 then
 				error(string.format("latency: rate %d us is above the maximum of 1000000", n), 0)
 			end
-			each.setter("latency", pl, function(p, cfg) lat(cfg).rate_us = n end)
+			each.setter("latency", pl, function(_, cfg) lat(cfg).rate_us = n end)
 		elseif key == "entr" then
-			each.setter("latency", pl, function(p, cfg) lat(cfg).entropy = n end)
+			each.setter("latency", pl, function(_, cfg) lat(cfg).entropy = n end)
 		else
 			error("latency, invalid arguments must be rate or entropy", 0)
 		end

@@ -40,7 +40,7 @@ function M.install(pktgen)
 		arity("pcap_timing", select("#", ...), 2)
 		local pl, onoff = ...
 		local on = args.onoff(onoff)
-		each.setter("pcap_timing", pl, function(p, cfg)
+		each.setter("pcap_timing", pl, function(_, cfg)
 			cfg.pcap_timing = on
 		end)
 	end

@@ -93,7 +93,7 @@ function M.install(pktgen)
 			error("rnd: mask must be a string", 0)
 		end
 		local clean = M.clean(mask)
-		each.setter("rnd", pl, function(p, cfg)
+		each.setter("rnd", pl, function(_, cfg)
 			cfg.rnd[idx] = { offset = offset, mask = clean, active = clean ~= "" }
 			if M.any_active(cfg) then
 				-- Random mode forces single-packet mode (§9).

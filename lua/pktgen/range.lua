@@ -139,7 +139,7 @@ function M.install(pktgen)
 			arity(fname, select("#", ...), 3)
 			local pl, what, value = ...
 			local w = WHAT[what]
-			each.setter(fname, pl, function(p, cfg)
+			each.setter(fname, pl, function(_, cfg)
 				if w then
 					local f = type(key) == "function" and key(cfg) or cfg.range[key]
 					f[w] = parse(fname, value, w, cfg)
@@ -157,7 +157,7 @@ function M.install(pktgen)
 	local function ip(which)
 		return function(cfg)
 			return cfg.range.eth_type == "ipv6" and cfg.range[which .. "6"] or cfg.range[which]
-		end, function(fname, v, w, cfg)
+		end, function(fname, v, _, cfg)
 			local a = args.ip(fname, v)
 			if cfg.range.eth_type == "ipv6" then
 				if a.v ~= 6 then
@@ -213,7 +213,7 @@ function M.install(pktgen)
 		arity("range.set_type", select("#", ...), 2)
 		local pl, t = ...
 		local et = settings.parse_type(t)
-		each.setter("range.set_type", pl, function(p, cfg)
+		each.setter("range.set_type", pl, function(_, cfg)
 			local r = cfg.range
 			r.eth_type = et
 			if et == "ipv6" then
@@ -229,7 +229,7 @@ function M.install(pktgen)
 		arity("range.ip_proto", select("#", ...), 2)
 		local pl, proto = ...
 		local pr = settings.parse_proto(proto)
-		each.setter("range.ip_proto", pl, function(p, cfg)
+		each.setter("range.ip_proto", pl, function(_, cfg)
 			cfg.range.proto = pr
 			if pr == "icmp" then
 				cfg.range.eth_type = "ipv4"
@@ -248,7 +248,7 @@ function M.install(pktgen)
 		if not v then
 			error(string.format("range.mpls_entry: invalid hex value '%s'", tostring(hex)), 0)
 		end
-		each.setter("range.mpls_entry", pl, function(p, cfg) cfg.pkt.mpls_entry = v & 0xffffffff end)
+		each.setter("range.mpls_entry", pl, function(_, cfg) cfg.pkt.mpls_entry = v & 0xffffffff end)
 	end
 
 	function range.qinqids(...)
@@ -259,14 +259,14 @@ function M.install(pktgen)
 			return (n < 1 or n > 4095) and 1 or n
 		end
 		outer, inner = id(outer), id(inner)
-		each.setter("range.qinqids", pl, function(p, cfg) cfg.pkt.qinq_outer, cfg.pkt.qinq_inner = outer, inner end)
+		each.setter("range.qinqids", pl, function(_, cfg) cfg.pkt.qinq_outer, cfg.pkt.qinq_inner = outer, inner end)
 	end
 
 	function range.gre_key(...)
 		arity("range.gre_key", select("#", ...), 2)
 		local pl, key = ...
 		key = args.uint("range.gre_key", key, "key")
-		each.setter("range.gre_key", pl, function(p, cfg) cfg.pkt.gre_key = key end)
+		each.setter("range.gre_key", pl, function(_, cfg) cfg.pkt.gre_key = key end)
 	end
 end
 

@@ -66,7 +66,7 @@ function M.install(pktgen)
 		if pr == "icmp" and et == "ipv6" then
 			error("seq: Must use IPv4 with ICMP type packets", 0)
 		end
-		each.setter("seq", pl, function(p, cfg)
+		each.setter("seq", pl, function(_, cfg)
 			local pkt = cfg.seq[sn]
 			local v = addresses("seq", pkt, dip, sip)
 			pkt.dst_mac, pkt.src_mac = dmac, smac
@@ -100,7 +100,7 @@ function M.install(pktgen)
 		local dip = t.ip_dst_addr ~= nil and args.ip("seqTable", t.ip_dst_addr)
 		local sip = t.ip_src_addr ~= nil and args.ip("seqTable", t.ip_src_addr)
 		local flags = t.tcp_flags ~= nil and tcp.parse_flags(tostring(t.tcp_flags))
-		each.setter("seqTable", pl, function(p, cfg)
+		each.setter("seqTable", pl, function(_, cfg)
 			local pkt = cfg.seq[sn]
 			if dmac then pkt.dst_mac = dmac end
 			if smac then pkt.src_mac = smac end
@@ -124,7 +124,7 @@ function M.install(pktgen)
 		local sn, pl, flags = ...
 		sn = seqno("seq_tcp_flags", sn)
 		local bits = tcp.parse_flags(tostring(flags))
-		each.setter("seq_tcp_flags", pl, function(p, cfg)
+		each.setter("seq_tcp_flags", pl, function(_, cfg)
 			cfg.seq[sn].tcp_flags = bits
 		end)
 	end

@@ -130,7 +130,7 @@ end)
 
 case("rnd_s_ip/pt", function()
 	pktgen.set_proto(0, "udp"); pktgen.rnd_s_ip(0, "on"); pktgen.rnd_s_pt(0, "on")
-end, function(f)
+end, function(_)
 	local fields = build.spec(config.get(0)).fields
 	eq("random fields", #fields, 2)
 	eq("src ip field offset", fields[1].offset, 26)
@@ -182,8 +182,8 @@ pktgen.start(0)
 pktgen.send_arp(0, "g")
 pktgen.ping4(0)
 wait_for("the injected ARP and echo", function()
-	local s = pktgen.pktStats(1)[1]
-	return s.arp_pkts >= 3 and s.echo_pkts >= 2
+	local st = pktgen.pktStats(1)[1]
+	return st.arp_pkts >= 3 and st.echo_pkts >= 2
 end)
 assert(pktgen.isSending(0)[0] == "y", "the stream still runs")
 pktgen.stop(0)

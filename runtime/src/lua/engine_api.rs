@@ -24,7 +24,10 @@ fn fail_tag() -> Value {
 }
 
 /// What a native function returns: values, or a message for `error(message, 0)`.
-type Ret = std::result::Result<MultiValue, String>;
+pub(crate) type Ret = std::result::Result<MultiValue, String>;
+
+/// A native function as the registering helpers of the other API files take it.
+pub(crate) type Handler = Box<dyn Fn(&Lua, MultiValue) -> Ret>;
 
 /// Turns a native result into what the Lua wrapper expects (`FAIL, message` on error).
 pub(crate) fn finish(lua: &Lua, r: Ret) -> Result<MultiValue> {
@@ -110,7 +113,12 @@ fn values(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
 }
 
 /// Registers a sync native function under `name`.
-fn sync_fn(lua: &Lua, raw: &Table, name: &str, f: impl Fn(&Lua, MultiValue) -> Ret + 'static) -> Result<()> {
+pub(crate) fn sync_fn(
+    lua: &Lua,
+    raw: &Table,
+    name: &str,
+    f: impl Fn(&Lua, MultiValue) -> Ret + 'static,
+) -> Result<()> {
     raw.set(
         name,
         lua.create_function(move |lua, args: MultiValue| finish(lua, f(lua, args)))?,

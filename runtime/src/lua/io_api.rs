@@ -5,11 +5,10 @@
 use std::path::Path;
 
 use engine::{CapturedPacket, Engine};
-use mlua::{Lua, MultiValue, Table, Value};
+use mlua::{Lua, Table, Value};
 
-use super::engine_api::{arg, describe};
+use super::engine_api::{Handler, Ret, arg, describe, sync_fn};
 
-type Ret = std::result::Result<MultiValue, String>;
 type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
 
 /// Capture defaults: enough for a long test run, small beside the hugepage-free default memory.
@@ -26,7 +25,7 @@ fn opt_size(who: &str, t: &Table, key: &str, default: usize) -> std::result::Res
     match t.raw_get::<Value>(key).map_err(lua_err)? {
         Value::Nil => Ok(default),
         Value::Integer(i) if i > 0 => Ok(i as usize),
-        Value::Number(f) if f.is_finite() && f.fract() == 0.0 && f >= 1.0 && f < 1e15 => Ok(f as usize),
+        Value::Number(f) if f.is_finite() && f.fract() == 0.0 && (1.0..1e15).contains(&f) => Ok(f as usize),
         v => Err(format!(
             "engine.{who}: {key} must be a positive integer, got {}",
             describe(&v)
@@ -161,12 +160,7 @@ pub fn register(
     port: PortFn,
     max_frame: usize,
 ) -> mlua::Result<()> {
-    let reg = |name: &str, f: Box<dyn Fn(&Lua, MultiValue) -> Ret>| -> mlua::Result<()> {
-        raw.set(
-            name,
-            lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?,
-        )
-    };
+    let reg = |name: &str, f: Handler| sync_fn(lua, raw, name, f);
     fn ret(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
         v.into_lua_multi(lua).map_err(lua_err)
     }

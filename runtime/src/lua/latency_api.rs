@@ -11,7 +11,7 @@ use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 use mlua::{Lua, MultiValue, Table, UserData, UserDataMethods, Value};
 
-use super::engine_api::arg;
+use super::engine_api::{Handler, arg, sync_fn};
 
 /// A latency histogram in nanoseconds, as Lua sees it.
 #[derive(Clone)]
@@ -208,13 +208,7 @@ pub fn register(
     e: &'static Engine,
     port: fn(&Engine, &str, &Value) -> std::result::Result<u16, String>,
 ) -> mlua::Result<()> {
-    type Ret = std::result::Result<MultiValue, String>;
-    let reg = |name: &str, f: Box<dyn Fn(&Lua, MultiValue) -> Ret>| -> mlua::Result<()> {
-        raw.set(
-            name,
-            lua.create_function(move |lua, a: MultiValue| super::engine_api::finish(lua, f(lua, a)))?,
-        )
-    };
+    let reg = |name: &str, f: Handler| sync_fn(lua, raw, name, f);
     let lua_err = |e: mlua::Error| e.to_string();
 
     reg(
