@@ -276,6 +276,12 @@ function M.portInfo(...)
 	return collect("portInfo", (...), stats.port_info)
 end
 
+--- Ours: each port's lcores and queues (the -m matrix as the engine runs it).
+function M.portLayout(...)
+	arity("portLayout", select("#", ...), 1)
+	return collect("portLayout", (...), stats.port_layout)
+end
+
 --- Legacy getters, removed from Pktgen in 26.02 and kept here for older scripts.
 function M.pktStats(...)
 	arity("pktStats", select("#", ...), 1)

@@ -62,7 +62,9 @@ fn main() {
         .allowlist_function(
             "rte_eal_(init|cleanup|remote_launch|wait_lcore|mp_wait_lcore|process_type|has_hugepages)",
         )
-        .allowlist_function("rte_(lcore_count|get_next_lcore|get_main_lcore|lcore_to_socket_id|socket_id)")
+        .allowlist_function(
+            "rte_(lcore_count|get_next_lcore|get_main_lcore|lcore_to_socket_id|socket_id|lcore_is_enabled)",
+        )
         .allowlist_function("rte_(strerror|version|get_tsc_hz|delay_us_block|thread_register)")
         .allowlist_function(
             "rte_pktmbuf_pool_create|rte_mempool_(free|avail_count|in_use_count|lookup|obj_iter)",

@@ -1,9 +1,11 @@
 //! Starting DPDK: the embedded default (two back-to-back ring ports, no hugepages, no NIC) or the
-//! user's EAL arguments as given, then the ports, their pools and the workers' shared state.
+//! user's EAL arguments as given, then the lcore layout, the ports with their queues and pools,
+//! and the workers' shared state.
 
 use crate::Engine;
 use crate::error::{Errno, Error, Result};
 use crate::ffi::{self, Pool};
+use crate::lcores::{self, Lcores, MatrixEntry, PortLayout};
 
 /// How to start the engine.
 #[derive(Clone, Debug)]
@@ -18,12 +20,17 @@ pub struct Config {
     pub rx_desc: u16,
     /// TX descriptors per queue.
     pub tx_desc: u16,
-    /// Buffers in each port's TX pool and in its RX pool.
+    /// Buffers in each queue's pool (every RX and TX queue has its own).
     pub mbufs_per_pool: u32,
     /// Largest latency the histograms track, in nanoseconds (larger ones count at it).
     pub latency_max_ns: u64,
     /// Significant decimal digits of the latency histograms (1..=5).
     pub latency_digits: u8,
+    /// Pktgen's `-m` lcore-to-port matrix, parsed; empty spreads the ports over the workers.
+    pub matrix: Vec<MatrixEntry>,
+    /// Without a matrix: RX and TX queues per port (each on its own worker where there are
+    /// enough); the embedded default's ring ports get as many queue pairs.
+    pub queues: u16,
 }
 
 impl Default for Config {
@@ -37,6 +44,8 @@ impl Default for Config {
             mbufs_per_pool: 8191,
             latency_max_ns: 60_000_000_000,
             latency_digits: 3,
+            matrix: Vec::new(),
+            queues: 1,
         }
     }
 }
@@ -44,27 +53,54 @@ impl Default for Config {
 /// Slots in each ring of the embedded default's back-to-back pair.
 const RING_SIZE: u32 = 2048;
 
-/// The EAL arguments of the embedded default: no hugepages, no PCI, no shared config, a private
-/// file prefix, every online core an lcore. Two ring ports are added after EAL starts.
-pub fn embedded_args() -> Vec<String> {
+/// EAL options that only choose lcores or logging: EAL arguments made of these alone keep the
+/// embedded default's memory and ports (`pktgen --lcores '0@0,(1-4)@1' -- ...`).
+const LCORE_OPTIONS: [&str; 6] = ["-l", "-c", "--lcores", "--main-lcore", "--log-level", "-n"];
+
+/// Whether `args` only choose lcores or logging (or are empty).
+fn lcores_only(args: &[String]) -> bool {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let name = a.split('=').next().unwrap_or(a);
+        if !LCORE_OPTIONS.contains(&name) {
+            return false;
+        }
+        if !a.contains('=') && it.next().is_none() {
+            return false;
+        }
+    }
+    true
+}
+
+/// The EAL arguments `cfg` starts EAL with: its own, or the embedded default's (no hugepages,
+/// no PCI, no shared config, a private file prefix, every online core an lcore, memory for
+/// the pools), with the user's lcore options in place of ours when those are all it gives.
+/// Two ring ports are added after EAL starts.
+pub fn eal_args(cfg: &Config) -> Vec<String> {
+    if !lcores_only(&cfg.eal_args) {
+        return cfg.eal_args.clone();
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let lcores = if cores >= 2 {
+    let lcores = if !cfg.eal_args.is_empty() {
+        cfg.eal_args.clone()
+    } else if cores >= 2 {
         vec!["-l".to_string(), format!("0-{}", cores - 1)]
     } else {
         vec!["--lcores".into(), "0@0,1@0".into()]
     };
+    // Each queue has a pool of about 2.4 KB buffers; beyond that, rings, and EAL's own needs.
+    let mb = (64 + pool_estimate(cfg) * u64::from(cfg.mbufs_per_pool) * 2432 / (1 << 20)).max(256);
     let mut v: Vec<String> = [
         "--no-huge",
         "--no-pci",
         "--no-shconf",
         "--no-telemetry",
         "--iova-mode=va",
-        "-m",
-        "256",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    v.extend(["-m".to_string(), mb.to_string()]);
     v.extend([
         "--file-prefix".to_string(),
         format!("pktgen-{}", std::process::id()),
@@ -72,6 +108,18 @@ pub fn embedded_args() -> Vec<String> {
     v.extend(lcores);
     v.push("--log-level=warning".into());
     v
+}
+
+/// How many queue pools the embedded default's two ports can need (answer queues included).
+fn pool_estimate(cfg: &Config) -> u64 {
+    if cfg.matrix.is_empty() {
+        return 4 * u64::from(cfg.queues.max(1));
+    }
+    let n = |l: &[u32], p: &[u16]| (l.len() * p.len()) as u64;
+    cfg.matrix
+        .iter()
+        .map(|e| 2 * n(&e.rx_lcores, &e.rx_ports) + n(&e.tx_lcores, &e.tx_ports))
+        .sum()
 }
 
 fn hugepages_reserved() -> bool {
@@ -119,26 +167,30 @@ fn hint(args: &[String], errno: Errno) -> String {
     }
 }
 
+/// One port as start-up made it.
+pub(crate) struct PortSetup {
+    pub id: u16,
+    pub mac: [u8; 6],
+    pub layout: PortLayout,
+    /// One pool per TX queue.
+    pub tx_pools: Vec<Pool>,
+}
+
 /// What EAL start-up found and made, for [`Engine::assemble`].
 pub(crate) struct Setup {
-    pub ports: Vec<u16>,
-    pub macs: Vec<[u8; 6]>,
-    pub pools: Vec<Pool>,
+    pub ports: Vec<PortSetup>,
     pub max_frame: usize,
-    pub workers: usize,
+    /// The worker lcores that serve some queue.
+    pub workers: Vec<u32>,
     pub tag_off: usize,
     pub tsc_hz: u64,
     pub layout: crate::latency::Layout,
 }
 
-/// Starts EAL and the ports; the caller launches the workers.
+/// Starts EAL, plans the lcore layout and sets up the ports; the caller launches the workers.
 pub(crate) fn start(cfg: &Config) -> Result<Engine> {
-    let embedded = cfg.eal_args.is_empty();
-    let args = if embedded {
-        embedded_args()
-    } else {
-        cfg.eal_args.clone()
-    };
+    let embedded = lcores_only(&cfg.eal_args);
+    let args = eal_args(cfg);
     if let Some(a) = args.iter().find(|a| a.contains('\0')) {
         return Err(Error::BadEalArg(a.clone()));
     }
@@ -153,9 +205,16 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     if workers.is_empty() {
         return Err(Error::NoWorker);
     }
+    let lc = Lcores {
+        main: ffi::main_lcore(),
+        workers: &workers,
+    };
     let socket = ffi::lcore_socket(workers[0]) as i32;
+    let nports = if embedded { 2 } else { ffi::port_ids().len() };
+    let layouts = lcores::plan(&cfg.matrix, cfg.queues, nports, &lc)?;
     if embedded {
-        ffi::create_ring_pair(socket, RING_SIZE)?;
+        let q = |p: &PortLayout| (p.rx_lcores.len() as u16, p.tx_lcores.len() as u16);
+        ffi::create_ring_pair(socket, RING_SIZE, [q(&layouts[0]), q(&layouts[1])])?;
     }
     let ports = ffi::port_ids();
     if ports.is_empty() {
@@ -169,44 +228,71 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     let tag_off = ffi::register_tag_field()?;
     // Frames up to 1514 bytes (1518 with FCS), or 9614 with jumbo frames; buffers a bit larger.
     let (max_frame, data_room): (usize, usize) = if cfg.jumbo { (9614, 9728) } else { (1514, 2048) };
-    let mut pools = Vec::with_capacity(ports.len());
-    let mut macs = Vec::with_capacity(ports.len());
-    for &p in &ports {
+    let mut setups = Vec::with_capacity(ports.len());
+    for (&p, mut layout) in ports.iter().zip(layouts) {
         let dev = ffi::dev_info(p)?;
         let sock = if dev.socket < 0 { socket } else { dev.socket };
-        let rx_pool = Pool::create(
-            &format!("pktgen_rx{p}"),
-            cfg.mbufs_per_pool,
-            data_room as u16,
-            sock,
-        )?;
-        let tx_pool = Pool::create(
-            &format!("pktgen_tx{p}"),
-            cfg.mbufs_per_pool,
-            data_room as u16,
-            sock,
-        )?;
-        ffi::clear_tags(tx_pool, tag_off);
-        let mtu = cfg.jumbo.then_some((max_frame - 14) as u16);
-        ffi::port_setup(p, rx_pool, cfg.rx_desc, cfg.tx_desc, sock, mtu)?;
+        let (nrx, ntx) = (layout.rx_lcores.len(), layout.tx_lcores.len());
+        for (n, max, dir) in [(nrx, dev.max_rx_queues, "RX"), (ntx, dev.max_tx_queues, "TX")] {
+            if n > usize::from(max) {
+                return Err(Error::Matrix(format!(
+                    "port {p} ({}) has at most {max} {dir} queues, and its lcores need {n}; give it fewer lcores with -m",
+                    dev.driver
+                )));
+            }
+        }
+        let pool = |kind: &str, q: usize| -> Result<Pool> {
+            Pool::create(
+                &format!("pktgen_{kind}{p}_{q}"),
+                cfg.mbufs_per_pool,
+                data_room as u16,
+                sock,
+            )
+        };
+        let rx_pools = (0..nrx).map(|q| pool("rx", q)).collect::<Result<Vec<_>>>()?;
+        let tx_pools = (0..ntx).map(|q| pool("tx", q)).collect::<Result<Vec<_>>>()?;
+        for &t in &tx_pools {
+            ffi::clear_tags(t, tag_off);
+        }
+        layout.rss = dev.rss && nrx > 1;
+        if layout.used() {
+            let mtu = cfg.jumbo.then_some((max_frame - 14) as u16);
+            ffi::port_setup(
+                p,
+                &rx_pools,
+                ntx as u16,
+                (cfg.rx_desc, cfg.tx_desc),
+                sock,
+                mtu,
+                layout.rss,
+            )?;
+        }
         let mut mac = ffi::mac(p);
         if mac == [0; 6] {
             // Ring ports have no address of their own (and cannot be given one): report a stable,
             // locally administered one instead.
             mac = [0x02, 0x70, 0x6b, 0x74, 0x00, p as u8];
         }
-        macs.push(mac);
-        if cfg.promiscuous {
+        if cfg.promiscuous && layout.used() {
             ffi::promiscuous(p, true)?;
         }
-        pools.push(tx_pool);
+        setups.push(PortSetup {
+            id: p,
+            mac,
+            layout,
+            tx_pools,
+        });
     }
+    let mut used: Vec<u32> = setups
+        .iter()
+        .flat_map(|s| s.layout.rx_lcores.iter().chain(&s.layout.tx_lcores).copied())
+        .collect();
+    used.sort_unstable();
+    used.dedup();
     Ok(Engine::assemble(Setup {
-        ports,
-        macs,
-        pools,
+        ports: setups,
         max_frame,
-        workers: workers.len(),
+        workers: used,
         tag_off,
         tsc_hz: ffi::tsc_hz(),
         layout: crate::latency::Layout::new(cfg.latency_max_ns, cfg.latency_digits),

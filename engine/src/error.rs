@@ -84,6 +84,17 @@ pub enum Error {
     /// The engine was shut down (`Engine::shutdown`); EAL cannot start again in this process.
     #[error("the engine has shut down; start a new pktgen process")]
     ShutDown,
+    /// The lcore-to-port layout (`-m`) cannot be run; the message names the item at fault.
+    #[error("{0}")]
+    Matrix(String),
+    /// The port has no lcore for that direction (a `-m` matrix left it out).
+    #[error("port {port} has no {dir} lcore: the -m matrix does not give it one")]
+    NoLcore {
+        /// The port.
+        port: u16,
+        /// "TX" or "RX".
+        dir: &'static str,
+    },
     /// There is no worker lcore to run the data path.
     #[error("no worker lcore: give EAL at least two cores (e.g. -l 0-1)")]
     NoWorker,

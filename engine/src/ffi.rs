@@ -77,6 +77,12 @@ pub(crate) fn worker_lcores() -> Vec<u32> {
     v
 }
 
+/// The main lcore (the one running the control thread).
+pub(crate) fn main_lcore() -> u32 {
+    // SAFETY: no preconditions once EAL has started.
+    unsafe { sys::rte_get_main_lcore() }
+}
+
 /// The NUMA socket of an lcore.
 pub(crate) fn lcore_socket(lcore: u32) -> u32 {
     // SAFETY: any lcore id is accepted.
@@ -593,6 +599,41 @@ impl RxBatch {
         }
     }
 
+    /// Whether received packet `i` is a chain of several segments (a frame larger than a buffer).
+    #[inline(always)]
+    pub(crate) fn chained(&self, i: usize) -> bool {
+        // SAFETY: a received mbuf we own until free().
+        unsafe { (*self.bufs[i]).nb_segs > 1 }
+    }
+
+    /// The last 16 bytes of received packet `i`, gathered from its segments (zeros if it is
+    /// shorter): where a chained packet's stamp is.
+    #[cold]
+    pub(crate) fn tail16(&self, i: usize) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        let mut m = self.bufs[i];
+        // SAFETY: m heads a received chain we own until free(): each segment's data_len bytes
+        // from data_off are valid, and `next` links the segments up to a null pointer.
+        unsafe {
+            let total = (*m).pkt_len as usize;
+            if total < 16 {
+                return out;
+            }
+            let from = total - 16;
+            let mut at = 0usize;
+            while !m.is_null() {
+                let len = usize::from((*m).data_len);
+                let d = ((*m).buf_addr as *const u8).add(usize::from((*m).data_off));
+                for k in from.max(at)..(at + len).min(total) {
+                    out[k - from] = *d.add(k - at);
+                }
+                at += len;
+                m = (*m).next;
+            }
+        }
+        out
+    }
+
     /// Frees every received mbuf.
     #[inline]
     pub(crate) fn free(&mut self) {
@@ -666,6 +707,10 @@ pub(crate) struct DevInfo {
     pub driver: String,
     pub name: String,
     pub socket: i32,
+    pub max_rx_queues: u16,
+    pub max_tx_queues: u16,
+    /// Whether the driver can spread received packets over its queues by an IP/UDP/TCP hash.
+    pub rss: bool,
 }
 
 fn port_err(port: u16, what: &'static str, rc: c_int) -> Error {
@@ -704,21 +749,39 @@ pub(crate) fn dev_info(port: u16) -> Result<DevInfo> {
     };
     // SAFETY: any valid port id.
     let socket = unsafe { sys::rte_eth_dev_socket_id(port) };
-    Ok(DevInfo { driver, name, socket })
+    // SAFETY: a constant.
+    let want = unsafe { sys::shim_rss_ip_udp_tcp() };
+    Ok(DevInfo {
+        driver,
+        name,
+        socket,
+        max_rx_queues: info.max_rx_queues,
+        max_tx_queues: info.max_tx_queues,
+        rss: info.flow_type_rss_offloads & want != 0,
+    })
 }
 
-/// Configures one RX and one TX queue on `port` and starts it.
+/// Configures `rx_pools.len()` RX queues (queue q fills from `rx_pools[q]`) and `ntx` TX queues
+/// on `port` and starts it. With several RX queues, packets are spread over them by RSS on IP,
+/// UDP and TCP headers when `rss` says the driver can.
 pub(crate) fn port_setup(
     port: u16,
-    rx_pool: Pool,
-    rxd: u16,
-    txd: u16,
+    rx_pools: &[Pool],
+    ntx: u16,
+    (rxd, txd): (u16, u16),
     socket: i32,
     mtu: Option<u16>,
+    rss: bool,
 ) -> Result<()> {
-    let conf = sys::rte_eth_conf::default();
+    let mut conf = sys::rte_eth_conf::default();
+    if rss && rx_pools.len() > 1 {
+        conf.rxmode.mq_mode = sys::rte_eth_rx_mq_mode_RTE_ETH_MQ_RX_RSS;
+        // SAFETY: a constant.
+        conf.rx_adv_conf.rss_conf.rss_hf = unsafe { sys::shim_rss_ip_udp_tcp() };
+    }
+    let nrx = rx_pools.len() as u16;
     // SAFETY: conf is a valid configuration; the port is stopped.
-    let rc = unsafe { sys::rte_eth_dev_configure(port, 1, 1, &conf) };
+    let rc = unsafe { sys::rte_eth_dev_configure(port, nrx, ntx, &conf) };
     if rc != 0 {
         return Err(port_err(port, "rte_eth_dev_configure", rc));
     }
@@ -733,15 +796,19 @@ pub(crate) fn port_setup(
     // SAFETY: out-parameters point at our locals.
     unsafe { sys::rte_eth_dev_adjust_nb_rx_tx_desc(port, &mut rxd, &mut txd) };
     let sock = if socket < 0 { 0 } else { socket as c_uint };
-    // SAFETY: default queue configuration (NULL) and a live pool.
-    let rc = unsafe { sys::rte_eth_rx_queue_setup(port, 0, rxd, sock, ptr::null(), rx_pool.raw()) };
-    if rc != 0 {
-        return Err(port_err(port, "rte_eth_rx_queue_setup", rc));
+    for (q, pool) in rx_pools.iter().enumerate() {
+        // SAFETY: default queue configuration (NULL) and a live pool.
+        let rc = unsafe { sys::rte_eth_rx_queue_setup(port, q as u16, rxd, sock, ptr::null(), pool.raw()) };
+        if rc != 0 {
+            return Err(port_err(port, "rte_eth_rx_queue_setup", rc));
+        }
     }
-    // SAFETY: default queue configuration.
-    let rc = unsafe { sys::rte_eth_tx_queue_setup(port, 0, txd, sock, ptr::null()) };
-    if rc != 0 {
-        return Err(port_err(port, "rte_eth_tx_queue_setup", rc));
+    for q in 0..ntx {
+        // SAFETY: default queue configuration.
+        let rc = unsafe { sys::rte_eth_tx_queue_setup(port, q, txd, sock, ptr::null()) };
+        if rc != 0 {
+            return Err(port_err(port, "rte_eth_tx_queue_setup", rc));
+        }
     }
     // SAFETY: configured port.
     let rc = unsafe { sys::rte_eth_dev_start(port) };
@@ -835,35 +902,46 @@ pub(crate) fn xstats(port: u16) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// Creates the embedded default's two ports: rings wired so port 0's TX is port 1's RX and back.
-pub(crate) fn create_ring_pair(socket: i32, ring_size: u32) -> Result<()> {
-    let flags = sys::RING_F_SP_ENQ | sys::RING_F_SC_DEQ;
-    let mk = |name: &str| -> Result<*mut sys::rte_ring> {
-        let n = cstring(name);
-        // SAFETY: n is a valid name; DPDK copies it.
-        let r = unsafe { sys::rte_ring_create(n.as_ptr(), ring_size, socket, flags) };
-        if r.is_null() {
-            Err(Error::Dpdk {
-                what: "rte_ring_create",
-                errno: errno(),
-            })
-        } else {
-            Ok(r)
+/// Creates the embedded default's two ports, wired back to back: TX queue i of one port feeds
+/// RX queue `i % rx` of the other through a ring. `queues[p]` is port p's (RX, TX) queue count.
+pub(crate) fn create_ring_pair(socket: i32, ring_size: u32, queues: [(u16, u16); 2]) -> Result<()> {
+    // rings[d][j]: what port d sends and RX queue j of the other port reads.
+    let mut rings: [Vec<*mut sys::rte_ring>; 2] = [Vec::new(), Vec::new()];
+    for d in 0..2 {
+        let rx = queues[1 - d].0.max(1);
+        let tx = queues[d].1;
+        for j in 0..rx {
+            // A ring fed by one TX queue needs no multi-producer enqueue.
+            let writers = (0..tx).filter(|i| i % rx == j).count();
+            let flags = sys::RING_F_SC_DEQ | if writers <= 1 { sys::RING_F_SP_ENQ } else { 0 };
+            let n = cstring(&format!("pktgen_ring_{d}to{}_{j}", 1 - d));
+            // SAFETY: n is a valid name; DPDK copies it.
+            let r = unsafe { sys::rte_ring_create(n.as_ptr(), ring_size, socket, flags) };
+            if r.is_null() {
+                return Err(Error::Dpdk {
+                    what: "rte_ring_create",
+                    errno: errno(),
+                });
+            }
+            rings[d].push(r);
         }
-    };
-    let a_to_b = mk("pktgen_ring_0to1")?;
-    let b_to_a = mk("pktgen_ring_1to0")?;
-    for (name, rx, tx) in [
-        ("net_ring_pktgen0", b_to_a, a_to_b),
-        ("net_ring_pktgen1", a_to_b, b_to_a),
-    ] {
-        let n = cstring(name);
-        let rxs = [rx];
-        let txs = [tx];
-        // SAFETY: the ring arrays hold one valid ring each for the duration of the call; the rings
-        // live for the process lifetime.
+    }
+    for p in 0..2 {
+        let rxs = &rings[1 - p];
+        let tx = usize::from(queues[p].1.max(1));
+        let txs: Vec<_> = (0..tx).map(|i| rings[p][i % rings[p].len()]).collect();
+        let n = cstring(&format!("net_ring_pktgen{p}"));
+        // SAFETY: the ring arrays hold valid rings for the duration of the call; the rings live
+        // for the process lifetime.
         let rc = unsafe {
-            sys::rte_eth_from_rings(n.as_ptr(), rxs.as_ptr(), 1, txs.as_ptr(), 1, socket as c_uint)
+            sys::rte_eth_from_rings(
+                n.as_ptr(),
+                rxs.as_ptr(),
+                rxs.len() as c_uint,
+                txs.as_ptr(),
+                txs.len() as c_uint,
+                socket as c_uint,
+            )
         };
         if rc < 0 {
             return Err(Error::Dpdk {

@@ -15,8 +15,12 @@ use crate::stats::bump;
 pub const STAMP_LEN: usize = 16;
 /// First two bytes of every stamp ("pg" little-endian).
 pub(crate) const MAGIC: u16 = 0x6770;
-/// Stream ids carry the sending port index in their top 6 bits and a job generation below.
-pub(crate) const GEN_BITS: u32 = 10;
+/// Stream ids carry the sending TX queue's slot (see [`SENDERS`]) in their top 7 bits and a job
+/// generation below.
+pub(crate) const GEN_BITS: u32 = 9;
+/// Sender slots: every TX queue that sends a stream has one, so that each keeps a sequence of
+/// its own and queues sending in parallel never look reordered or lost.
+pub(crate) const SENDERS: usize = 1 << (16 - GEN_BITS);
 /// Sequence numbers remembered behind the newest one, to tell reordered from duplicate packets.
 const WINDOW: u32 = 1024;
 
@@ -94,8 +98,10 @@ pub(crate) struct LatencyCounters {
     pub hist: Box<[AtomicU64]>,
     pub count: AtomicU64,
     pub sum_ns: AtomicU64,
-    /// Sequence numbers skipped (later arrivals of them are subtracted as reordered).
-    pub gaps: AtomicU64,
+    /// Per sender slot: sequence numbers its stamps spanned so far, as this queue saw them (the
+    /// highest seen, counted across the sender's jobs). With several RX queues, each sees part
+    /// of a sender's sequence; the port's loss takes the largest span against all arrivals.
+    pub spanned: Box<[AtomicU64]>,
     pub reordered: AtomicU64,
     pub duplicate: AtomicU64,
     /// Sum and count of |latency - previous latency| (RFC 3550-style mean jitter).
@@ -113,7 +119,7 @@ impl LatencyCounters {
             hist: (0..layout.len()).map(|_| AtomicU64::new(0)).collect(),
             count: AtomicU64::new(0),
             sum_ns: AtomicU64::new(0),
-            gaps: AtomicU64::new(0),
+            spanned: (0..SENDERS).map(|_| AtomicU64::new(0)).collect(),
             reordered: AtomicU64::new(0),
             duplicate: AtomicU64::new(0),
             jitter_sum_ns: AtomicU64::new(0),
@@ -132,6 +138,8 @@ pub(crate) struct SeqTrack {
     seen: [u64; (WINDOW / 64) as usize],
     /// The previous stamp's latency, or [`NO_LAST`].
     last_ns: u64,
+    /// Sequence numbers spanned, over every job of the sender (see [`LatencyCounters::spanned`]).
+    spanned: u64,
 }
 
 /// No stamp of the stream seen yet.
@@ -144,6 +152,7 @@ impl Default for SeqTrack {
             next: 0,
             seen: [0; (WINDOW / 64) as usize],
             last_ns: NO_LAST,
+            spanned: 0,
         }
     }
 }
@@ -187,6 +196,14 @@ pub(crate) fn stamp_words(seg: &[u8]) -> (u64, u64) {
             .map_or(0, u64::from_le_bytes)
     };
     (w(n - 16), w(n - 8))
+}
+
+/// The 16 bytes of a stamp record as its two little-endian words.
+#[inline]
+pub(crate) fn words(b: &[u8; 16]) -> (u64, u64) {
+    let (w0, w1) = b.split_at(8);
+    let w = |s: &[u8]| s.try_into().map_or(0, u64::from_le_bytes);
+    (w(w0), w(w1))
 }
 
 /// Whether a stamp's first word starts with the magic (packets without it are no stamps, and
@@ -295,7 +312,6 @@ impl TscToNs {
 pub(crate) struct BurstCounts {
     count: u64,
     sum_ns: u64,
-    gaps: u64,
     reordered: u64,
     duplicate: u64,
     jitter_sum_ns: u64,
@@ -313,7 +329,6 @@ impl BurstCounts {
         }
         bump(&c.count, self.count);
         bump(&c.sum_ns, self.sum_ns);
-        bump(&c.gaps, self.gaps);
         bump(&c.reordered, self.reordered);
         bump(&c.duplicate, self.duplicate);
         bump(&c.jitter_sum_ns, self.jitter_sum_ns);
@@ -528,6 +543,15 @@ impl BurstMeter {
             self.run.next_w0 = expected;
         }
         self.end_segment(m);
+        // The run's stamps count into its sender's span only when it ends, maybe bursts later;
+        // readers see its progress now.
+        let r = &self.run;
+        if r.live
+            && r.after > 0
+            && let Some(t) = m.tracks.get(r.track)
+        {
+            m.counters.spanned[r.track].store(t.spanned + r.after, Relaxed);
+        }
         self.acc.flush(m.counters);
         self.acc = BurstCounts::default();
     }
@@ -612,6 +636,8 @@ impl BurstMeter {
         }
         t.next = t.next.wrapping_add(r.after as u32);
         t.last_ns = r.ns;
+        t.spanned += r.after;
+        m.counters.spanned[r.track].store(t.spanned, Relaxed);
     }
 }
 
@@ -633,6 +659,7 @@ fn record(s: Stamp, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, 
         *t = SeqTrack {
             stream: u32::from(s.stream),
             next: 0,
+            spanned: t.spanned,
             ..SeqTrack::default()
         };
     }
@@ -641,7 +668,8 @@ fn record(s: Stamp, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, 
     if in_order {
         // In order, maybe after a gap: forget the window slots skipped over (they meant
         // sequence numbers WINDOW lower), then mark this one.
-        acc.gaps += u64::from(ahead);
+        t.spanned += u64::from(ahead) + 1;
+        m.counters.spanned[ti].store(t.spanned, Relaxed);
         for k in 0..ahead.min(WINDOW) {
             let (w, b) = t.bit(t.next.wrapping_add(k));
             t.seen[w] &= !b;
@@ -700,6 +728,8 @@ pub struct LatencySnapshot {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LatencyTotals {
     pub hist: Vec<u64>,
+    /// count, sum_ns, reordered, duplicate, jitter_sum_ns, jitter_n, jitter_over, and the
+    /// senders' spans (each the largest any RX queue saw), summed.
     pub scalars: [u64; 8],
 }
 
@@ -713,14 +743,17 @@ impl LatencyTotals {
             hist: vec![0; layout.len()],
             scalars: [0; 8],
         };
+        let mut spanned = [0u64; SENDERS];
         for c in parts {
             for (h, a) in t.hist.iter_mut().zip(c.hist.iter()) {
                 *h += a.load(Relaxed);
             }
+            for (s, a) in spanned.iter_mut().zip(c.spanned.iter()) {
+                *s = (*s).max(a.load(Relaxed));
+            }
             let v = [
                 &c.count,
                 &c.sum_ns,
-                &c.gaps,
                 &c.reordered,
                 &c.duplicate,
                 &c.jitter_sum_ns,
@@ -731,6 +764,7 @@ impl LatencyTotals {
                 *s += a.load(Relaxed);
             }
         }
+        t.scalars[7] = spanned.iter().sum();
         t
     }
 
@@ -745,16 +779,17 @@ impl LatencyTotals {
                 let _ = histogram.record_n(layout.value(i).max(1), n);
             }
         }
-        let (count, sum, gaps, reordered) = (d(0), d(1), d(2), d(3));
+        let (count, sum, reordered, duplicate, spanned) = (d(0), d(1), d(2), d(3), d(7));
         LatencySnapshot {
             histogram,
             count,
             mean_ns: if count > 0 { sum as f64 / count as f64 } else { 0.0 },
-            lost: gaps.saturating_sub(reordered),
+            // What the senders' sequences spanned, less what arrived (each once).
+            lost: spanned.saturating_sub(count - duplicate.min(count)),
             reordered,
-            duplicate: d(4),
-            jitter_mean_ns: if d(6) > 0 { d(5) as f64 / d(6) as f64 } else { 0.0 },
-            jitter_over: d(7),
+            duplicate,
+            jitter_mean_ns: if d(5) > 0 { d(4) as f64 / d(5) as f64 } else { 0.0 },
+            jitter_over: d(6),
         }
     }
 }
@@ -800,7 +835,7 @@ mod tests {
     /// `chain`, bursts whose stamps chain are measured as such.
     fn measure(l: &Layout, bursts: &[(u64, Vec<StampWords>)], chain: bool) -> LatencySnapshot {
         let c = LatencyCounters::new(l);
-        let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
+        let (mut tracks, mut b) = (vec![SeqTrack::default(); SENDERS], BurstMeter::default());
         for (now, stamps) in bursts {
             let mut m = Meter {
                 now: *now,
@@ -815,6 +850,39 @@ mod tests {
             b.measure(&mut m, words.len(), chained, |i| words[i]);
         }
         LatencyTotals::sum(l, std::iter::once(&c)).since(&LatencyTotals::default(), l)
+    }
+
+    /// A run of stamps still going on counts into its sender's span at every burst's end, so
+    /// that a reset in the middle of it takes a baseline that later loss counts can rely on.
+    #[test]
+    fn a_live_run_counts_before_it_ends() {
+        let l = Layout::new(1_000_000, 3);
+        let c = LatencyCounters::new(&l);
+        let (mut tracks, mut b) = (vec![SeqTrack::default(); SENDERS], BurstMeter::default());
+        let mut burst = |now: u64, stamps: Vec<StampWords>| {
+            let mut m = Meter {
+                now,
+                conv: TscToNs::new(1_000_000_000),
+                layout: &l,
+                jitter_threshold_ns: 1000,
+                tracks: &mut tracks,
+                counters: &c,
+            };
+            let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
+            b.measure(&mut m, words.len(), chains(&stamps), |i| words[i]);
+        };
+        let a = 1 << GEN_BITS;
+        burst(150, (0..64).map(|q| StampWords::new(MAGIC, a, q, 100)).collect());
+        let base = LatencyTotals::sum(&l, std::iter::once(&c));
+        // Another sender's stamps end the first sender's run.
+        burst(
+            250,
+            (0..8)
+                .map(|q| StampWords::new(MAGIC, 2 << GEN_BITS, q, 200))
+                .collect(),
+        );
+        let s = LatencyTotals::sum(&l, std::iter::once(&c)).since(&base, &l);
+        assert_eq!((s.count, s.lost), (8, 0));
     }
 
     #[test]
@@ -969,7 +1037,7 @@ mod speed {
         let l = Layout::new(60_000_000_000, 3);
         for chained in [false, true] {
             let c = LatencyCounters::new(&l);
-            let (mut tracks, mut b) = (vec![SeqTrack::default(); 64], BurstMeter::default());
+            let (mut tracks, mut b) = (vec![SeqTrack::default(); SENDERS], BurstMeter::default());
             let mut w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, 0, 0);
             let (mut spent, mut stamps) = (std::time::Duration::ZERO, 0u64);
             // Bursts of 32 (the default transmit burst), each from one transmit burst, made

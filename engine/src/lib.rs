@@ -14,6 +14,7 @@ mod eal;
 mod error;
 mod ffi;
 mod latency;
+mod lcores;
 mod pcap;
 mod responder;
 mod stats;
@@ -21,12 +22,13 @@ mod stream;
 mod worker;
 
 pub use capture::{Capture, CapturedPacket};
-pub use eal::{Config, embedded_args};
+pub use eal::{Config, eal_args};
 pub use error::{Errno, Error, Result};
 pub use ffi::version as dpdk_version;
 pub use latency::{LatencySnapshot, STAMP_LEN};
+pub use lcores::{MatrixEntry, PortLayout};
 pub use pcap::{read_pcap, write_pcap};
-pub use stats::{HwStats, KindCounts, PortStats, Rates, SizeCounts};
+pub use stats::{HwStats, KindCounts, PortStats, QueueStats, Rates, SizeCounts};
 pub use stream::{
     Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD,
 };
@@ -41,10 +43,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use capture::{CaptureBuf, RxSlot};
-use ffi::Pool;
-use latency::{LatencyCounters, LatencyTotals, TscToNs};
-use worker::{Shared, TxJob, TxSlot, WorkerCtx};
+use capture::CaptureBuf;
+use latency::{GEN_BITS, LatencyTotals};
+use worker::{PortShared, Shared, TxJob, WorkerCtx};
 
 /// What a port is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,10 +72,11 @@ pub struct PortInfo {
 pub struct Engine {
     shared: &'static Shared,
     macs: Vec<[u8; 6]>,
-    pools: Vec<Pool>,
     max_frame: usize,
-    workers: usize,
-    baseline: Mutex<Vec<PortStats>>,
+    /// Worker lcores running the data path.
+    workers: Vec<u32>,
+    /// Per port: its counters and its queues' at the last clear.
+    baseline: Mutex<Vec<(PortStats, Vec<QueueStats>)>>,
     latency_baseline: Mutex<Vec<LatencyTotals>>,
     rates: &'static Mutex<Vec<Rates>>,
     down: AtomicBool,
@@ -95,19 +97,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let layouts: Vec<_> = self.shared.ports.iter().map(|p| (p.id, &p.layout)).collect();
         f.debug_struct("Engine")
-            .field("ports", &self.shared.ports)
+            .field("ports", &layouts)
             .field("workers", &self.workers)
             .finish()
     }
 }
 
 impl Engine {
-    /// Starts EAL, sets up every port and launches the workers. Once per process.
+    /// Starts EAL, sets up every port and its queues and launches the workers. Once per process.
     ///
     /// # Errors
-    /// EAL refusing its arguments (with a hint), no ports, no worker lcore, a port that cannot be
-    /// configured, or a second call.
+    /// EAL refusing its arguments (with a hint), no ports, no worker lcore, an lcore layout
+    /// (`-m`) that cannot run, a port that cannot be configured, or a second call.
     pub fn init(cfg: &Config) -> Result<&'static Engine> {
         if STARTED.swap(true, SeqCst) {
             return Err(Error::AlreadyInitialised);
@@ -125,14 +128,27 @@ impl Engine {
     }
 
     fn launch(&'static self) -> Result<()> {
-        let lcores = ffi::worker_lcores();
-        let np = self.shared.ports.len();
-        for (w, &lcore) in lcores.iter().enumerate().take(self.workers) {
-            let ports: Box<[usize]> = (0..np).filter(|p| p % self.workers == w).collect();
+        for &lcore in &self.workers {
+            let mine = |queues: &dyn Fn(&PortShared) -> Vec<u32>| -> Box<[(usize, usize)]> {
+                let mut v = Vec::new();
+                for (pi, p) in self.shared.ports.iter().enumerate() {
+                    v.extend(
+                        queues(p)
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, l)| **l == lcore)
+                            .map(|(q, _)| (pi, q)),
+                    );
+                }
+                v.into()
+            };
+            let tx = mine(&|p| p.layout.tx_lcores[..p.layout.stream_queues].to_vec());
+            let rx = mine(&|p| p.layout.rx_lcores.clone());
             let ctx: &'static WorkerCtx = Box::leak(Box::new(WorkerCtx {
                 shared: self.shared,
-                index: w,
-                ports,
+                lcore,
+                tx,
+                rx,
             }));
             ffi::remote_launch(worker::worker_main, ffi::static_arg(ctx), lcore)?;
         }
@@ -164,18 +180,14 @@ impl Engine {
 
     /// Number of worker lcores running the data path.
     pub fn worker_count(&self) -> usize {
-        self.workers
+        self.workers.len()
     }
 
-    fn index(&self, port: u16) -> Result<usize> {
-        if (port as usize) < self.shared.ports.len() {
-            Ok(port as usize)
-        } else {
-            Err(Error::NoSuchPort {
-                port,
-                count: self.port_count(),
-            })
-        }
+    fn port(&self, port: u16) -> Result<&'static PortShared> {
+        self.shared.ports.get(usize::from(port)).ok_or(Error::NoSuchPort {
+            port,
+            count: self.port_count(),
+        })
     }
 
     /// Information about a port, with its current link state.
@@ -183,7 +195,7 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn port_info(&self, port: u16) -> Result<PortInfo> {
-        let pid = self.shared.ports[self.index(port)?];
+        let pid = self.port(port)?.id;
         let dev = ffi::dev_info(pid)?;
         let (link_up, speed, full_duplex) = ffi::link(pid);
         let speed_mbps = if speed == u32::MAX { 0 } else { speed };
@@ -199,24 +211,38 @@ impl Engine {
         })
     }
 
+    /// Which lcores serve `port` and with how many queues.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn port_layout(&self, port: u16) -> Result<PortLayout> {
+        Ok(self.port(port)?.layout.clone())
+    }
+
     /// Enables or disables promiscuous mode.
     ///
     /// # Errors
     /// [`Error::NoSuchPort`] or the driver refusing.
     pub fn set_promiscuous(&self, port: u16, on: bool) -> Result<()> {
-        ffi::promiscuous(self.shared.ports[self.index(port)?], on)
+        ffi::promiscuous(self.port(port)?.id, on)
     }
 
-    /// Starts sending `spec` on `port`. The port must not be sending.
+    /// Starts sending `spec` on `port`, shared by the port's TX queues: each sends every n-th
+    /// packet of the stream (n the number of queues), its part of `count` and of the rate. The
+    /// port must not be sending.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], [`Error::Busy`], or [`Error::Stream`] naming what is wrong in `spec`.
+    /// [`Error::NoSuchPort`], [`Error::NoLcore`], [`Error::Busy`], or [`Error::Stream`] naming
+    /// what is wrong in `spec`.
     pub fn start(&self, port: u16, spec: &StreamSpec) -> Result<()> {
-        let i = self.index(port)?;
+        let p = self.port(port)?;
         self.check_up()?;
+        let nq = p.layout.stream_queues;
+        if nq == 0 {
+            return Err(Error::NoLcore { port, dir: "TX" });
+        }
         let mut program = spec.compile(self.max_frame)?;
-        let slot = &self.shared.tx[i];
-        if slot.running.load(Acquire) {
+        if self.sending(p) {
             return Err(Error::Busy(port));
         }
         let speed = self.port_info(port)?.speed_mbps;
@@ -228,64 +254,99 @@ impl Engine {
             Rate::Percent(_) if speed == 0 => 0.0,
             Rate::Percent(p) => speed as f64 * 1e6 * p / 100.0 / (program.mean_wire_bytes * 8.0),
         };
-        let cycles_per_packet = if pps > 0.0 {
-            self.shared.tsc_hz as f64 / pps
-        } else {
-            0.0
-        };
+        let hz = self.shared.tsc_hz;
+        // The port's packet interval: each queue sends every nq-th packet, nq intervals apart.
+        let cycles_per_packet = if pps > 0.0 { hz as f64 / pps } else { 0.0 };
         let tag = self.next_tag.fetch_add(1, Relaxed);
         if program.stamp_every > 0 {
-            program.stamp_stream =
-                ((i as u16) << latency::GEN_BITS) | (tag as u16 & ((1 << latency::GEN_BITS) - 1));
             program.stamp_backdate =
-                (u128::from(spec.stamp_delay_ns) * u128::from(self.shared.tsc_hz) / 1_000_000_000) as u64;
+                (u128::from(spec.stamp_delay_ns) * u128::from(hz) / 1_000_000_000) as u64;
             // Every port checks for stamps from now on: the receiver may be any of them.
-            for f in self.shared.latency_rx.iter() {
-                f.store(true, Release);
+            for q in self.shared.ports.iter() {
+                q.latency_rx.store(true, Release);
             }
         }
-        let hz = self.shared.tsc_hz as u128;
-        let gap_ticks = spec
+        let ticks: Vec<u64> = spec
             .gaps_ns
             .iter()
-            .map(|&ns| (u128::from(ns) * hz / 1_000_000_000) as u64)
+            .map(|&ns| (u128::from(ns) * u128::from(hz) / 1_000_000_000) as u64)
             .collect();
-        let job = Box::new(TxJob {
-            program,
-            pool: self.pools[i],
-            tag,
-            cycles_per_packet,
-            gap_ticks,
-        });
-        slot.stop.store(false, Release);
-        slot.running.store(true, Release);
-        let old = slot.pending.swap(Box::into_raw(job), AcqRel);
-        if !old.is_null() {
-            // A job the worker never picked up (a start racing a stop) is ours again: drop it.
-            drop(reclaim(old));
+        // A queue waits, after each of its templates, for the gaps of the nq templates that follow.
+        let t = ticks.len();
+        let gap_ticks: Box<[u64]> = (0..t)
+            .map(|i| (0..nq).map(|j| ticks[(i + j) % t]).sum())
+            .collect();
+        let mut jobs = Vec::with_capacity(nq);
+        let t0 = ffi::rdtsc() as f64;
+        for q in 0..nq {
+            let count = if spec.count == 0 {
+                0
+            } else {
+                spec.count / nq as u64 + u64::from((q as u64) < spec.count % nq as u64)
+            };
+            if spec.count > 0 && count == 0 {
+                continue;
+            }
+            let mut program = program.share(nq as u32, count);
+            if program.stamp_every > 0 {
+                let sender = (p.sender_base + q) as u16;
+                program.stamp_stream = sender << GEN_BITS | (tag as u16 & ((1 << GEN_BITS) - 1));
+            }
+            // The queues take turns: queue q's first packet is the port's q-th.
+            let turn = if t > 0 {
+                (0..q).map(|j| ticks[j % t]).sum::<u64>() as f64
+            } else {
+                cycles_per_packet * q as f64
+            };
+            let job = TxJob {
+                program,
+                pool: p.txq[q].pool,
+                tag,
+                cycles_per_packet: cycles_per_packet * nq as f64,
+                start_at: (nq > 1).then_some(t0 + turn),
+                offset: q as u32,
+                gap_ticks: if t > 0 { gap_ticks.clone() } else { Box::new([]) },
+            };
+            jobs.push((q, Box::new(job)));
+        }
+        p.stop.store(false, Release);
+        for (q, _) in &jobs {
+            p.txq[*q].running.store(true, Release);
+        }
+        for (q, job) in jobs {
+            let old = p.txq[q].pending.swap(Box::into_raw(job), AcqRel);
+            if !old.is_null() {
+                // A job the worker never picked up (a start racing a stop) is ours again: drop it.
+                drop(reclaim(old));
+            }
         }
         Ok(())
     }
 
-    /// Stops sending on `port` and waits (up to a second) for the worker to let go of the stream.
+    fn sending(&self, p: &PortShared) -> bool {
+        p.txq.iter().any(|q| q.running.load(Acquire))
+    }
+
+    /// Stops sending on `port` and waits (up to a second) for its workers to let go of the stream.
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn stop(&self, port: u16) -> Result<()> {
-        let i = self.index(port)?;
-        let slot = &self.shared.tx[i];
-        if !slot.running.load(Acquire) {
+        let p = self.port(port)?;
+        if !self.sending(p) {
             return Ok(());
         }
-        slot.stop.store(true, Release);
-        wait_while(|| slot.running.load(Acquire));
-        // A job the worker never picked up (worker gone) is ours again.
-        let old = slot.pending.swap(std::ptr::null_mut(), AcqRel);
-        if !old.is_null() {
-            drop(reclaim(old));
-            slot.running.store(false, Release);
+        p.stop.store(true, Release);
+        wait_while(|| self.sending(p));
+        for q in p.txq.iter() {
+            // A job the worker never picked up (worker gone) is ours again.
+            let old = q.pending.swap(std::ptr::null_mut(), AcqRel);
+            if !old.is_null() {
+                drop(reclaim(old));
+                q.running.store(false, Release);
+            }
         }
-        slot.stop.store(false, Release);
+        p.stop.store(false, Release);
         Ok(())
     }
 
@@ -294,16 +355,20 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn is_sending(&self, port: u16) -> Result<bool> {
-        Ok(self.shared.tx[self.index(port)?].running.load(Acquire))
+        Ok(self.sending(self.port(port)?))
     }
 
-    fn raw_stats(&self, i: usize) -> PortStats {
-        let np = self.shared.ports.len();
+    fn raw_stats(&self, p: &PortShared) -> PortStats {
         let mut s = PortStats::default();
-        for w in 0..self.workers {
-            self.shared.counters[w * np + i].add_to(&mut s);
+        for c in p
+            .txq
+            .iter()
+            .map(|q| &q.counters)
+            .chain(p.rxq.iter().map(|q| &q.counters))
+        {
+            c.add_to(&mut s);
         }
-        let h = ffi::eth_stats(self.shared.ports[i]);
+        let h = ffi::eth_stats(p.id);
         s.hw = HwStats {
             ipackets: h.ipackets,
             opackets: h.opackets,
@@ -317,14 +382,50 @@ impl Engine {
         s
     }
 
+    fn raw_queue_stats(&self, p: &PortShared) -> Vec<QueueStats> {
+        let n = p.rxq.len().max(p.txq.len());
+        (0..n)
+            .map(|q| {
+                let mut s = QueueStats::default();
+                if let Some(r) = p.rxq.get(q) {
+                    s.rx_packets = r.counters.rx_packets.load(Relaxed);
+                    s.rx_bytes = r.counters.rx_bytes.load(Relaxed);
+                    s.rx_lcore = Some(p.layout.rx_lcores[q]);
+                }
+                if let Some(t) = p.txq.get(q) {
+                    s.tx_packets = t.counters.tx_packets.load(Relaxed) + t.counters.tx_extra.load(Relaxed);
+                    s.tx_bytes = t.counters.tx_bytes.load(Relaxed);
+                    s.tx_lcore = Some(p.layout.tx_lcores[q]);
+                }
+                s
+            })
+            .collect()
+    }
+
     /// Counters of `port` since the last [`Engine::clear`].
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn stats(&self, port: u16) -> Result<PortStats> {
-        let i = self.index(port)?;
-        let base = lock(&self.baseline)[i];
-        Ok(self.raw_stats(i).since(&base))
+        let p = self.port(port)?;
+        let base = lock(&self.baseline)[usize::from(port)].0;
+        Ok(self.raw_stats(p).since(&base))
+    }
+
+    /// Counters of each of `port`'s queues since the last [`Engine::clear`]: entry q has RX
+    /// queue q's and TX queue q's (Pktgen's `qstats[q]`).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn queue_stats(&self, port: u16) -> Result<Vec<QueueStats>> {
+        let p = self.port(port)?;
+        let base = lock(&self.baseline)[usize::from(port)].1.clone();
+        Ok(self
+            .raw_queue_stats(p)
+            .into_iter()
+            .zip(base)
+            .map(|(s, b)| s.since(&b))
+            .collect())
     }
 
     /// Re-baselines `port`'s counters, latency measurements included, to zero.
@@ -332,29 +433,27 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn clear(&self, port: u16) -> Result<()> {
-        let i = self.index(port)?;
-        let now = self.raw_stats(i);
-        lock(&self.baseline)[i] = now;
+        let p = self.port(port)?;
+        let now = (self.raw_stats(p), self.raw_queue_stats(p));
+        lock(&self.baseline)[usize::from(port)] = now;
         self.latency_reset(port)
     }
 
-    fn latency_totals(&self, i: usize) -> LatencyTotals {
-        let np = self.shared.ports.len();
-        let parts = (0..self.workers).filter_map(|w| self.shared.latency[w * np + i].as_ref());
-        LatencyTotals::sum(&self.shared.layout, parts)
+    fn latency_totals(&self, p: &PortShared) -> LatencyTotals {
+        LatencyTotals::sum(&self.shared.layout, p.rxq.iter().map(|q| &q.latency))
     }
 
-    /// Latency measured on stamps `port` received since the last reset: an HDR histogram in
-    /// nanoseconds plus loss, reordering, duplicates and jitter. Stamps carry the sender's TSC, so
-    /// sender and receiver must be ports of this process; TSC ticks become nanoseconds with the TSC
-    /// rate EAL measured at start-up.
+    /// Latency measured on stamps `port` received since the last reset, merged over its RX
+    /// queues: an HDR histogram in nanoseconds plus loss, reordering, duplicates and jitter.
+    /// Stamps carry the sender's TSC, so sender and receiver must be ports of this process; TSC
+    /// ticks become nanoseconds with the TSC rate EAL measured at start-up.
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn latency(&self, port: u16) -> Result<LatencySnapshot> {
-        let i = self.index(port)?;
-        let base = lock(&self.latency_baseline)[i].clone();
-        Ok(self.latency_totals(i).since(&base, &self.shared.layout))
+        let p = self.port(port)?;
+        let base = lock(&self.latency_baseline)[usize::from(port)].clone();
+        Ok(self.latency_totals(p).since(&base, &self.shared.layout))
     }
 
     /// The latency histograms' range and precision: (largest value in ns, significant digits).
@@ -367,12 +466,11 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn latency_last(&self, port: u16) -> Result<Option<u64>> {
-        let i = self.index(port)?;
-        let np = self.shared.ports.len();
-        let base = lock(&self.latency_baseline)[i].scalars[0];
+        let p = self.port(port)?;
+        let base = lock(&self.latency_baseline)[usize::from(port)].scalars[0];
         let mut count = 0;
         let mut last = None;
-        for c in (0..self.workers).filter_map(|w| self.shared.latency[w * np + i].as_ref()) {
+        for c in p.rxq.iter().map(|q| &q.latency) {
             let n = c.count.load(Relaxed);
             count += n;
             if n > 0 {
@@ -387,9 +485,8 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn latency_reset(&self, port: u16) -> Result<()> {
-        let i = self.index(port)?;
-        let now = self.latency_totals(i);
-        lock(&self.latency_baseline)[i] = now;
+        let now = self.latency_totals(self.port(port)?);
+        lock(&self.latency_baseline)[usize::from(port)] = now;
         Ok(())
     }
 
@@ -398,7 +495,7 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn set_jitter_threshold(&self, port: u16, ns: u64) -> Result<()> {
-        self.shared.jitter_ns[self.index(port)?].store(ns, Relaxed);
+        self.port(port)?.jitter_ns.store(ns, Relaxed);
         Ok(())
     }
 
@@ -408,7 +505,7 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn set_latency_rx(&self, port: u16, on: bool) -> Result<()> {
-        self.shared.latency_rx[self.index(port)?].store(on, Release);
+        self.port(port)?.latency_rx.store(on, Release);
         Ok(())
     }
 
@@ -417,8 +514,11 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn rates(&self, port: u16) -> Result<Rates> {
-        let i = self.index(port)?;
-        Ok(lock(self.rates).get(i).copied().unwrap_or_default())
+        self.port(port)?;
+        Ok(lock(self.rates)
+            .get(usize::from(port))
+            .copied()
+            .unwrap_or_default())
     }
 
     /// The driver's extended counters (`rte_eth_xstats`) of `port`, by name.
@@ -426,14 +526,16 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn xstats(&self, port: u16) -> Result<Vec<(String, u64)>> {
-        Ok(ffi::xstats(self.shared.ports[self.index(port)?]))
+        Ok(ffi::xstats(self.port(port)?.id))
     }
 
-    /// Starts capturing what `port` receives into a buffer of `max_bytes` holding at most
-    /// `max_packets` packets of up to `snaplen` bytes each; later packets are counted as dropped.
+    /// Starts capturing what `port` receives into buffers of `max_bytes` in all holding at most
+    /// `max_packets` packets of up to `snaplen` bytes each (split evenly over the port's RX
+    /// queues); later packets are counted as dropped.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Busy`] if a capture is already running on `port`.
+    /// [`Error::NoSuchPort`], [`Error::NoLcore`], or [`Error::Busy`] if a capture is already
+    /// running on `port`.
     pub fn capture_start(
         &self,
         port: u16,
@@ -441,34 +543,56 @@ impl Engine {
         max_packets: usize,
         snaplen: usize,
     ) -> Result<()> {
-        let slot = &self.shared.rx[self.index(port)?];
-        if slot.active.load(Acquire) {
+        let p = self.port(port)?;
+        let n = p.rxq.len();
+        if n == 0 {
+            return Err(Error::NoLcore { port, dir: "RX" });
+        }
+        if p.rxq.iter().any(|q| q.capture.active.load(Acquire)) {
             return Err(Error::Busy(port));
         }
-        let buf = Box::new(CaptureBuf::new(max_bytes, max_packets, snaplen.max(1)));
-        slot.stop.store(false, Release);
-        if let Some(old) = capture::reclaim(slot.pending.swap(Box::into_raw(buf), AcqRel)) {
-            drop(old);
+        for q in p.rxq.iter() {
+            let slot = &q.capture;
+            let buf = Box::new(CaptureBuf::new(
+                max_bytes / n,
+                (max_packets / n).max(1),
+                snaplen.max(1),
+            ));
+            slot.stop.store(false, Release);
+            if let Some(old) = capture::reclaim(slot.pending.swap(Box::into_raw(buf), AcqRel)) {
+                drop(old);
+            }
+            slot.active.store(true, Release);
         }
-        slot.active.store(true, Release);
         Ok(())
     }
 
-    /// Stops capturing on `port` and returns what was captured (empty if no capture ran).
+    /// Stops capturing on `port` and returns what was captured, in time order over its RX
+    /// queues (empty if no capture ran).
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn capture_stop(&self, port: u16) -> Result<Capture> {
-        let slot = &self.shared.rx[self.index(port)?];
-        slot.stop.store(true, Release);
-        wait_while(|| slot.active.load(Acquire));
-        let buf = capture::reclaim(slot.done.swap(std::ptr::null_mut(), AcqRel))
-            .or_else(|| capture::reclaim(slot.pending.swap(std::ptr::null_mut(), AcqRel)));
-        slot.active.store(false, Release);
-        slot.stop.store(false, Release);
-        Ok(buf
-            .map(|b| b.finish(|tsc| self.tsc_to_unix_ns(tsc)))
-            .unwrap_or_default())
+        let p = self.port(port)?;
+        let mut all = Capture::default();
+        for q in p.rxq.iter() {
+            let slot = &q.capture;
+            slot.stop.store(true, Release);
+            wait_while(|| slot.active.load(Acquire));
+            let buf = capture::reclaim(slot.done.swap(std::ptr::null_mut(), AcqRel))
+                .or_else(|| capture::reclaim(slot.pending.swap(std::ptr::null_mut(), AcqRel)));
+            slot.active.store(false, Release);
+            slot.stop.store(false, Release);
+            if let Some(b) = buf {
+                let c = b.finish(|tsc| self.tsc_to_unix_ns(tsc));
+                all.packets.extend(c.packets);
+                all.dropped += c.dropped;
+            }
+        }
+        if p.rxq.len() > 1 {
+            all.packets.sort_by_key(|k| k.time_ns);
+        }
+        Ok(all)
     }
 
     /// Converts a TSC reading of this process to Unix time in nanoseconds.
@@ -478,16 +602,21 @@ impl Engine {
         (ns0 as i128 + dt) as u64
     }
 
-    /// Sends `frames` (without FCS) once on `port`, beside whatever stream it runs, and returns
-    /// once the port's worker has handed them to the driver (so a script that ends right after
-    /// still has them sent). Waits up to a second for an earlier injection to leave first.
+    /// Sends `frames` (without FCS) once on `port`'s TX queue 0, beside whatever stream it runs,
+    /// and returns once the queue's worker has handed them to the driver (so a script that ends
+    /// right after still has them sent). Waits up to a second for an earlier injection to leave
+    /// first.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], [`Error::Stream`] for a frame shorter than 14 or longer than the
-    /// largest frame, or [`Error::Busy`] if the worker did not take them within a second.
+    /// [`Error::NoSuchPort`], [`Error::NoLcore`], [`Error::Stream`] for a frame shorter than 14
+    /// or longer than the largest frame, or [`Error::Busy`] if the worker did not take them
+    /// within a second.
     pub fn send_frames(&self, port: u16, frames: Vec<Vec<u8>>) -> Result<()> {
-        let i = self.index(port)?;
+        let p = self.port(port)?;
         self.check_up()?;
+        if p.layout.stream_queues == 0 {
+            return Err(Error::NoLcore { port, dir: "TX" });
+        }
         if let Some((k, f)) = frames
             .iter()
             .enumerate()
@@ -499,7 +628,7 @@ impl Engine {
                 self.max_frame
             )));
         }
-        let slot = &self.shared.inject[i];
+        let slot = &p.inject;
         let mine = Box::into_raw(Box::new(frames));
         let deadline = Instant::now() + Duration::from_secs(1);
         while slot
@@ -535,9 +664,10 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn set_responder(&self, port: u16, ipv4: [u8; 4], arp: bool, icmp: bool) -> Result<()> {
-        let i = self.index(port)?;
-        let id = &self.shared.ident[i];
-        let mac = self.macs[i].iter().fold(0u64, |v, b| (v << 8) | u64::from(*b));
+        let id = &self.port(port)?.ident;
+        let mac = self.macs[usize::from(port)]
+            .iter()
+            .fold(0u64, |v, b| (v << 8) | u64::from(*b));
         id.mac.store(mac, Relaxed);
         id.ipv4.store(u64::from(u32::from_be_bytes(ipv4)), Relaxed);
         id.arp.store(arp, Release);
@@ -550,16 +680,24 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn set_arp_learning(&self, port: u16, on: bool) -> Result<()> {
-        self.shared.ident[self.index(port)?].learn.store(on, Release);
+        self.port(port)?.ident.learn.store(on, Release);
         Ok(())
     }
 
-    /// The IPv4-to-MAC pairs `port` learned from ARP.
+    /// The IPv4-to-MAC pairs `port` learned from ARP (over its RX queues; one MAC per address).
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
     pub fn arp_table(&self, port: u16) -> Result<Vec<([u8; 4], [u8; 6])>> {
-        Ok(self.shared.arp[self.index(port)?].entries())
+        let mut all: Vec<([u8; 4], [u8; 6])> = Vec::new();
+        for q in self.port(port)?.rxq.iter() {
+            for (ip, mac) in q.arp.entries() {
+                if !all.iter().any(|(a, _)| *a == ip) {
+                    all.push((ip, mac));
+                }
+            }
+        }
+        Ok(all)
     }
 
     fn check_up(&self) -> Result<()> {
@@ -580,8 +718,8 @@ impl Engine {
         }
         self.shared.quit.store(true, Release);
         ffi::wait_all_lcores();
-        for &p in self.shared.ports.iter() {
-            ffi::port_close(p);
+        for p in self.shared.ports.iter().filter(|p| p.layout.used()) {
+            ffi::port_close(p.id);
         }
         ffi::eal_cleanup();
     }
@@ -620,7 +758,7 @@ fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
             return;
         }
         let now = Instant::now();
-        let cur: Vec<PortStats> = (0..e.shared.ports.len()).map(|i| e.raw_stats(i)).collect();
+        let cur: Vec<PortStats> = e.shared.ports.iter().map(|p| e.raw_stats(p)).collect();
         if let Some((t, prev)) = &last {
             let dt = now.duration_since(*t).as_secs_f64().max(1e-6);
             let r = cur
@@ -643,8 +781,6 @@ impl Engine {
     pub(crate) fn assemble(setup: eal::Setup) -> Engine {
         let eal::Setup {
             ports,
-            macs,
-            pools,
             max_frame,
             workers,
             tag_off,
@@ -652,38 +788,68 @@ impl Engine {
             layout,
         } = setup;
         let np = ports.len();
+        let mut macs = Vec::with_capacity(np);
+        let mut shared_ports = Vec::with_capacity(np);
+        let mut sender_base = 0;
+        for p in ports {
+            macs.push(p.mac);
+            let rxq = (0..p.layout.rx_lcores.len())
+                .map(|q| worker::RxQueue {
+                    reply: p.layout.reply_queue(q),
+                    counters: Default::default(),
+                    latency: latency::LatencyCounters::new(&layout),
+                    arp: responder::ArpTable::default(),
+                    capture: Default::default(),
+                })
+                .collect();
+            let txq = p
+                .tx_pools
+                .iter()
+                .map(|&pool| worker::TxQueue {
+                    pool,
+                    pending: Default::default(),
+                    running: AtomicBool::new(false),
+                    counters: Default::default(),
+                })
+                .collect();
+            shared_ports.push(PortShared {
+                id: p.id,
+                sender_base,
+                txq,
+                rxq,
+                stop: AtomicBool::new(false),
+                latency_rx: AtomicBool::new(false),
+                jitter_ns: std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS),
+                ident: responder::Identity::default(),
+                inject: Default::default(),
+                layout: p.layout,
+            });
+            sender_base += shared_ports[shared_ports.len() - 1].layout.stream_queues;
+        }
         let shared: &'static Shared = Box::leak(Box::new(Shared {
-            tx: (0..np).map(|_| TxSlot::default()).collect(),
-            rx: (0..np).map(|_| RxSlot::default()).collect(),
-            counters: (0..np * workers).map(|_| Default::default()).collect(),
-            ports: ports.into(),
+            ports: shared_ports.into(),
             tag_off,
             tsc_hz,
             quit: AtomicBool::new(false),
-            // Port p receives on worker p % workers: only those pairs need histograms.
-            latency: (0..np * workers)
-                .map(|i| (i % np % workers == i / np).then(|| LatencyCounters::new(&layout)))
-                .collect(),
+            tsc_to_ns: latency::TscToNs::new(tsc_hz),
             layout,
-            tsc_to_ns: TscToNs::new(tsc_hz),
-            latency_rx: (0..np).map(|_| AtomicBool::new(false)).collect(),
-            jitter_ns: (0..np)
-                .map(|_| std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS))
-                .collect(),
-            pools: pools.clone().into(),
-            ident: (0..np).map(|_| responder::Identity::default()).collect(),
-            arp: (0..np).map(|_| responder::ArpTable::default()).collect(),
-            inject: (0..np)
-                .map(|_| std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()))
-                .collect(),
         }));
+        let baseline = shared
+            .ports
+            .iter()
+            .map(|p| {
+                (
+                    PortStats::default(),
+                    vec![QueueStats::default(); p.rxq.len().max(p.txq.len())],
+                )
+            })
+            .collect();
         Engine {
             shared,
             macs,
-            pools,
             max_frame,
             workers,
-            baseline: Mutex::new(vec![PortStats::default(); np]),
+            baseline: Mutex::new(baseline),
             latency_baseline: Mutex::new(vec![LatencyTotals::default(); np]),
             rates: Box::leak(Box::new(Mutex::new(vec![Rates::default(); np]))),
             down: AtomicBool::new(false),

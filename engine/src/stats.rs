@@ -20,6 +20,8 @@ pub(crate) struct Counters {
     pub rx_vlan: AtomicU64,
     /// Frames injected (`Engine::send_frames`) or sent by the responder.
     pub tx_extra: AtomicU64,
+    /// Received frames that came as a chain of several buffers (larger than one buffer).
+    pub rx_chained: AtomicU64,
 }
 
 /// Adds to a counter that only the calling worker writes (no locked instruction needed).
@@ -125,6 +127,9 @@ pub struct PortStats {
     pub rx_kinds: KindCounts,
     /// Frames sent besides the stream: injected ones and responder answers.
     pub tx_extra: u64,
+    /// Received frames that came as a chain of several buffers (larger than one buffer); their
+    /// latency stamps are read across the chain.
+    pub rx_chained: u64,
     /// The driver's counters.
     pub hw: HwStats,
 }
@@ -171,6 +176,7 @@ impl Counters {
         k.unknown += r(4);
         k.vlan += self.rx_vlan.load(Relaxed);
         s.tx_extra += self.tx_extra.load(Relaxed);
+        s.rx_chained += self.rx_chained.load(Relaxed);
     }
 }
 
@@ -181,10 +187,36 @@ macro_rules! sub_fields {
 impl PortStats {
     /// These counters less a baseline taken earlier (a clear).
     pub(crate) fn since(mut self, base: &PortStats) -> PortStats {
-        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra);
+        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra, rx_chained);
         sub_fields!(self.rx_kinds, base.rx_kinds; arp, echo, ipv4, ipv6, unknown, vlan);
         sub_fields!(self.rx_sizes, base.rx_sizes; runt, _64, _65_127, _128_255, _256_511, _512_1023, _1024_1518, jumbo, broadcast, multicast);
         sub_fields!(self.hw, base.hw; ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf);
+        self
+    }
+}
+
+/// One queue number's counters since the last clear (Pktgen's `qstats[q]`): what RX queue q
+/// received and TX queue q sent, and the lcores that own them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Packets RX queue q received.
+    pub rx_packets: u64,
+    /// Bytes (without FCS) RX queue q received.
+    pub rx_bytes: u64,
+    /// Packets TX queue q sent (the stream's share, injected frames and answers).
+    pub tx_packets: u64,
+    /// Bytes (without FCS) of the stream TX queue q sent.
+    pub tx_bytes: u64,
+    /// The lcore polling RX queue q, if the port has one.
+    pub rx_lcore: Option<u32>,
+    /// The lcore feeding TX queue q, if the port has one.
+    pub tx_lcore: Option<u32>,
+}
+
+impl QueueStats {
+    /// These counters less a baseline taken earlier (a clear).
+    pub(crate) fn since(mut self, base: &QueueStats) -> QueueStats {
+        sub_fields!(self, base; rx_packets, rx_bytes, tx_packets, tx_bytes);
         self
     }
 }

@@ -275,7 +275,7 @@ pub(crate) struct Targets {
 
 /// A template prepared for the worker: padded to the largest size it is sent at, checksums and
 /// lengths already right, and what each field contributes to which checksum.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct PreparedTemplate {
     pub data: Box<[u8]>,
     pub len: usize,
@@ -307,7 +307,7 @@ pub(crate) enum Mode {
 }
 
 /// A validated, compiled stream: what a TX worker runs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Program {
     pub templates: Box<[PreparedTemplate]>,
     pub fields: Box<[Field]>,
@@ -328,6 +328,9 @@ pub(crate) struct Program {
     pub stamp_backdate: u64,
     /// For [`Mode::Columns`] streams whose fields all walk: the plan of [`Program::build_burst`].
     pub linear: Option<Linear>,
+    /// Steps of the stream from one packet of this program to its next: 1, or the number of TX
+    /// queues sharing the stream (each sends every `stride`-th packet of it).
+    pub stride: u32,
 }
 
 impl StreamSpec {
@@ -431,7 +434,7 @@ impl StreamSpec {
             Mode::Columns
         };
         let linear = if mode == Mode::Columns {
-            Linear::plan(&self.fields, &templates[0])
+            Linear::plan(&self.fields, &templates[0], 1)
         } else {
             None
         };
@@ -454,6 +457,7 @@ impl StreamSpec {
             stamp_stream: 0,
             stamp_backdate: 0,
             linear,
+            stride: 1,
         })
     }
 }
@@ -654,6 +658,36 @@ pub(crate) fn read_be(d: &[u8], at: usize, w: usize) -> u64 {
     d[at..at + w].iter().fold(0u64, |v, b| (v << 8) | u64::from(*b))
 }
 
+impl Program {
+    /// Queue `q`'s share of this stream when `nq` TX queues send it: every `nq`-th packet,
+    /// starting with packet `q` (see [`Program::skip`]), `count` of them (0: until stopped).
+    pub(crate) fn share(&self, nq: u32, count: u64) -> Program {
+        let mut p = self.clone();
+        p.stride = nq.max(1);
+        p.count = count;
+        if p.linear.is_some() {
+            p.linear = Linear::plan(&p.fields, &p.templates[0], p.stride);
+        }
+        p
+    }
+
+    /// Moves `cur` on by `n` packets of the stream without building them.
+    pub(crate) fn skip(&self, cur: &mut Cursor, n: u32) {
+        if n == 0 {
+            return;
+        }
+        cur.template = (cur.template + n as usize) % self.templates.len();
+        if let Some(s) = self.size {
+            cur.size = walk_n(cur.size as u64, s.min as u64, s.max as u64, s.step as i64, n) as usize;
+        }
+        for (fi, f) in self.fields.iter().enumerate() {
+            if let FieldOp::Walk { min, max, step, .. } = f.op {
+                cur.values[fi] = walk_n(cur.values[fi], min, max, step, n);
+            }
+        }
+    }
+}
+
 /// Per-stream state a worker keeps between packets: the next template, field values and size.
 #[derive(Debug)]
 pub(crate) struct Cursor {
@@ -704,7 +738,12 @@ impl Program {
         let ti = cur.template;
         let t = &self.templates[ti];
         if self.templates.len() > 1 {
-            cur.template = if ti + 1 == self.templates.len() { 0 } else { ti + 1 };
+            let next = ti + self.stride as usize;
+            cur.template = if next < self.templates.len() {
+                next
+            } else {
+                next % self.templates.len()
+            };
             if !fresh {
                 frame[..t.data.len()].copy_from_slice(&t.data);
             }
@@ -714,7 +753,8 @@ impl Program {
             None => t.len,
             Some(s) => {
                 let len = cur.size;
-                cur.size = walk_next(len as u64, s.min as u64, s.max as u64, s.step as i64) as usize;
+                cur.size =
+                    walk_n(len as u64, s.min as u64, s.max as u64, s.step as i64, self.stride) as usize;
                 for l in t.lengths.iter() {
                     let v = len.saturating_sub(l.adjust as usize) as u16;
                     frame[l.offset as usize..l.offset as usize + 2].copy_from_slice(&v.to_be_bytes());
@@ -727,7 +767,7 @@ impl Program {
             let v = match f.op {
                 FieldOp::Walk { min, max, step, .. } => {
                     let v = cur.values[fi];
-                    cur.values[fi] = walk_next(v, min, max, step);
+                    cur.values[fi] = walk_n(v, min, max, step, self.stride);
                     v
                 }
                 FieldOp::Random { keep, set, random } => {
@@ -829,7 +869,11 @@ pub(crate) struct Linear {
     width: [u8; LINEAR_FIELDS],
     min: [u64; LINEAR_FIELDS],
     max: [u64; LINEAR_FIELDS],
+    /// What a field gains per packet between wraps: its step times the stride.
     step: [i64; LINEAR_FIELDS],
+    /// The field's own step, and the program's stride, for the packet where it wraps.
+    unit: [i64; LINEAR_FIELDS],
+    stride: u32,
     /// `mult[f][k]`: 0 when field f is outside checksum k, else 1 or 256 (its byte alignment).
     mult: [[u32; MAX_SUMS]; LINEAR_FIELDS],
     /// What one step of every field adds to checksum k.
@@ -842,7 +886,7 @@ pub(crate) struct Linear {
 }
 
 impl Linear {
-    fn plan(fields: &[Field], t: &PreparedTemplate) -> Option<Linear> {
+    fn plan(fields: &[Field], t: &PreparedTemplate, stride: u32) -> Option<Linear> {
         if fields.len() > LINEAR_FIELDS || t.full_recompute {
             return None;
         }
@@ -854,6 +898,8 @@ impl Linear {
             min: [0; LINEAR_FIELDS],
             max: [0; LINEAR_FIELDS],
             step: [0; LINEAR_FIELDS],
+            unit: [0; LINEAR_FIELDS],
+            stride,
             mult: [[0; MAX_SUMS]; LINEAR_FIELDS],
             inc: [0; MAX_SUMS],
             base: [0; MAX_SUMS],
@@ -872,7 +918,8 @@ impl Linear {
             };
             l.off[f] = fd.offset as usize;
             l.width[f] = fd.width;
-            (l.min[f], l.max[f], l.step[f]) = (min, max, step);
+            let step_n = step * i64::from(stride);
+            (l.min[f], l.max[f], l.step[f], l.unit[f]) = (min, max, step_n, step);
             for k in 0..l.nk {
                 let tg = &t.targets[f];
                 // A value's words sum to the value itself mod 65535 at an even position (a single
@@ -885,7 +932,7 @@ impl Linear {
                 } else {
                     0
                 };
-                let st = modm(step.rem_euclid(i64::from(M)) as u64);
+                let st = modm(step_n.rem_euclid(i64::from(M)) as u64);
                 l.inc[k] = addm(l.inc[k], mulm(st, l.mult[f][k]));
             }
         }
@@ -984,7 +1031,7 @@ impl Program {
             if i < n {
                 self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping, running);
                 for f in 0..nf {
-                    let nv = walk_next(v[f], l.min[f], l.max[f], l.step[f]);
+                    let nv = walk_n(v[f], l.min[f], l.max[f], l.unit[f], l.stride);
                     let d = addm(modm(nv), M - modm(v[f]));
                     for k in 0..nk {
                         s[k] = addm(s[k], mulm(d, l.mult[f][k]));
@@ -1124,6 +1171,17 @@ fn put_csum(frame: &mut [u8], at: usize, s: u32, udp: bool) {
     if let Some(d) = frame.get_mut(at..at + 2) {
         d.copy_from_slice(&c.to_be_bytes());
     }
+}
+
+/// The value of a walk `n` packets on: `+ n * step` while that stays in `min..=max`, else one
+/// step at a time (each wrapping as [`walk_next`] does). `n` is a stride (at most a few hundred).
+#[inline(always)]
+fn walk_n(v: u64, min: u64, max: u64, step: i64, n: u32) -> u64 {
+    let t = v as i64 + step * i64::from(n);
+    if t >= min as i64 && t <= max as i64 {
+        return t as u64;
+    }
+    (0..n).fold(v, |v, _| walk_next(v, min, max, step))
 }
 
 /// The next value of a walk: `+ step`, wrapping past `max` to `min` and below `min` to `max`.
@@ -1342,6 +1400,83 @@ mod tests {
                 st.finish(&mut c2);
                 assert_eq!(a, b, "every {every}, round {round}");
                 check_udp80(&b);
+            }
+        }
+    }
+
+    /// Queue q of Q, from the shared program with `skip(q)`, builds exactly packets q, q + Q,
+    /// q + 2Q, ... of the stream one queue builds: field walks that wrap (stepping both ways),
+    /// a size walk and a sequence of templates alike, in both builders.
+    #[test]
+    fn queue_shares_interleave_into_the_single_queue_stream() {
+        let walk = |offset, width, start: u64, min: u64, max: u64, step| Field {
+            offset,
+            width,
+            op: FieldOp::Walk {
+                start,
+                min,
+                max,
+                step,
+            },
+        };
+        let fields = vec![walk(30, 4, 7, 5, 17, 3), walk(34, 2, 1000, 990, 1004, -4)];
+        let mut seq2 = udp_template();
+        seq2.data[23] = 17;
+        seq2.data[40] = 0x77;
+        let specs = [
+            StreamSpec {
+                templates: vec![udp_template()],
+                fields: fields.clone(),
+                ..Default::default()
+            },
+            StreamSpec {
+                templates: vec![udp_template(), seq2],
+                fields: fields.clone(),
+                size: Some(SizeWalk {
+                    start: 64,
+                    min: 60,
+                    max: 71,
+                    step: 5,
+                }),
+                ..Default::default()
+            },
+        ];
+        for (k, spec) in specs.iter().enumerate() {
+            let one = spec.compile(1514).expect("compiles");
+            assert_eq!(one.mode, if k == 0 { Mode::Columns } else { Mode::PerPacket });
+            let build_n = |prog: &Program, cur: &mut Cursor, n: usize| -> Vec<Vec<u8>> {
+                let mut out = Vec::new();
+                let mut scratch = Vec::new();
+                while out.len() < n {
+                    let mut burst: Vec<Vec<u8>> = (0..7).map(|_| prog.templates[0].data.to_vec()).collect();
+                    if prog.mode == Mode::Columns {
+                        prog.build_burst(cur, &mut FrameSet::over(&mut burst, &mut scratch), 0);
+                    } else {
+                        for f in burst.iter_mut() {
+                            let len = prog.build(cur, f, true, 0);
+                            f.truncate(len);
+                        }
+                    }
+                    out.extend(burst);
+                }
+                out.truncate(n);
+                out
+            };
+            let all = build_n(&one, &mut one.cursor(1), 400);
+            for nq in [2u32, 3, 4] {
+                for q in 0..nq {
+                    let share = one.share(nq, 0);
+                    let mut cur = share.cursor(1);
+                    share.skip(&mut cur, q);
+                    let mine = build_n(&share, &mut cur, 400 / nq as usize - 1);
+                    for (i, p) in mine.iter().enumerate() {
+                        let at = q as usize + i * nq as usize;
+                        assert_eq!(
+                            p, &all[at],
+                            "spec {k}, queue {q} of {nq}, its packet {i} (the stream's {at})"
+                        );
+                    }
+                }
             }
         }
     }

@@ -3,16 +3,17 @@
 //! flows; it learns of new streams and stop requests through atomics only.
 
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
-use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SeqTrack, TscToNs};
+use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SENDERS, SeqTrack, TscToNs};
+use crate::lcores::PortLayout;
 use crate::responder::{self, ArpTable, Identity};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::{Cursor, FixedStamps, Mode, Program};
 
-/// A compiled stream handed to a worker, with what it needs to run it.
+/// A stream's share for one TX queue, handed to the queue's worker with what it needs to run it.
 pub(crate) struct TxJob {
     pub program: Program,
     pub pool: Pool,
@@ -20,55 +21,74 @@ pub(crate) struct TxJob {
     pub tag: u32,
     /// TSC cycles between packets; 0 sends unpaced.
     pub cycles_per_packet: f64,
+    /// When the first packet is due: with several queues, the port's start plus this queue's
+    /// turn, so that together they keep the port's schedule; alone, when the job is picked up.
+    pub start_at: Option<f64>,
+    /// Packets of the stream this queue skips before its first (its index among the queues).
+    pub offset: u32,
     /// Per template, TSC cycles to wait after it (replaying a capture's gaps); empty: none.
     pub gap_ticks: Box<[u64]>,
 }
 
-/// The control thread's mailbox to a port's TX worker.
-#[derive(Default)]
-pub(crate) struct TxSlot {
+/// One TX queue: the control thread's mailbox to the lcore that owns it, and its counters.
+pub(crate) struct TxQueue {
+    /// Buffers this queue's packets are built in.
+    pub pool: Pool,
     /// A job waiting to be picked up (owned by the slot until then).
     pub pending: AtomicPtr<TxJob>,
-    /// Set by the control thread to end the current job.
-    pub stop: AtomicBool,
     /// True from `start` until the job has ended.
     pub running: AtomicBool,
+    pub counters: Counters,
+}
+
+/// One RX queue: what its lcore counts and measures.
+pub(crate) struct RxQueue {
+    /// The port's TX queue (owned by the same lcore) that answers ARP and ICMP echo.
+    pub reply: usize,
+    pub counters: Counters,
+    pub latency: LatencyCounters,
+    /// IPv4-to-MAC pairs learned from the ARP frames this queue received.
+    pub arp: ArpTable,
+    pub capture: RxSlot,
+}
+
+/// Everything about one port that its lcores and the control thread share.
+pub(crate) struct PortShared {
+    /// DPDK's port id.
+    pub id: u16,
+    pub layout: PortLayout,
+    pub txq: Box<[TxQueue]>,
+    pub rxq: Box<[RxQueue]>,
+    /// The sender slot of TX queue 0; queue q stamps as slot `sender_base + q`.
+    pub sender_base: usize,
+    /// Set by the control thread to end the port's jobs.
+    pub stop: AtomicBool,
+    /// Check received packets for stamps (set once any stamped stream starts).
+    pub latency_rx: AtomicBool,
+    /// Latency change counted as jitter above this many nanoseconds.
+    pub jitter_ns: AtomicU64,
+    /// The address the responder answers for, and what it does.
+    pub ident: Identity,
+    /// Frames the control thread asks TX queue 0's lcore to send once.
+    pub inject: AtomicPtr<Vec<Vec<u8>>>,
 }
 
 /// What the engine shares with every worker; lives for the whole process.
 pub(crate) struct Shared {
-    pub ports: Box<[u16]>,
-    pub tx: Box<[TxSlot]>,
-    pub rx: Box<[RxSlot]>,
-    /// `counters[worker * nports + port index]`.
-    pub counters: Box<[Counters]>,
+    pub ports: Box<[PortShared]>,
     pub tag_off: usize,
     pub tsc_hz: u64,
     pub quit: AtomicBool,
-    /// `latency[worker * nports + port index]`, allocated for the ports a worker receives on.
-    pub latency: Box<[Option<LatencyCounters>]>,
     pub layout: Layout,
     pub tsc_to_ns: TscToNs,
-    /// Per port: check received packets for stamps (set once any stamped stream starts).
-    pub latency_rx: Box<[AtomicBool]>,
-    /// Per port: latency change counted as jitter above this many nanoseconds.
-    pub jitter_ns: Box<[std::sync::atomic::AtomicU64]>,
-    /// Per port: the TX pool (for injected frames and responder answers).
-    pub pools: Box<[Pool]>,
-    /// Per port: the address the responder answers for, and what it does.
-    pub ident: Box<[Identity]>,
-    /// Per port: IPv4-to-MAC pairs learned from received ARP frames.
-    pub arp: Box<[ArpTable]>,
-    /// Per port: frames the control thread asks the worker to send once.
-    pub inject: Box<[AtomicPtr<Vec<Vec<u8>>>]>,
 }
 
-/// One worker's assignment.
+/// One worker's assignment: the (port index, queue) pairs it transmits and receives on.
 pub(crate) struct WorkerCtx {
     pub shared: &'static Shared,
-    pub index: usize,
-    /// Port indexes (into `Shared::ports`) this worker transmits and receives on.
-    pub ports: Box<[usize]>,
+    pub lcore: u32,
+    pub tx: Box<[(usize, usize)]>,
+    pub rx: Box<[(usize, usize)]>,
 }
 
 const RX_BURST: usize = 64;
@@ -91,73 +111,82 @@ pub(crate) extern "C" fn worker_main(arg: *mut c_void) -> c_int {
     match std::panic::catch_unwind(|| run(ctx)) {
         Ok(()) => 0,
         Err(_) => {
-            eprintln!("pktgen: worker {} panicked; its ports stop", ctx.index);
-            for &pi in ctx.ports.iter() {
-                ctx.shared.tx[pi].running.store(false, Release);
+            eprintln!(
+                "pktgen: the worker on lcore {} panicked; its queues stop",
+                ctx.lcore
+            );
+            for &(pi, q) in ctx.tx.iter() {
+                ctx.shared.ports[pi].txq[q].running.store(false, Release);
             }
             -1
         }
     }
 }
 
+/// What a worker keeps for one of its RX queues between turns of its loop.
+#[derive(Default)]
+struct RxState {
+    capture: Option<Box<CaptureBuf>>,
+    /// Sequence state per sender slot, allocated when the queue first measures latency.
+    tracks: Vec<SeqTrack>,
+    meter: BurstMeter,
+}
+
 fn run(ctx: &WorkerCtx) {
     let sh = ctx.shared;
-    let np = sh.ports.len();
-    let mut active: Vec<Option<Active>> = ctx.ports.iter().map(|_| None).collect();
+    let mut active: Vec<Option<Active>> = ctx.tx.iter().map(|_| None).collect();
     let mut rx = RxBatch::new();
-    let mut captures: Vec<Option<Box<CaptureBuf>>> = ctx.ports.iter().map(|_| None).collect();
-    // Sequence state per sending port, allocated when a port first measures latency.
-    let mut tracks: Vec<Vec<SeqTrack>> = ctx.ports.iter().map(|_| Vec::new()).collect();
-    let mut meters: Vec<BurstMeter> = ctx.ports.iter().map(|_| BurstMeter::default()).collect();
+    let mut rxs: Vec<RxState> = ctx.rx.iter().map(|_| RxState::default()).collect();
     let mut idle: u32 = 0;
     while !sh.quit.load(Relaxed) {
         let mut busy = false;
         let mut wait_cycles = f64::INFINITY;
-        for (slot_i, &pi) in ctx.ports.iter().enumerate() {
-            let slot = &sh.tx[pi];
-            let counters = &sh.counters[ctx.index * np + pi];
-            if active[slot_i].is_none() {
-                let p = slot.pending.swap(std::ptr::null_mut(), Acquire);
+        for (k, &(pi, q)) in ctx.tx.iter().enumerate() {
+            let port = &sh.ports[pi];
+            let txq = &port.txq[q];
+            if q == 0 {
+                inject(sh, port);
+            }
+            if active[k].is_none() {
+                let p = txq.pending.swap(std::ptr::null_mut(), Acquire);
                 if !p.is_null() {
                     // SAFETY: the control thread stored Box::into_raw(job) and gave up ownership.
                     let job = unsafe { Box::from_raw(p) };
-                    active[slot_i] = Some(Active {
-                        cursor: job.program.cursor(ffi::rdtsc() ^ (pi as u64) << 32),
+                    let mut cursor = job
+                        .program
+                        .cursor(ffi::rdtsc() ^ (pi as u64) << 32 ^ (q as u64) << 40);
+                    job.program.skip(&mut cursor, job.offset);
+                    active[k] = Some(Active {
+                        cursor,
                         remaining: if job.program.count == 0 {
                             u64::MAX
                         } else {
                             job.program.count
                         },
-                        next_tsc: ffi::rdtsc() as f64,
+                        next_tsc: job.start_at.unwrap_or_else(|| ffi::rdtsc() as f64),
                         batch: Box::new(TxBatch::new(sh.tag_off)),
                         job,
                     });
                 }
             }
-            if let Some(a) = &mut active[slot_i] {
-                let finished = if slot.stop.load(Acquire) {
+            if let Some(a) = &mut active[k] {
+                let finished = if port.stop.load(Acquire) {
                     true
                 } else {
-                    let (sent, wait) = transmit(a, sh.ports[pi], counters, sh.tsc_hz);
+                    let (sent, wait) = transmit(a, port.id, q as u16, &txq.counters, sh.tsc_hz);
                     busy |= sent > 0;
                     wait_cycles = wait_cycles.min(wait);
                     a.remaining == 0
                 };
                 if finished {
                     a.batch.discard();
-                    active[slot_i] = None;
-                    slot.running.store(false, Release);
+                    active[k] = None;
+                    txq.running.store(false, Release);
                 }
             }
-            busy |= rx_side(
-                ctx,
-                pi,
-                &mut rx,
-                &mut captures[slot_i],
-                &mut tracks[slot_i],
-                &mut meters[slot_i],
-                counters,
-            );
+        }
+        for (k, &(pi, q)) in ctx.rx.iter().enumerate() {
+            busy |= rx_side(sh, pi, q, &mut rx, &mut rxs[k]);
         }
         if busy || wait_cycles < sh.tsc_hz as f64 * 50e-6 {
             idle = 0;
@@ -179,9 +208,26 @@ fn run(ctx: &WorkerCtx) {
     }
 }
 
-/// Sends what is due on one port. Returns (packets sent, TSC cycles until the next is due).
+/// Sends the frames the control thread left for the port, on TX queue 0 (whose lcore calls this).
 #[inline]
-fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64) {
+fn inject(sh: &Shared, port: &PortShared) {
+    // A plain load first: the swap is a locked instruction, and injections are rare.
+    if port.inject.load(Relaxed).is_null() {
+        return;
+    }
+    let inj = port.inject.swap(std::ptr::null_mut(), Acquire);
+    if !inj.is_null() {
+        // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
+        let frames = unsafe { Box::from_raw(inj) };
+        let q = &port.txq[0];
+        let k = ffi::send_frames(q.pool, port.id, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
+        bump(&q.counters.tx_extra, k as u64);
+    }
+}
+
+/// Sends what is due on one TX queue. Returns (packets sent, TSC cycles until the next is due).
+#[inline]
+fn transmit(a: &mut Active, port: u16, queue: u16, c: &Counters, tsc_hz: u64) -> (usize, f64) {
     let job = &*a.job;
     let prog = &job.program;
     if a.batch.pending() == 0 {
@@ -203,9 +249,10 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
                 return (0, a.next_tsc - now);
             }
             let (mut t, mut ti, mut due) = (a.next_tsc, a.cursor.template, 0);
+            let (n, stride) = (job.gap_ticks.len(), prog.stride as usize);
             while due < want && t <= now {
                 t += job.gap_ticks[ti] as f64;
-                ti = if ti + 1 == job.gap_ticks.len() { 0 } else { ti + 1 };
+                ti = (ti + stride) % n;
                 due += 1;
             }
             want = due;
@@ -277,7 +324,7 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
             }
         }
     }
-    let (k, bytes) = a.batch.send(port, 0);
+    let (k, bytes) = a.batch.send(port, queue);
     if k > 0 {
         bump(&c.tx_packets, k as u64);
         bump(&c.tx_bytes, bytes);
@@ -286,71 +333,51 @@ fn transmit(a: &mut Active, port: u16, c: &Counters, tsc_hz: u64) -> (usize, f64
     (k, 0.0)
 }
 
-/// A port's receive side for one turn of the loop: capture hand-over, injected frames, and a
-/// received burst counted, measured and answered. Returns whether anything was received. Kept out
-/// of line so the transmit path of the loop stays compact.
+/// An RX queue's side of one turn of the loop: capture hand-over, and a received burst counted,
+/// measured and answered. Returns whether anything was received. Kept out of line so the
+/// transmit path of the loop stays compact.
 #[inline(never)]
-fn rx_side(
-    ctx: &WorkerCtx,
-    pi: usize,
-    rx: &mut RxBatch,
-    cap: &mut Option<Box<CaptureBuf>>,
-    tracks: &mut Vec<SeqTrack>,
-    meter: &mut BurstMeter,
-    counters: &Counters,
-) -> bool {
-    let sh = ctx.shared;
-    let np = sh.ports.len();
-    let rslot = &sh.rx[pi];
-    if cap.is_none() && rslot.active.load(Acquire) {
-        *cap = crate::capture::reclaim(rslot.pending.swap(std::ptr::null_mut(), Acquire));
+fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState) -> bool {
+    let port = &sh.ports[pi];
+    let rxq = &port.rxq[q];
+    let rslot = &rxq.capture;
+    if st.capture.is_none() && rslot.active.load(Acquire) {
+        st.capture = crate::capture::reclaim(rslot.pending.swap(std::ptr::null_mut(), Acquire));
     }
-    if cap.is_some() && rslot.stop.load(Acquire) {
-        if let Some(done) = cap.take() {
+    if st.capture.is_some() && rslot.stop.load(Acquire) {
+        if let Some(done) = st.capture.take() {
             rslot.done.store(Box::into_raw(done), Release);
         }
         rslot.active.store(false, Release);
     }
-    let port = sh.ports[pi];
-    // A plain load first: the swap is a locked instruction, and injections are rare.
-    if !sh.inject[pi].load(Relaxed).is_null() {
-        let inj = sh.inject[pi].swap(std::ptr::null_mut(), Acquire);
-        if !inj.is_null() {
-            // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
-            let frames = unsafe { Box::from_raw(inj) };
-            let k = ffi::send_frames(
-                sh.pools[pi],
-                port,
-                0,
-                sh.tag_off,
-                frames.iter().map(Vec::as_slice),
-            );
-            bump(&counters.tx_extra, k as u64);
-        }
-    }
-    let n = rx.receive(port, 0, RX_BURST);
+    let n = rx.receive(port.id, q as u16, RX_BURST);
     if n == 0 {
         return false;
     }
-    let lat = match &sh.latency[ctx.index * np + pi] {
-        Some(lc) if sh.latency_rx[pi].load(Relaxed) => {
-            if tracks.is_empty() {
-                // Once per port, off the per-packet path.
-                *tracks = vec![SeqTrack::default(); 64];
-            }
-            Some(Meter {
-                now: ffi::rdtsc(),
-                conv: sh.tsc_to_ns,
-                layout: &sh.layout,
-                jitter_threshold_ns: sh.jitter_ns[pi].load(Relaxed),
-                tracks,
-                counters: lc,
-            })
+    let lat = if port.latency_rx.load(Relaxed) {
+        if st.tracks.is_empty() {
+            // Once per queue, off the per-packet path.
+            st.tracks = vec![SeqTrack::default(); SENDERS];
         }
-        _ => None,
+        Some(Meter {
+            now: ffi::rdtsc(),
+            conv: sh.tsc_to_ns,
+            layout: &sh.layout,
+            jitter_threshold_ns: port.jitter_ns.load(Relaxed),
+            tracks: &mut st.tracks,
+            counters: &rxq.latency,
+        })
+    } else {
+        None
     };
-    receive(rx, n, counters, cap.as_deref_mut(), lat.map(|m| (m, meter)));
-    respond(sh, pi, rx, n, counters);
+    receive(
+        rx,
+        n,
+        &rxq.counters,
+        st.capture.as_deref_mut(),
+        lat.map(|m| (m, &mut st.meter)),
+    );
+    respond(sh, port, rxq, rx, n);
     rx.free();
     true
 }
@@ -377,7 +404,13 @@ fn receive(
             let (t, chain) = tally::<true>(rx, n);
             // Unless the stamps chained, the meter reads them again in a pass of its own: in
             // the loop, the run's state would crowd the counters out of the registers.
-            meter.measure(&mut m, n, chain.holds(), |i| latency::stamp_words(rx.packet(i).0));
+            meter.measure(&mut m, n, chain.holds(), |i| {
+                if rx.chained(i) {
+                    latency::words(&rx.tail16(i))
+                } else {
+                    latency::stamp_words(rx.packet(i).0)
+                }
+            });
             t
         }
         None => tally::<false>(rx, n).0,
@@ -397,7 +430,10 @@ fn receive(
     bump(&c.rx_broadcast, lane(kinds, LANE_BROADCAST));
     bump(&c.rx_multicast, lane(kinds, LANE_MULTICAST));
     bump(&c.rx_packets, n as u64);
-    bump(&c.rx_bytes, bytes);
+    bump(&c.rx_bytes, bytes & CHAINED_MASK);
+    if bytes > CHAINED_MASK {
+        bump(&c.rx_chained, bytes >> CHAINED_SHIFT);
+    }
 }
 
 /// Counts a burst's bytes, sizes and kinds, and with `STAMPS` checks whether its stamps chain
@@ -417,7 +453,8 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
         if STAMPS {
             chain.add(latency::stamp_words(d));
         }
-        bytes += u64::from(len);
+        // Chained packets (whose first segment is not the whole frame) count above the bytes.
+        bytes += u64::from(len) | u64::from(d.len() as u32 != len) << CHAINED_SHIFT;
         sizes += 1 << (8 * size_bucket(len));
         let (kind, vlan) = responder::classify(d);
         kinds += 1 << (8 * kind as usize) | u64::from(vlan) << (8 * LANE_VLAN);
@@ -435,15 +472,20 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
     ((bytes, sizes, kinds), chain)
 }
 
+/// `tally`'s byte count carries the burst's chained packets from this bit up.
+const CHAINED_SHIFT: u32 = 48;
+const CHAINED_MASK: u64 = (1 << CHAINED_SHIFT) - 1;
+
 /// Lanes of `tally`'s kind register after the five kinds.
 const LANE_VLAN: usize = 5;
 const LANE_BROADCAST: usize = 6;
 const LANE_MULTICAST: usize = 7;
 
-/// Answers ARP and ICMP echo requests for the port's address and learns from ARP, if asked.
+/// Answers ARP and ICMP echo requests for the port's address, on the RX queue's reply TX queue
+/// (owned by the same lcore), and learns from ARP, if asked.
 #[inline]
-fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
-    let id = &sh.ident[pi];
+fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize) {
+    let id = &port.ident;
     let (arp, icmp, learn) = (
         id.arp.load(Relaxed),
         id.icmp.load(Relaxed),
@@ -455,24 +497,25 @@ fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
     let ip = (id.ipv4.load(Relaxed) as u32).to_be_bytes();
     let m = id.mac.load(Relaxed);
     let mac: [u8; 6] = std::array::from_fn(|i| (m >> (8 * (5 - i))) as u8);
+    let tq = &port.txq[rxq.reply];
     let mut out = [0u8; 2048];
     for i in 0..n {
         let (d, _) = rx.packet(i);
         if learn && let Some((sip, smac)) = responder::arp_sender(d) {
-            sh.arp[pi].learn(sip, smac);
+            rxq.arp.learn(sip, smac);
         }
         if (arp || icmp)
             && ip != [0; 4]
             && let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out)
         {
             let k = ffi::send_frames(
-                sh.pools[pi],
-                sh.ports[pi],
-                0,
+                tq.pool,
+                port.id,
+                rxq.reply as u16,
                 sh.tag_off,
                 std::iter::once(&out[..len]),
             );
-            bump(&c.tx_extra, k as u64);
+            bump(&tq.counters.tx_extra, k as u64);
         }
     }
 }

@@ -16,6 +16,7 @@ M.LINES = {
 	"  delay(ms) sleep(s) pause(msg, ms) load(file) run('cmd'|'lua', str, _)",
 	"  isSending(pl) linkState(pl) portStats(pl[, 'port'|'rate']) portInfo(pl) pktStats(pl) portSizes(pl)",
 	"  portCount() totalPorts() info screen(onoff) page(name) cls() update() ports_per_page(n) port(n)",
+	"  portLayout(pl)              ours: {rx_queues, tx_queues, rx_lcores, tx_lcores, answer_lcores, rss}",
 	"  help() quit()",
 }
 

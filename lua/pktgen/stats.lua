@@ -55,8 +55,29 @@ function M.port_head(p)
 			_512_1023 = s._512_1023, _1024_1522 = s._1024_1518, broadcast = s.broadcast,
 			multicast = s.multicast, jumbo = s.jumbo, runt = s.runt, unknown = 0,
 		},
-		-- The engine counts per port, not per queue: one RX queue, queue 0.
-		qstats = { [0] = { ipackets = st.rx_packets, opackets = st.tx_packets, errors = 0 } },
+		qstats = M.qstats(p),
+	}
+end
+
+--- qstats[q] for every queue number of the port, Pktgen's {ipackets, opackets, errors} plus
+-- the bytes and the lcores that own RX and TX queue q.
+function M.qstats(p)
+	local t = {}
+	for _, q in ipairs(engine.queues(p)) do
+		t[q.queue] = {
+			ipackets = q.rx_packets, opackets = q.tx_packets, errors = 0,
+			ibytes = q.rx_bytes, obytes = q.tx_bytes, rx_lcore = q.rx_lcore, tx_lcore = q.tx_lcore,
+		}
+	end
+	return t
+end
+
+--- portLayout(pl)[p]: the port's lcores and queues (ours; Pktgen shows them on its cpu page).
+function M.port_layout(p)
+	local l = engine.layout(p)
+	return {
+		rx_queues = #l.rx_lcores, tx_queues = #l.tx_lcores, rx_lcores = l.rx_lcores, tx_lcores = l.tx_lcores,
+		answer_lcores = l.answer_lcores, rss = l.rss, used = l.used,
 	}
 end
 

@@ -46,9 +46,13 @@ pub struct Opts {
     #[argh(switch, short = 'j')]
     pub jumbo: bool,
 
-    /// lcore-to-port matrix, as Pktgen's `[1:2].0` (accepted; the engine assigns ports to workers itself)
+    /// lcore-to-port matrix, as Pktgen's (repeatable, adding up): `1.0, 2.1`, `[1:2].0` (lcore 1 receives, 2 sends), `[1-2:3-5].[0-1]`; one queue per lcore, port and direction
     #[argh(option, short = 'm')]
     pub matrix: Vec<String>,
+
+    /// without -m: RX and TX queues per port, spread over the worker lcores (default 1); the embedded ring ports get as many queue pairs
+    #[argh(option, default = "1")]
+    pub queues: u16,
 
     /// log file (accepted for Pktgen compatibility)
     #[argh(option, short = 'l')]
@@ -142,6 +146,8 @@ pub struct Args {
     pub listen: Option<String>,
     /// `-s P:file`: PCAP files by port.
     pub pcap: Vec<(u16, String)>,
+    /// `-m`: the lcore-to-port matrix, every flag's items in order.
+    pub matrix: Vec<engine::MatrixEntry>,
     /// Everything else as argh parsed it.
     pub opts: Opts,
 }
@@ -202,6 +208,19 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
         pcap.push((p, f.to_string()));
     }
 
+    let mut matrix = Vec::new();
+    for m in &opts.matrix {
+        matrix.extend(crate::matrix::parse(m).map_err(Exit::Usage)?);
+    }
+    if !matrix.is_empty() && opts.queues != 1 {
+        return Err(Exit::Usage(
+            "--queues applies without -m; with -m, each lcore of a port gives it a queue".into(),
+        ));
+    }
+    if opts.queues == 0 {
+        return Err(Exit::Usage("--queues must be at least 1".into()));
+    }
+
     if opts.no_listen && (opts.listen.is_some() || opts.shell_addr.is_some()) {
         return Err(Exit::Usage(
             "--no-listen cannot be combined with --listen or -g".into(),
@@ -223,6 +242,7 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
         files,
         listen,
         pcap,
+        matrix,
         opts,
     })
 }
@@ -232,7 +252,6 @@ impl Args {
     pub fn accepted_only(&self) -> Vec<String> {
         let o = &self.opts;
         let mut v = Vec::new();
-        v.extend(o.matrix.iter().map(|m| format!("-m {m}")));
         v.extend(o.log.iter().map(|l| format!("-l {l}")));
         v.extend(o.portmask.iter().map(|p| format!("-p {p}")));
         for (on, flag) in [(o.numa, "-N"), (o.theme, "-T"), (o.clock_gettime, "-c")] {
@@ -316,6 +335,16 @@ mod tests {
         assert_eq!(a.opts.shell_max_clients, 2);
         assert_eq!(a.opts.shell_max_input, 1 << 20);
         assert!(a.opts.shell_allow_quit && !a.opts.shell_allow_remote);
+    }
+
+    #[test]
+    fn matrix_flags_add_up() {
+        let a = args("-m 1.0 -m [2:3].1 --exit").unwrap_or_else(|_| panic!("parse"));
+        assert_eq!(a.matrix.len(), 2);
+        assert_eq!(a.matrix[1].tx_lcores, [3]);
+        assert!(matches!(args("-m 1.0 --queues 2"), Err(Exit::Usage(_))));
+        assert!(matches!(args("-m [1:2.0"), Err(Exit::Usage(m)) if m.contains("-m [1:2.0")));
+        assert!(args("--queues 4").is_ok_and(|a| a.opts.queues == 4));
     }
 
     #[test]

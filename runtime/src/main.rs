@@ -11,6 +11,7 @@ mod args;
 mod console;
 mod interrupt;
 mod lua;
+mod matrix;
 mod shell;
 mod state;
 mod version;
@@ -42,6 +43,8 @@ fn main() -> ExitCode {
         tx_desc: args.opts.txd.unwrap_or(defaults.tx_desc),
         latency_max_ns: args.opts.latency_max_ns.unwrap_or(defaults.latency_max_ns),
         latency_digits: args.opts.latency_digits.unwrap_or(defaults.latency_digits),
+        matrix: args.matrix.clone(),
+        queues: args.opts.queues,
         ..defaults
     };
     if !(1..=5).contains(&cfg.latency_digits) || cfg.latency_max_ns < 2 {
@@ -52,12 +55,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     if args.opts.verbose {
-        let eal = if cfg.eal_args.is_empty() {
-            engine::embedded_args()
-        } else {
-            cfg.eal_args.clone()
-        };
-        eprintln!("pktgen: EAL arguments: {}", eal.join(" "));
+        eprintln!("pktgen: EAL arguments: {}", engine::eal_args(&cfg).join(" "));
     }
     let engine = match Engine::init(&cfg) {
         Ok(e) => e,
@@ -79,6 +77,11 @@ fn main() -> ExitCode {
             }
         }
         eprintln!("pktgen: {} worker lcore(s)", engine.worker_count());
+        for p in 0..engine.port_count() {
+            if let Ok(l) = engine.port_layout(p) {
+                eprintln!("pktgen: port {p}: {}", layout_line(&l));
+            }
+        }
         eprintln!("pktgen: Lua shell: {}", args.listen.as_deref().unwrap_or("off"));
         let ignored = args.accepted_only();
         if !ignored.is_empty() {
@@ -89,4 +92,26 @@ fn main() -> ExitCode {
     let status = app::run(engine, &args);
     engine.shutdown();
     ExitCode::from(u8::try_from(status).unwrap_or(1))
+}
+
+/// A port's lcores and queues in one line, for `-v`.
+fn layout_line(l: &engine::PortLayout) -> String {
+    if !l.used() {
+        return "unused (the -m matrix does not name it)".into();
+    }
+    let lc = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let answer = &l.tx_lcores[l.stream_queues..];
+    format!(
+        "RX queues {} on lcores [{}]{}, TX queues {} on lcores [{}]{}",
+        l.rx_lcores.len(),
+        lc(&l.rx_lcores),
+        if l.rss { " (RSS)" } else { "" },
+        l.stream_queues,
+        lc(&l.tx_lcores[..l.stream_queues]),
+        if answer.is_empty() {
+            String::new()
+        } else {
+            format!(", answer queues on lcores [{}]", lc(answer))
+        }
+    )
 }

@@ -13,3 +13,4 @@ void shim_rte_mempool_put_bulk(struct rte_mempool *mp, void *const *obj_table, u
 uint64_t shim_rte_rdtsc(void) { return rte_rdtsc(); }
 unsigned shim_rte_lcore_id(void) { return rte_lcore_id(); }
 void shim_rte_pause(void) { rte_pause(); }
+uint64_t shim_rss_ip_udp_tcp(void) { return RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP; }

@@ -45,5 +45,7 @@ uint64_t shim_rte_rdtsc(void);
 unsigned shim_rte_lcore_id(void);
 /* A CPU pause hint for spin loops. */
 void shim_rte_pause(void);
+/* The RSS hash types for IP, UDP and TCP (RTE_ETH_RSS_* are function-like macros bindgen skips). */
+uint64_t shim_rss_ip_udp_tcp(void);
 
 #endif

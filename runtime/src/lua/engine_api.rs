@@ -170,6 +170,7 @@ fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
     t.set("hw", hw)?;
     t.set("kinds", kinds)?;
     t.set("tx_extra", n(s.tx_extra))?;
+    t.set("rx_chained", n(s.rx_chained))?;
     Ok(t)
 }
 
@@ -241,6 +242,52 @@ pub fn register(
         let p = port(e, "stats", &arg(&a, 0))?;
         let s = e.stats(p).map_err(|e| e.to_string())?;
         values(lua, stats_table(lua, &s).map_err(|e| e.to_string())?)
+    })?;
+    sync_fn(lua, &raw, "queues", move |lua, a| {
+        let p = port(e, "queues", &arg(&a, 0))?;
+        let qs = e.queue_stats(p).map_err(|e| e.to_string())?;
+        let t = (|| -> Result<Table> {
+            let t = lua.create_table()?;
+            for (q, s) in qs.iter().enumerate() {
+                let row = lua.create_table_from([
+                    ("queue", n(q as u64)),
+                    ("rx_packets", n(s.rx_packets)),
+                    ("rx_bytes", n(s.rx_bytes)),
+                    ("tx_packets", n(s.tx_packets)),
+                    ("tx_bytes", n(s.tx_bytes)),
+                ])?;
+                row.set("rx_lcore", s.rx_lcore)?;
+                row.set("tx_lcore", s.tx_lcore)?;
+                t.raw_set(q + 1, row)?;
+            }
+            Ok(t)
+        })()
+        .map_err(|e| e.to_string())?;
+        values(lua, t)
+    })?;
+    sync_fn(lua, &raw, "layout", move |lua, a| {
+        let p = port(e, "layout", &arg(&a, 0))?;
+        let l = e.port_layout(p).map_err(|e| e.to_string())?;
+        let t = (|| -> Result<Table> {
+            let t = lua.create_table()?;
+            t.set(
+                "rx_lcores",
+                lua.create_sequence_from(l.rx_lcores.iter().copied())?,
+            )?;
+            t.set(
+                "tx_lcores",
+                lua.create_sequence_from(l.tx_lcores[..l.stream_queues].iter().copied())?,
+            )?;
+            t.set(
+                "answer_lcores",
+                lua.create_sequence_from(l.tx_lcores[l.stream_queues..].iter().copied())?,
+            )?;
+            t.set("rss", l.rss)?;
+            t.set("used", l.used())?;
+            Ok(t)
+        })()
+        .map_err(|e| e.to_string())?;
+        values(lua, t)
     })?;
     sync_fn(lua, &raw, "rates", move |lua, a| {
         let p = port(e, "rates", &arg(&a, 0))?;
