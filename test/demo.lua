@@ -19,7 +19,14 @@ for i = 1, seconds do
 	printf("  %ds: port 0 tx %d pps, port 1 rx %d pps\n", i, r[0].pkts_tx, r[1].pkts_rx)
 end
 pktgen.stop(0)
-pktgen.delay(100)
+-- Let the last packets reach port 1 (waiting a second at most) before counting.
+for _ = 1, 100 do
+	local st = pktgen.portStats("0-1")
+	if st[1].curr.ipackets >= st[0].curr.opackets then
+		break
+	end
+	pktgen.delay(10)
+end
 
 local st = pktgen.portStats("0-1")
 prints("portStats", st)

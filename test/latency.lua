@@ -12,8 +12,12 @@ pktgen.set_proto(0, "udp")
 pktgen.latency("0-1", "on")
 pktgen.jitter("0-1", 20)
 pktgen.start(0)
-while pktgen.isSending(0)[0] == "y" do pktgen.delay(100) end
-pktgen.delay(100)
+-- Wait for port 0 to finish and port 1 to count every packet: its worker publishes a burst's
+-- latencies before its own packet count, so then the histogram holds every stamp.
+local t = require "testing"
+t.wait_for("port 0 to finish sending", function() return pktgen.isSending(0)[0] == "n" end, 30)
+t.wait_for("port 1 to receive every packet",
+	function() return pktgen.portStats(1)[1].qstats[0].ipackets >= 200000 end)
 
 local h = pktgen.latencyHistogram(1)
 h:print("Latency, port 0 -> port 1")

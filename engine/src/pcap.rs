@@ -107,4 +107,54 @@ mod tests {
         assert_eq!(read_pcap(&path).expect("read"), p);
         let _ = std::fs::remove_file(path);
     }
+
+    /// A classic pcap file as other writers lay it out (tcpdump's microsecond stamps, a big-endian
+    /// host): header then records of (seconds, fraction, bytes, original length).
+    fn file(be: bool, ns: bool, records: &[(u32, u32, &[u8], u32)]) -> Vec<u8> {
+        let w32 = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let w16 = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut f = Vec::new();
+        f.extend_from_slice(&w32(if ns { 0xa1b2_3c4d } else { 0xa1b2_c3d4 }));
+        f.extend_from_slice(&w16(2));
+        f.extend_from_slice(&w16(4));
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&w32(65535));
+        f.extend_from_slice(&w32(1));
+        for (sec, frac, data, orig) in records {
+            for v in [*sec, *frac, data.len() as u32, *orig] {
+                f.extend_from_slice(&w32(v));
+            }
+            f.extend_from_slice(data);
+        }
+        f
+    }
+
+    #[test]
+    fn microsecond_and_big_endian_files_read() {
+        let path = std::env::temp_dir().join(format!("pktgen-pcap-foreign-{}.pcap", std::process::id()));
+        for (be, ns) in [(false, false), (true, false), (true, true)] {
+            let frac = if ns { 123_456_789 } else { 123_456 };
+            let bytes = file(
+                be,
+                ns,
+                &[(1_700_000_000, frac, &[1, 2, 3], 60), (5, 7, &[9; 64], 64)],
+            );
+            std::fs::write(&path, bytes).expect("write");
+            let unit = if ns { 1 } else { 1000 };
+            let want = vec![
+                CapturedPacket {
+                    time_ns: 1_700_000_000_000_000_000 + u64::from(frac) * unit,
+                    data: vec![1, 2, 3],
+                    orig_len: 60,
+                },
+                CapturedPacket {
+                    time_ns: 5_000_000_000 + 7 * unit,
+                    data: vec![9; 64],
+                    orig_len: 64,
+                },
+            ];
+            assert_eq!(read_pcap(&path).expect("read"), want, "big-endian {be}, ns {ns}");
+        }
+        let _ = std::fs::remove_file(path);
+    }
 }

@@ -8,6 +8,9 @@ use engine::{Config, Engine, Field, FieldOp, StreamSpec};
 #[test]
 #[ignore = "runs in its own process, started by its parent test"]
 fn child_unknown_vdev() {
+    if !common::in_child("child_unknown_vdev") {
+        return;
+    }
     let eal = std::env::var("ENGINE_TEST_EAL")
         .unwrap()
         .split_whitespace()
@@ -40,6 +43,9 @@ fn unknown_vdev_is_named() {
 #[test]
 #[ignore = "runs in its own process, started by its parent test"]
 fn child_in_memory_with_no_huge() {
+    if !common::in_child("child_in_memory_with_no_huge") {
+        return;
+    }
     let eal = std::env::var("ENGINE_TEST_EAL")
         .unwrap()
         .split_whitespace()

@@ -85,9 +85,28 @@ fn one_in_n_and_stamps_keep_checksums_right() {
         .rx_packets
         == 10_000));
     let cap = e.capture_stop(1).unwrap();
+    assert_eq!(
+        (cap.packets.len(), cap.dropped),
+        (10_000, 0),
+        "every packet captured"
+    );
     let l = e.latency(1).unwrap();
     assert_eq!(l.count, 10_000u64.div_ceil(7));
     assert_eq!((l.lost, l.reordered, l.duplicate), (0, 0, 0));
+    // 1 in 7 captured packets carries a stamp (its magic first); the others have zeros there.
+    let mut stamped = 0;
+    for p in &cap.packets {
+        let stamp = &p.data[p.data.len() - engine::STAMP_LEN..];
+        if stamp[..2] == 0x6770u16.to_le_bytes() {
+            stamped += 1;
+        } else {
+            assert!(
+                stamp.iter().all(|&b| b == 0),
+                "neither a stamp nor zeros: {stamp:?}"
+            );
+        }
+    }
+    assert_eq!(stamped, l.count);
     // Every captured packet still has a valid TCP checksum with its stamp in it.
     for p in &cap.packets {
         let d = &p.data;

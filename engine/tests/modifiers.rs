@@ -11,10 +11,18 @@ use engine::{CapturedPacket, Field, FieldOp, Rate, SizeWalk, StreamSpec};
 /// Sends `spec` (with a count) from port 0 and returns what port 1 captured.
 fn send_and_capture(spec: &StreamSpec) -> Vec<CapturedPacket> {
     let e = engine();
+    e.clear(1).unwrap();
     e.capture_start(1, 64 << 20, spec.count as usize, 2048).unwrap();
     e.start(0, spec).unwrap();
     assert!(wait_until(Duration::from_secs(20), || !e.is_sending(0).unwrap()));
-    std::thread::sleep(Duration::from_millis(1)); // let the last burst leave the ring
+    // The last burst may still be in the ring; port 1's worker captures a packet before it counts it.
+    assert!(
+        wait_until(Duration::from_secs(5), || e.stats(1).unwrap().rx_packets
+            >= spec.count),
+        "port 1 received {} of {}",
+        e.stats(1).unwrap().rx_packets,
+        spec.count
+    );
     let cap = e.capture_stop(1).unwrap();
     assert_eq!(cap.dropped, 0);
     assert_eq!(
@@ -199,6 +207,7 @@ fn sequence_round_robin() {
     a.data[22] = 1;
     b.data[22] = 2;
     let c = ipv4_frame(100, L4::Icmp);
+    assert_eq!(c.data[22], 64, "the third template keeps the frame builder's TTL");
     let spec = StreamSpec {
         templates: vec![a, b, c],
         count: 300,
@@ -207,7 +216,12 @@ fn sequence_round_robin() {
     };
     let got = send_and_capture(&spec);
     for (i, p) in got.iter().enumerate() {
-        let (len, proto) = [(60, 17), (200, 6), (100, 1)][i % 3];
-        assert_eq!((p.orig_len, p.data[23]), (len, proto), "packet {i}");
+        // The TTLs mark which template each packet came from.
+        let (len, ttl, proto) = [(60, 1, 17), (200, 2, 6), (100, 64, 1)][i % 3];
+        assert_eq!(
+            (p.orig_len, p.data[22], p.data[23]),
+            (len, ttl, proto),
+            "packet {i}"
+        );
     }
 }

@@ -10,6 +10,9 @@ use engine::{Rate, StreamSpec};
 #[test]
 #[ignore = "runs in its own process, started by its parent test"]
 fn child_send_exact_count() {
+    if !common::in_child("child_send_exact_count") {
+        return;
+    }
     let e = engine();
     let spec = StreamSpec {
         templates: vec![ipv4_frame(60, L4::Udp)],
@@ -30,10 +33,8 @@ fn child_send_exact_count() {
 
 #[test]
 fn two_processes_at_once() {
-    let exe = std::env::current_exe().unwrap();
     let spawn = || {
-        std::process::Command::new(&exe)
-            .args(["child_send_exact_count", "--exact", "--ignored", "--nocapture"])
+        common::child_command("child_send_exact_count", "", &[])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -15,6 +15,9 @@ const PER_KIND: u64 = 500;
 #[test]
 #[ignore = "runs in its own process, started by its parent test"]
 fn child_send_to_pcap() {
+    if !common::in_child("child_send_to_pcap") {
+        return;
+    }
     let e = engine();
     assert_eq!(e.port_count(), 1);
     let walk = |offset, width, min: u64, max: u64, step| Field {

@@ -106,6 +106,8 @@ fn capture_gaps_are_replayed() {
         count: 4,
         ..Default::default()
     };
+    // Port 1 counts from zero, so the wait below is for these 4 packets.
+    e.clear(1).unwrap();
     e.capture_start(1, 1 << 20, 10, 64).unwrap();
     let t0 = Instant::now();
     e.start(0, &spec).unwrap();

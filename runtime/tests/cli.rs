@@ -82,9 +82,10 @@ fn pkt_command_file_runs() {
     let check = temp_file(
         "pkt",
         "check.lua",
-        r#"local engine = require "engine"
+        r#"package.path = package.path .. ";test/?.lua"
+local engine = require "engine"
 assert(engine.wait(0, 10000), "port 0 still sending")
-engine.sleep(50)
+require("testing").wait_for("port 1 to receive 1000", function() return engine.stats(1).rx_packets >= 1000 end)
 local tx, rx = engine.stats(0).tx_packets, engine.stats(1).rx_packets
 assert(tx == 1000 and rx == 1000, ("tx %d rx %d, want 1000"):format(tx, rx))
 print("pkt ok")
@@ -247,20 +248,35 @@ fn help_and_bad_options() {
 #[test]
 fn latency_range_and_precision_are_configurable() {
     // 2 significant digits up to 1 ms: stamps still all counted, and an empty histogram made to
-    // merge with the ports' takes the same range.
+    // merge with the ports' takes the same range. Then stamps aged 5 ms by the stream's delay
+    // line, beyond the range: each is counted at 1 ms, so they all share one bucket, and at 2
+    // digits that bucket spans 4096 ns there (512 ns at 3 digits).
     let script = temp_file(
         "latrange",
         "lat.lua",
         r#"
-pktgen.set(0, "rate", 1) pktgen.set(0, "count", 2000) pktgen.set_proto(0, "udp")
-pktgen.latency("0-1", "on") pktgen.start(0)
-while pktgen.isSending(0)[0] == "y" do pktgen.delay(10) end
-pktgen.delay(50)
+package.path = package.path .. ";test/?.lua"
+local t = require "testing"
+local engine = require "engine"
+pktgen.set(0, "rate", 1) pktgen.set_proto(0, "udp")
+pktgen.latency("0-1", "on")
+t.send(2000)
+t.wait_for("2000 stamps", function() return pktgen.latencyHistogram(1):count() >= 2000 end)
 local h = pktgen.latencyHistogram(1)
-assert(h:count() == 2000, "count " .. h:count())
-assert(h:max() <= 1000000 * 1.01, "clamped at the range: " .. h:max())
-local t = pktgen.newHistogram():merge(h)
-assert(t:count() == 2000)
+t.eq("count", h:count(), 2000)
+t.check(h:max() <= 1000000 * 1.01, "clamped at the range: %d", h:max())
+local m = pktgen.newHistogram():merge(h)
+t.eq("merged count", m:count(), 2000)
+
+h:reset()
+local frame = string.rep("\255", 6) .. "\2\0\0\0\0\1\8\0" .. string.rep("\0", 46)
+engine.start(0, { templates = { { data = frame } }, count = 500, rate = { pps = 50000 },
+	stamp_every = 1, stamp_delay_ns = 5000000 })
+t.wait_for("500 late stamps", function() return pktgen.latencyHistogram(1):count() >= 500 end)
+h = pktgen.latencyHistogram(1)
+t.eq("late count", h:count(), 500)
+t.check(h:min() <= 1000000 and h:max() >= 1000000, "clamped at the range: min %d max %d", h:min(), h:max())
+t.eq("one bucket of 2-digit width", h:max() - h:min() + 1, 4096)
 print("range ok")
 "#,
     );
@@ -277,11 +293,7 @@ print("range ok")
         "",
     );
     let (out, err) = text(&o);
-    assert!(
-        o.status.success(),
-        "{out}
-{err}"
-    );
+    assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("range ok"));
 }
 

@@ -1,35 +1,60 @@
 //! The Lua stdlib's own tests: every `test/lua/*.lua` in its own `pktgen --no-listen --exit -f`
-//! process (each with its own EAL), which must exit 0. Run one after another: some measure rates,
-//! and two processes on a 2-core machine would skew each other.
+//! process (each with its own EAL), which must exit 0 and print its final `<name>: ok` line (so a
+//! script that stops early without an error, or never ran, fails too). Run one after another: some
+//! measure rates, and two processes on a 2-core machine would skew each other. Also the `make run`
+//! demo, with `--exit`.
 
 mod common;
 
+use std::path::{Path, PathBuf};
+
+/// `test/lua/*.lua`, sorted; never empty (a suite that found nothing to run must not pass).
+fn scenarios() -> Vec<PathBuf> {
+    let dir = common::root().join("test/lua");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "lua"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios in {}", dir.display());
+    files
+}
+
+/// The path relative to the workspace root, for messages and `-f`.
+fn rel(f: &Path) -> String {
+    f.strip_prefix(common::root())
+        .unwrap_or(f)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Whether `out` ends with the scenario's own `<file stem>: ok` line, which it prints last.
+fn ends_ok(f: &Path, out: &str) -> bool {
+    let want = format!("{}: ok", f.file_stem().unwrap_or_default().to_string_lossy());
+    out.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_end() == want)
+}
+
 #[test]
 fn every_test_lua_script_passes() {
-    let dir = common::root().join("test/lua");
-    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "lua"))
-            .collect(),
-        Err(e) => panic!("{}: {e}", dir.display()),
-    };
-    files.sort();
+    let files = scenarios();
     let mut failed = Vec::new();
     for f in &files {
-        let rel = f
-            .strip_prefix(common::root())
-            .unwrap_or(f)
-            .to_string_lossy()
-            .into_owned();
-        let o = common::run(common::pktgen(&["--exit", "-f", &rel]), "");
+        let rel = rel(f);
+        let mut cmd = common::pktgen(&["--exit", "-f", &rel]);
+        cmd.env("PKTGEN_TEST_VIA", "file");
+        let o = common::run(cmd, "");
         let (out, err) = common::text(&o);
         eprintln!("{rel}: {:?}", o.status);
-        if !o.status.success() {
+        if !o.status.success() || !ends_ok(f, &out) {
             failed.push(format!(
-                "{rel}: {:?}\n--- stdout\n{out}--- stderr\n{err}",
-                o.status
+                "{rel}: {:?}, final ok line {}\n--- stdout\n{out}--- stderr\n{err}",
+                o.status,
+                if ends_ok(f, &out) { "present" } else { "missing" }
             ));
         }
     }
@@ -43,25 +68,19 @@ fn every_test_lua_script_passes() {
 }
 
 /// The same scripts, unchanged, piped through `socat` into a fresh pktgen's shell: each must run
-/// as one chunk with no error coming back.
+/// as one chunk with no error coming back, and end with its ok line.
 #[test]
 fn every_test_lua_script_passes_through_the_shell() {
     use std::io::{BufRead as _, BufReader};
     use std::process::{Command, Stdio};
 
-    let dir = common::root().join("test/lua");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("test/lua")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "lua"))
-        .collect();
-    files.sort();
+    let files = scenarios();
     let mut failed = Vec::new();
     for f in &files {
         let mut srv = Command::new(env!("CARGO_BIN_EXE_pktgen"))
             .current_dir(common::root())
             .args(["--listen", "127.0.0.1:0"])
+            .env("PKTGEN_TEST_VIA", "shell")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -88,9 +107,9 @@ fn every_test_lua_script_passes_through_the_shell() {
         let _ = srv.kill();
         let _ = srv.wait();
         let (out, err) = common::text(&o);
-        let rel = f.strip_prefix(common::root()).unwrap_or(f).display().to_string();
+        let rel = rel(f);
         eprintln!("{rel} through the shell: {:?}", o.status);
-        if !o.status.success() || out.contains("stack traceback") {
+        if !o.status.success() || out.contains("stack traceback") || !ends_ok(f, &out) {
             failed.push(format!("{rel}:\n--- client output\n{out}--- socat stderr\n{err}"));
         }
     }
@@ -101,4 +120,38 @@ fn every_test_lua_script_passes_through_the_shell() {
         files.len(),
         failed.join("\n")
     );
+}
+
+/// The number after `prefix` in `line` (up to the next space).
+fn number_after(line: &str, prefix: &str) -> Option<u64> {
+    let rest = &line[line.find(prefix)? + prefix.len()..];
+    rest.split(' ').next()?.parse().ok()
+}
+
+/// `make run`'s demo, with `--exit`: the first thing a new user sees runs, sends, and counts
+/// every packet on both ports.
+#[test]
+fn the_make_run_demo_sends_and_counts() {
+    let o = common::run(common::pktgen(&["-f", "test/demo.lua", "--exit"]), "");
+    let (out, err) = common::text(&o);
+    assert!(
+        o.status.success(),
+        "{:?}\n--- stdout\n{out}--- stderr\n{err}",
+        o.status
+    );
+    assert!(out.starts_with("Ports: 2, link <UP-10000-FD>\n"), "{out}");
+    // The rate over the last second, once a whole second has passed while sending.
+    let third = out
+        .lines()
+        .find(|l| l.starts_with("  3s: "))
+        .unwrap_or_else(|| panic!("no 3s line:\n{out}"));
+    for (what, prefix) in [("port 0 tx", "port 0 tx "), ("port 1 rx", "port 1 rx ")] {
+        let pps = number_after(third, prefix).unwrap_or_else(|| panic!("{what} in {third:?}"));
+        assert!(pps > 0, "{what} rate is 0 after 3 s: {third:?}");
+    }
+    let last = out.lines().last().unwrap_or_default();
+    let sent = number_after(last, "port 0 sent ").unwrap_or_else(|| panic!("last line {last:?}"));
+    let got = number_after(last, "port 1 received ").unwrap_or_else(|| panic!("last line {last:?}"));
+    assert!(sent > 0, "{last}");
+    assert_eq!(got, sent, "{last}");
 }

@@ -490,6 +490,17 @@ fn bad_input_never_hurts_anyone_else() {
     assert!(r.contains("NUL byte at offset 8"), "{r}");
     still_fine(&srv, &mut c, "NUL");
 
+    // load() takes source text only: a corrupted binary chunk is refused instead of run.
+    let r = c.reply_with(
+        "local d = string.dump(function() return 1 end) print(load(d:sub(1, 20) .. ('\\255'):rep(40)))\n",
+        "\n",
+    );
+    assert!(
+        r.starts_with("nil\tload: binary (precompiled) chunks are refused"),
+        "{r}"
+    );
+    still_fine(&srv, &mut c, "binary chunk");
+
     let t0 = Instant::now();
     let r = c.reply_with("while true do end\n", "--shell-budget-ms");
     assert!(

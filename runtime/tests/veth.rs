@@ -252,15 +252,22 @@ fn kernel_peer_answers_and_is_answered() {
         "ping from the namespace:\n{ptext}{}\n--- pktgen\n{out}",
         String::from_utf8_lossy(&ping.stderr)
     );
+    // (c) after the counters were cleared: the kernel's ARP requests for our address and ping's 3
+    // echo requests were counted, and each got its answer from the responder.
     let after = lines
         .iter()
-        .find(|l| l.starts_with("AFTER "))
-        .cloned()
-        .unwrap_or_default();
-    assert!(
-        !after.contains(" tx_extra=0"),
-        "the responder sent nothing: {after}"
-    );
+        .find_map(|l| l.strip_prefix("AFTER "))
+        .unwrap_or_else(|| panic!("no AFTER line from the script:\n{out}\n--- stderr\n{err}"));
+    let count = |key: &str| -> u64 {
+        after
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {key}=N in {after:?}"))
+    };
+    let (arp, echo, answers) = (count("arp"), count("echo"), count("tx_extra"));
+    assert!(arp >= 1, "the kernel's ARP request was not counted: {after}");
+    assert_eq!(echo, 3, "ping's echo requests: {after}");
+    assert_eq!(answers, arp + echo, "a reply for each request: {after}");
     eprintln!("{out}");
     let _ = std::fs::remove_dir_all(&dir);
     drop(peer);

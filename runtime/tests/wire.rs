@@ -16,8 +16,18 @@ struct Case {
     script: &'static str,
     /// tshark fields; values of repeated fields (inner and outer headers) are comma-joined.
     fields: &'static [&'static str],
-    /// One row per packet: the expected value of each field ("*" = not checked).
+    /// One row per packet: the expected value of each field ("*" = not checked, "10.0.0.*" = a
+    /// value starting "10.0.0.").
     rows: Vec<&'static [&'static str]>,
+}
+
+/// The fields a scenario fills with random bits: their values must not be the same in every packet.
+fn random_fields(script: &str) -> &'static [&'static str] {
+    match script {
+        "rnd" => &["ip.src"],
+        "rnd_src" => &["ip.src", "tcp.srcport"],
+        _ => &[],
+    }
 }
 
 /// The same expected row for n packets.
@@ -265,15 +275,31 @@ fn cases() -> Vec<Case> {
                 row(&["10.0.0.1", "17", "60", "1", "1", ""]),
             ],
         },
+        // Random bits in the low byte of the source address; everything else as configured.
         Case {
             script: "rnd",
-            fields: &["ip.src", "ip.checksum.status", "udp.checksum.status"],
-            rows: rep(&["*", "1", "1"], 8),
+            fields: &[
+                "ip.src",
+                "ip.dst",
+                "udp.srcport",
+                "udp.dstport",
+                "ip.checksum.status",
+                "udp.checksum.status",
+            ],
+            rows: rep(&["192.168.0.*", "192.168.1.1", "1234", "5678", "1", "1"], 8),
         },
+        // Random host bits under the source's /24 and a random source port.
         Case {
             script: "rnd_src",
-            fields: &["ip.dst", "ip.checksum.status", "tcp.checksum.status"],
-            rows: rep(&["192.168.1.1", "1", "1"], 8),
+            fields: &[
+                "ip.src",
+                "ip.dst",
+                "tcp.srcport",
+                "tcp.dstport",
+                "ip.checksum.status",
+                "tcp.checksum.status",
+            ],
+            rows: rep(&["192.168.0.*", "192.168.1.1", "*", "5678", "1", "1"], 8),
         },
         Case {
             script: "ping4",
@@ -383,12 +409,32 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
     for (i, (got, want)) in rows.iter().zip(&case.rows).enumerate() {
         for (j, field) in case.fields.iter().enumerate() {
             let g = got.get(j).map(String::as_str).unwrap_or("");
-            if want[j] != "*" && g != want[j] {
+            let matches = match want[j].strip_suffix('*') {
+                Some(prefix) => g.starts_with(prefix),
+                None => g == want[j],
+            };
+            if !matches {
                 return Err(format!(
                     "{}: packet {i}: {field} = {g:?}, want {:?} (row {got:?})",
                     case.script, want[j]
                 ));
             }
+        }
+    }
+    for field in random_fields(case.script) {
+        let j = case
+            .fields
+            .iter()
+            .position(|f| f == field)
+            .expect("random fields are decoded");
+        let values: std::collections::HashSet<&str> =
+            rows.iter().map(|r| r.get(j).map_or("", String::as_str)).collect();
+        if values.len() < 2 {
+            return Err(format!(
+                "{}: {field} is {values:?} in all {} packets: its random bits never change",
+                case.script,
+                rows.len()
+            ));
         }
     }
     Ok(())

@@ -106,15 +106,17 @@ run("enable 0 capture")
 run("disable 0 capture")
 local last = require("pktgen.capture").last[0]
 assert(last and os.remove(last.path), "disable capture wrote no file")
--- latency is being wired up in lua/pktgen/latency.lua: it either works or says it is not built
-local function works_or_unsupported(line)
-	local ok, err = pcall(run, line)
-	assert(ok or string.find(tostring(err), "not supported yet", 1, true), line .. ": " .. tostring(err))
+-- latency: on/off under both names, the probe rate and the entropy
+for _, name in ipairs { "latency", "lat" } do
+	run("enable 0 " .. name)
+	eq("enable " .. name, cfg.latency.on, true)
+	run("disable 0 " .. name)
+	eq("disable " .. name, cfg.latency.on, false)
 end
-for _, line in ipairs { "enable 0 latency", "disable 0 latency", "enable 0 lat", "disable 0 lat",
-	"latency 0 rate 1000", "latency 0 entropy 4" } do
-	works_or_unsupported(line)
-end
+run("latency 0 rate 1000")
+eq("latency rate", cfg.latency.rate_us, 1000)
+run("latency 0 entropy 4")
+eq("latency entropy", cfg.latency.entropy, 4)
 raises("'rate'", "enable 0 rate")
 raises("bonding", "enable 0 bonding")
 raises("unknown feature 'colour'", "enable 0 colour")

@@ -65,6 +65,32 @@ local cli = require "pktgen.cli"
 raises("unknown command 'frobnicate' in line 'frobnicate 0'", cli.run_line, "frobnicate 0")
 raises("set: invalid portlist 'x'", cli.run_line, "set x size 64")
 
+-- load, loadfile and dofile take source text only: bytecode, whole or corrupted, is refused
+local dump = string.dump(function() return 1 end)
+local function refused(f, err)
+	assert(f == nil and string.find(err, "load: binary (precompiled) chunks are refused", 1, true), tostring(err))
+end
+for _, chunk in ipairs { dump, string.sub(dump, 1, 20) .. string.rep("\255", 40) } do
+	refused(load(chunk))
+	refused(load(chunk, "=dump", "b"))
+	refused(load(chunk, "=dump", "bt"))
+end
+assert(load("return 6 * 7")() == 42, "text still loads")
+assert(load("return x", "=env", "t", { x = 5 })() == 5, "with an environment")
+local binfile = os.tmpname()
+local bf = assert(io.open(binfile, "wb"))
+bf:write(dump)
+bf:close()
+local lf, lerr = loadfile(binfile)
+assert(lf == nil and string.find(lerr, "loadfile: " .. binfile .. ": binary (precompiled) chunks are refused", 1, true),
+	tostring(lerr))
+raises("dofile: " .. binfile .. ": binary (precompiled) chunks are refused", dofile, binfile)
+bf = assert(io.open(binfile, "w"))
+bf:write("return 7")
+bf:close()
+assert(loadfile(binfile)() == 7 and dofile(binfile) == 7, "text files still load")
+os.remove(binfile)
+
 -- after all that, the library still works
 pktgen.set(0, "size", 256)
 assert(pktgen.portInfo(0)[0].info.pkt_size == 256)

@@ -34,6 +34,7 @@ pub fn new(setup: &Setup, e: &'static Engine, shared: Shared) -> Result<Lua, Str
     let lua = Lua::new();
     let r = (|| -> mlua::Result<()> {
         install_debug(&lua)?;
+        install_text_only(&lua)?;
         output::install(&lua)?;
         install_exit(&lua, e, shared.clone())?;
         stdlib::install(&lua, setup.lua_path.clone())?;
@@ -80,6 +81,52 @@ fn install_debug(lua: &Lua) -> mlua::Result<()> {
     let debug = lua.create_table()?;
     debug.set("traceback", traceback)?;
     lua.globals().set("debug", debug)
+}
+
+/// `load`, `loadfile` and `dofile` for source text only. Lua does not verify bytecode, so a
+/// corrupted binary chunk (from a shell client, or a file one wrote) could crash the process
+/// under every client and port; a binary chunk is refused with an error instead.
+fn install_text_only(lua: &Lua) -> mlua::Result<()> {
+    lua.load(
+        r#"
+        -- The originals keep their names, so their own argument errors still say 'load'.
+        local load, loadfile, error, type, tostring = load, loadfile, error, type, tostring
+        local function refused(who)
+          return nil, who .. ": binary (precompiled) chunks are refused; pktgen loads Lua source text only"
+        end
+        -- A mode without "t" ("b") could load nothing but bytecode.
+        local function text_mode(mode)
+          return mode == nil or (type(mode) == "string" and mode:find("t", 1, true) ~= nil)
+        end
+        local function binary(err)
+          return type(err) == "string" and err:find("attempt to load a binary chunk", 1, true) ~= nil
+        end
+        -- `...` keeps an explicit nil env apart from a missing one, as Lua's own functions do.
+        function _G.load(chunk, name, mode, ...)
+          if not text_mode(mode) then return refused("load") end
+          local f, err = load(chunk, name, "t", ...)
+          if binary(err) then return refused("load") end
+          return f, err
+        end
+        local function text_file(who, filename, mode, ...)
+          who = who .. ": " .. (filename == nil and "stdin" or tostring(filename))
+          if not text_mode(mode) then return refused(who) end
+          local f, err = loadfile(filename, "t", ...)
+          if binary(err) then return refused(who) end
+          return f, err
+        end
+        function _G.loadfile(filename, mode, ...)
+          return text_file("loadfile", filename, mode, ...)
+        end
+        function _G.dofile(filename)
+          local f, err = text_file("dofile", filename)
+          if f == nil then error(err, 0) end
+          return f()
+        end
+        "#,
+    )
+    .set_name("=load (text only)")
+    .exec()
 }
 
 /// `os.exit` that stops the ports and shuts EAL down before leaving, instead of exiting under
