@@ -631,3 +631,62 @@ fn only_loopback_without_the_flag() {
     assert!(err.contains("WARNING: the Lua shell on 0.0.0.0:"), "{err}");
     assert!(err.contains("runs any Lua code"), "{err}");
 }
+
+#[test]
+fn io_output_and_input_are_each_clients_own() {
+    let _g = serial();
+    let file = temp_file("io", "a.txt", "");
+    let input = temp_file("io", "in.txt", "line one\nline two\n");
+    // Console code (a -f script) that waits for the clients, then reports its own defaults.
+    let console = temp_file(
+        "io",
+        "console.lua",
+        "for _ = 1, 3000 do if go then break end pktgen.delay(10) end\n\
+         local s = tostring(rawequal(io.output(), io.stdout)) .. ' ' .. tostring(rawequal(io.input(), io.stdin))\n\
+         io.write('from the console\\n') io.flush()\n\
+         io.output(io.tmpfile()) console_io = s\n",
+    );
+    let srv = Server::start("io", &["-f", console.to_str().expect("utf-8 path")]);
+    let (file_s, input_s) = (file.display().to_string(), input.display().to_string());
+    let mut a = srv.client();
+    let mut b = srv.client();
+    a.round(
+        &format!("io.output('{file_s}') print(io.type(io.output()), rawequal(io.output(), io.stdout))\n"),
+        "file\tfalse\n",
+    );
+    a.round("io.write('a to its file\\n') print('a printed')\n", "a printed\n");
+    // b's io.write still reaches b, and its default output is its connection.
+    b.round("io.write('b', 2, '\\n')\n", "b2\n");
+    b.round("print(rawequal(io.output(), io.stdout))\n", "true\n");
+    a.round(
+        &format!("io.input('{input_s}') print(io.read('l')) for l in io.lines() do print('next', l) end\n"),
+        "line one\nnext\tline two\n",
+    );
+    let r = b.reply_with("io.read()\n", "\n");
+    assert!(r.contains("cannot read pktgen's standard input"), "{r}");
+    // The console keeps its own defaults too.
+    b.round(
+        "go = true for _ = 1, 1000 do if console_io then break end pktgen.delay(10) end print(console_io)\n",
+        "true true\n",
+    );
+    // ... and its io.output(file) leaves the clients' alone.
+    b.round("io.write('b still\\n')\n", "b still\n");
+    // io.close() closes the client's default output; io.stdout brings the connection back.
+    a.round("print(io.close())\n", "true\n");
+    a.round(
+        "print(pcall(io.write, 'x'))\n",
+        "false\tdefault output file is closed\n",
+    );
+    a.round("io.output(io.stdout) io.write('a back\\n')\n", "a back\n");
+    let r = a.reply_with("io.output('/nonexistent/dir/x')\n", "\n");
+    assert!(
+        r.contains("cannot open file '/nonexistent/dir/x' (No such file or directory)"),
+        "{r}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("a's file"),
+        "a to its file\n"
+    );
+    assert_eq!(a.finish(), "");
+    assert_eq!(b.finish(), "");
+}
