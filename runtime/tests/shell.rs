@@ -690,3 +690,61 @@ fn io_output_and_input_are_each_clients_own() {
     assert_eq!(a.finish(), "");
     assert_eq!(b.finish(), "");
 }
+
+/// `socat -t 0.2 - TCP4:127.0.0.1:port,<opts>` sent `chunk` on stdin: it half-closes at the end
+/// of its input, waits 0.2 s for output, then closes.
+fn socat_and_leave(port: u16, opts: &str, chunk: &str) {
+    let mut child = Command::new("socat")
+        .args(["-t", "0.2", "-", &format!("TCP4:127.0.0.1:{port},{opts}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn socat");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(chunk.as_bytes()).expect("feed socat");
+    drop(input);
+    let o = common::wait(child);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "the chunk prints nothing");
+}
+
+#[test]
+fn a_client_gone_while_its_chunk_is_silent_is_noticed() {
+    let _g = serial();
+    let srv = Server::start("silent", &[]);
+    let mut c = srv.client();
+    // Two clients whose chunks count without printing, then leave after half-closing: one resets
+    // the connection (SO_LINGER 0), the other closes it; its kernel is told to forget the closed
+    // connection after 1 s (TCP_LINGER2) instead of Linux's 60 s, which is when a keepalive probe
+    // gets a reset back.
+    socat_and_leave(
+        srv.port,
+        "linger=0",
+        "reset_n = 0 while true do reset_n = reset_n + 1 pktgen.delay(5) end\n",
+    );
+    socat_and_leave(
+        srv.port,
+        "linger2=1",
+        "closed_n = 0 while true do closed_n = closed_n + 1 pktgen.delay(5) end\n",
+    );
+    let end = Instant::now() + REPLY;
+    loop {
+        let r = c.reply_with(
+            "local a, b = reset_n, closed_n pktgen.delay(100) print(a ~= nil and reset_n == a, b ~= nil and closed_n == b)\n",
+            "\n",
+        );
+        if r == "true\ttrue\n" {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "a gone client's chunk still runs (reset stopped, closed stopped: {r:?})"
+        );
+    }
+    // A client that half-closes and keeps reading is not gone: its silent chunk runs on (past
+    // the keepalive probes, which its kernel answers) and its output arrives.
+    let mut half = srv.client();
+    half.send("pktgen.delay(4000) print('still here')\n");
+    assert_eq!(half.finish(), "still here\n");
+    traffic_still_runs(&mut c);
+}
