@@ -193,8 +193,14 @@ impl Client {
 
 /// `socat - TCP4:127.0.0.1:port` with `input` on its stdin.
 fn socat(port: u16, input: Stdio, feed: Option<&[u8]>) -> Output {
+    socat_with(&[], "", port, input, feed)
+}
+
+/// `socat <opts> - TCP4:127.0.0.1:port<tcp_opts>` with `input` on its stdin.
+fn socat_with(opts: &[&str], tcp_opts: &str, port: u16, input: Stdio, feed: Option<&[u8]>) -> Output {
     let mut child = Command::new("socat")
-        .args(["-", &format!("TCP4:127.0.0.1:{port}")])
+        .args(opts)
+        .args(["-", &format!("TCP4:127.0.0.1:{port}{tcp_opts}")])
         .current_dir(root())
         .stdin(input)
         .stdout(Stdio::piped())
@@ -691,20 +697,16 @@ fn io_output_and_input_are_each_clients_own() {
     assert_eq!(b.finish(), "");
 }
 
-/// `socat -t 0.2 - TCP4:127.0.0.1:port,<opts>` sent `chunk` on stdin: it half-closes at the end
-/// of its input, waits 0.2 s for output, then closes.
-fn socat_and_leave(port: u16, opts: &str, chunk: &str) {
-    let mut child = Command::new("socat")
-        .args(["-t", "0.2", "-", &format!("TCP4:127.0.0.1:{port},{opts}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn socat");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(chunk.as_bytes()).expect("feed socat");
-    drop(input);
-    let o = common::wait(child);
+/// socat sends `chunk`, half-closes at the end of its input, waits 0.2 s for output (there is
+/// none), then closes with `tcp_opts` on its socket.
+fn socat_and_leave(port: u16, tcp_opts: &str, chunk: &str) {
+    let o = socat_with(
+        &["-t", "0.2"],
+        tcp_opts,
+        port,
+        Stdio::piped(),
+        Some(chunk.as_bytes()),
+    );
     assert_eq!(String::from_utf8_lossy(&o.stdout), "", "the chunk prints nothing");
 }
 
@@ -719,12 +721,12 @@ fn a_client_gone_while_its_chunk_is_silent_is_noticed() {
     // gets a reset back.
     socat_and_leave(
         srv.port,
-        "linger=0",
+        ",linger=0",
         "reset_n = 0 while true do reset_n = reset_n + 1 pktgen.delay(5) end\n",
     );
     socat_and_leave(
         srv.port,
-        "linger2=1",
+        ",linger2=1",
         "closed_n = 0 while true do closed_n = closed_n + 1 pktgen.delay(5) end\n",
     );
     let end = Instant::now() + REPLY;
