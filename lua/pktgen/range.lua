@@ -24,13 +24,38 @@ local function low32(addr)
 	return (string.unpack(">I4", addr, 13))
 end
 
+--- The values walk `f` visits in a cycle, start first, as 4-byte addresses; nil past `limit` of them.
+local function visits(f, limit)
+	local seen, out, v = {}, {}, f.start
+	-- Without an increment the field is not walked at all: only start is sent.
+	while not seen[v] and (f.inc ~= 0 or #out == 0) do
+		if #out >= limit then
+			return nil
+		end
+		seen[v], out[#out + 1] = true, string.pack(">I4", v)
+		-- As the engine walks: past max to min, below min to max.
+		v = v + f.inc
+		if v > f.max then
+			v = f.min
+		elseif v < f.min then
+			v = f.max
+		end
+	end
+	return out
+end
+
 --- The engine stream spec for a port in range mode.
 function M.spec(cfg)
 	local build = require "pktgen.build"
 	local r = cfg.range
 	local pkt = config.copy_pkt(cfg.pkt)
 	pkt.eth_type, pkt.proto = r.eth_type, r.proto
-	pkt.dst_mac = string.pack(">I6", r.dst_mac.start)
+	-- mac_from_arp, as in the other modes: the MAC learned for the destination, when every
+	-- address the walk visits learned the same one (the engine cannot pick a MAC per packet).
+	local learned = pkt.eth_type == "ipv4" and require("pktgen.respond").learned_mac(cfg.pid, function(limit)
+		return visits(r.dst_ip, limit)
+	end)
+	pkt.dst_mac = learned or string.pack(">I6", r.dst_mac.start)
 	pkt.src_mac = string.pack(">I6", r.src_mac.start)
 	pkt.dst_ip = { v = 4, addr = string.pack(">I4", r.dst_ip.start) }
 	pkt.src_ip = { v = 4, addr = string.pack(">I4", r.src_ip.start), prefix = cfg.pkt.src_ip.prefix }
@@ -57,7 +82,9 @@ function M.spec(cfg)
 				max = f.max, step = f.inc }
 		end
 	end
-	walk(r.dst_mac, 0, 6)
+	if not learned then
+		walk(r.dst_mac, 0, 6)
+	end
 	walk(r.src_mac, 6, 6)
 	if pkt.eth_type ~= "arp" then
 		if v6 then

@@ -41,13 +41,33 @@ function M.reset_global()
 	end
 end
 
+--- The MAC (6 bytes) port p learned for every IPv4 address in `addrs` (4-byte strings), when
+-- mac_from_arp is on and they all learned the same one; else nil. `addrs` is a list, or a
+-- function of a count that returns at most that many of them (nil when there are more).
+function M.learned_mac(p, addrs)
+	if not mac_from_arp then
+		return nil
+	end
+	local learned, n = {}, 0
+	for ip, m in pairs(engine.arp_table(p)) do
+		learned[ip], n = m, n + 1
+	end
+	-- More addresses than the port learned cannot all have learned a MAC.
+	local list = type(addrs) == "function" and addrs(n) or addrs
+	local mac
+	for _, a in ipairs(list or {}) do
+		local m = learned[args.ip_string(a)]
+		if not m or (mac and m ~= mac) then
+			return nil
+		end
+		mac = m
+	end
+	return mac and args.parse_mac(mac)
+end
+
 --- pkt, or a copy of it sent to the MAC port p learned for its IPv4 destination.
 function M.resolve(p, pkt)
-	if not mac_from_arp or pkt.eth_type ~= "ipv4" then
-		return pkt
-	end
-	local m = engine.arp_table(p)[args.ip_string(pkt.dst_ip.addr)]
-	local bytes = m and args.parse_mac(m)
+	local bytes = pkt.eth_type == "ipv4" and M.learned_mac(p, { pkt.dst_ip.addr })
 	if not bytes or bytes == pkt.dst_mac then
 		return pkt
 	end

@@ -193,8 +193,14 @@ impl Client {
 
 /// `socat - TCP4:127.0.0.1:port` with `input` on its stdin.
 fn socat(port: u16, input: Stdio, feed: Option<&[u8]>) -> Output {
+    socat_with(&[], "", port, input, feed)
+}
+
+/// `socat <opts> - TCP4:127.0.0.1:port<tcp_opts>` with `input` on its stdin.
+fn socat_with(opts: &[&str], tcp_opts: &str, port: u16, input: Stdio, feed: Option<&[u8]>) -> Output {
     let mut child = Command::new("socat")
-        .args(["-", &format!("TCP4:127.0.0.1:{port}")])
+        .args(opts)
+        .args(["-", &format!("TCP4:127.0.0.1:{port}{tcp_opts}")])
         .current_dir(root())
         .stdin(input)
         .stdout(Stdio::piped())
@@ -641,4 +647,117 @@ fn only_loopback_without_the_flag() {
     assert!(o.status.success(), "{err}");
     assert!(err.contains("WARNING: the Lua shell on 0.0.0.0:"), "{err}");
     assert!(err.contains("runs any Lua code"), "{err}");
+}
+
+#[test]
+fn io_output_and_input_are_each_clients_own() {
+    let _g = serial();
+    let file = temp_file("io", "a.txt", "");
+    let input = temp_file("io", "in.txt", "line one\nline two\n");
+    // Console code (a -f script) that waits for the clients, then reports its own defaults.
+    let console = temp_file(
+        "io",
+        "console.lua",
+        "for _ = 1, 3000 do if go then break end pktgen.delay(10) end\n\
+         local s = tostring(rawequal(io.output(), io.stdout)) .. ' ' .. tostring(rawequal(io.input(), io.stdin))\n\
+         io.write('from the console\\n') io.flush()\n\
+         io.output(io.tmpfile()) console_io = s\n",
+    );
+    let srv = Server::start("io", &["-f", console.to_str().expect("utf-8 path")]);
+    let (file_s, input_s) = (file.display().to_string(), input.display().to_string());
+    let mut a = srv.client();
+    let mut b = srv.client();
+    a.round(
+        &format!("io.output('{file_s}') print(io.type(io.output()), rawequal(io.output(), io.stdout))\n"),
+        "file\tfalse\n",
+    );
+    a.round("io.write('a to its file\\n') print('a printed')\n", "a printed\n");
+    // b's io.write still reaches b, and its default output is its connection.
+    b.round("io.write('b', 2, '\\n')\n", "b2\n");
+    b.round("print(rawequal(io.output(), io.stdout))\n", "true\n");
+    a.round(
+        &format!("io.input('{input_s}') print(io.read('l')) for l in io.lines() do print('next', l) end\n"),
+        "line one\nnext\tline two\n",
+    );
+    let r = b.reply_with("io.read()\n", "\n");
+    assert!(r.contains("cannot read pktgen's standard input"), "{r}");
+    // The console keeps its own defaults too.
+    b.round(
+        "go = true for _ = 1, 1000 do if console_io then break end pktgen.delay(10) end print(console_io)\n",
+        "true true\n",
+    );
+    // ... and its io.output(file) leaves the clients' alone.
+    b.round("io.write('b still\\n')\n", "b still\n");
+    // io.close() closes the client's default output; io.stdout brings the connection back.
+    a.round("print(io.close())\n", "true\n");
+    a.round(
+        "print(pcall(io.write, 'x'))\n",
+        "false\tdefault output file is closed\n",
+    );
+    a.round("io.output(io.stdout) io.write('a back\\n')\n", "a back\n");
+    let r = a.reply_with("io.output('/nonexistent/dir/x')\n", "\n");
+    assert!(
+        r.contains("cannot open file '/nonexistent/dir/x' (No such file or directory)"),
+        "{r}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("a's file"),
+        "a to its file\n"
+    );
+    assert_eq!(a.finish(), "");
+    assert_eq!(b.finish(), "");
+}
+
+/// socat sends `chunk`, half-closes at the end of its input, waits 0.2 s for output (there is
+/// none), then closes with `tcp_opts` on its socket.
+fn socat_and_leave(port: u16, tcp_opts: &str, chunk: &str) {
+    let o = socat_with(
+        &["-t", "0.2"],
+        tcp_opts,
+        port,
+        Stdio::piped(),
+        Some(chunk.as_bytes()),
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "the chunk prints nothing");
+}
+
+#[test]
+fn a_client_gone_while_its_chunk_is_silent_is_noticed() {
+    let _g = serial();
+    let srv = Server::start("silent", &[]);
+    let mut c = srv.client();
+    // Two clients whose chunks count without printing, then leave after half-closing: one resets
+    // the connection (SO_LINGER 0), the other closes it; its kernel is told to forget the closed
+    // connection after 1 s (TCP_LINGER2) instead of Linux's 60 s, which is when a keepalive probe
+    // gets a reset back.
+    socat_and_leave(
+        srv.port,
+        ",linger=0",
+        "reset_n = 0 while true do reset_n = reset_n + 1 pktgen.delay(5) end\n",
+    );
+    socat_and_leave(
+        srv.port,
+        ",linger2=1",
+        "closed_n = 0 while true do closed_n = closed_n + 1 pktgen.delay(5) end\n",
+    );
+    let end = Instant::now() + REPLY;
+    loop {
+        let r = c.reply_with(
+            "local a, b = reset_n, closed_n pktgen.delay(100) print(a ~= nil and reset_n == a, b ~= nil and closed_n == b)\n",
+            "\n",
+        );
+        if r == "true\ttrue\n" {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "a gone client's chunk still runs (reset stopped, closed stopped: {r:?})"
+        );
+    }
+    // A client that half-closes and keeps reading is not gone: its silent chunk runs on (past
+    // the keepalive probes, which its kernel answers) and its output arrives.
+    let mut half = srv.client();
+    half.send("pktgen.delay(4000) print('still here')\n");
+    assert_eq!(half.finish(), "still here\n");
+    traffic_still_runs(&mut c);
 }

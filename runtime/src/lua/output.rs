@@ -6,9 +6,11 @@
 //! sink, and a function defined by one client and called by another writes to the caller.
 //!
 //! `print`, `io.write`, `io.flush`, and the `write`/`flush` methods of `io.stdout`/`io.stderr`
-//! (hence `io.output():write`) are replaced by functions that consult the sink. Reading the
-//! process stdin from a client (`io.read`, `io.lines()`, `io.stdin:read`) is refused: it would
-//! block the one thread every client and the console share.
+//! (hence `io.output():write`) are replaced by functions that consult the sink. Each client has
+//! its own default files (`io.output`, `io.input`, and so `io.write`, `io.read`, `io.lines()`,
+//! `io.close()`), starting as its connection; the console keeps Lua's. Reading the process
+//! stdin from a client (`io.read`, `io.lines()`, `io.stdin:read`) is refused: it would block the
+//! one thread every client and the console share.
 //!
 //! The same context carries the shell's CPU budget: the instruction hook (`interrupt.rs`) asks
 //! [`Router::check_budget`] whether the client code running now has gone too long without yielding.
@@ -38,6 +40,9 @@ pub struct OutBuf {
     // Closed (never sent on) when the buffer breaks: a broadcast to whoever waits in `gone`.
     gone_tx: Sender<()>,
     gone_rx: Receiver<()>,
+    // The client's own `io.output()` / `io.input()` (fields `output`, `input`; unset: its
+    // connection), made on first use.
+    io: RefCell<Option<mlua::Table>>,
 }
 
 impl OutBuf {
@@ -54,7 +59,22 @@ impl OutBuf {
             broken: Cell::new(false),
             wake_tx,
             wake_rx,
+            io: RefCell::new(None),
         }
+    }
+
+    /// The table holding this client's default io files, so that `io.output(file)` from one
+    /// client changes neither another client's nor the console's.
+    ///
+    /// # Errors
+    /// Lua failing to allocate.
+    pub fn io_defaults(&self, lua: &Lua) -> mlua::Result<mlua::Table> {
+        if let Some(t) = &*self.io.borrow() {
+            return Ok(t.clone());
+        }
+        let t = lua.create_table()?;
+        *self.io.borrow_mut() = Some(t.clone());
+        Ok(t)
     }
 
     /// Appends `bytes` and wakes the writer.
@@ -353,18 +373,26 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
         None => Ok(()),
     })?;
 
-    // The wrappers are Lua so the stdout case stays exactly Lua's own functions (return values,
-    // error messages, buffering with C stdio), and only the client case goes through Rust.
+    let r = Rc::clone(&router);
+    let client_io = lua.create_function(move |lua, ()| match r.client() {
+        Some(c) => c.io_defaults(lua).map(Some),
+        None => Ok(None),
+    })?;
+
+    // The wrappers are Lua so the console's case stays exactly Lua's own functions (return
+    // values, error messages, buffering with C stdio), and only a client's goes through Rust.
+    // A client's default files are its own (`client_io()`; unset: its connection), so one
+    // client's `io.output(file)` redirects neither another client nor the console.
     let wrap: Function = lua
         .load(
             r##"
-            local client_write, client_flush, client_read = ...
-            local io, rawequal, select = io, rawequal, select
+            local client_write, client_flush, client_read, client_io = ...
+            local io, rawequal, select, type, error, format = io, rawequal, select, type, error, string.format
             local stdin, stdout, stderr = io.stdin, io.stdout, io.stderr
             local meth = getmetatable(stdout).__index
             local m_write, m_flush, m_read, m_lines = meth.write, meth.flush, meth.read, meth.lines
-            local io_write, io_flush, io_read, io_lines, io_output, io_input =
-              io.write, io.flush, io.read, io.lines, io.output, io.input
+            local io_write, io_flush, io_read, io_lines, io_output, io_input, io_close, io_open, io_type =
+              io.write, io.flush, io.read, io.lines, io.output, io.input, io.close, io.open, io.type
             local function std_out(f) return rawequal(f, stdout) or rawequal(f, stderr) end
             function meth.write(f, ...)
               if std_out(f) and client_write("write", ...) then return f end
@@ -382,28 +410,71 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
               if rawequal(f, stdin) then client_read("lines") end
               return m_lines(f, ...)
             end
-            function io.write(...)
-              local out = io_output()
-              if rawequal(out, stdout) and client_write("write", ...) then return out end
-              return io_write(...)
+            local std, mode = { output = stdout, input = stdin }, { output = "w", input = "r" }
+            -- The running client's default file of `kind` (nil: the console runs), with Lua's
+            -- error for a closed one.
+            local function default(kind)
+              local t = client_io()
+              if t == nil then return nil end
+              local f = t[kind] or std[kind]
+              if io_type(f) == "closed file" then error(format("default %s file is closed", kind), 3) end
+              return f
             end
-            function io.flush(...)
-              if rawequal(io_output(), stdout) and client_flush() then return io_output() end
-              return io_flush(...)
+            -- io.output / io.input: Lua's for the console; a client's own, checked as Lua does.
+            local function chooser(kind, orig)
+              return function(...)
+                local t = client_io()
+                if t == nil then return orig(...) end
+                local f = ...
+                if type(f) == "string" then
+                  local h, err = io_open(f, mode[kind])
+                  if not h then
+                    local why = err:sub(1, #f + 2) == f .. ": " and err:sub(#f + 3) or err
+                    error(format("cannot open file '%s' (%s)", f, why), 2)
+                  end
+                  t[kind] = h
+                elseif f ~= nil then
+                  local ty = io_type(f)
+                  if ty == "closed file" then error("attempt to use a closed file", 2) end
+                  if ty ~= "file" then
+                    error(format("bad argument #1 to '%s' (FILE* expected, got %s)", kind, type(f)), 2)
+                  end
+                  t[kind] = f
+                end
+                return t[kind] or std[kind]
+              end
+            end
+            io.output, io.input = chooser("output", io_output), chooser("input", io_input)
+            function io.write(...)
+              local out = default("output")
+              if out == nil then return io_write(...) end
+              return out:write(...)
+            end
+            function io.flush()
+              local out = default("output")
+              if out == nil then return io_flush() end
+              return out:flush()
+            end
+            function io.close(...)
+              if select("#", ...) > 0 or client_io() == nil then return io_close(...) end
+              return default("output"):close()
             end
             function io.read(...)
-              if rawequal(io_input(), stdin) then client_read("read") end
-              return io_read(...)
+              local inp = default("input")
+              if inp == nil then return io_read(...) end
+              return inp:read(...)
             end
             function io.lines(...)
-              if select("#", ...) == 0 and rawequal(io_input(), stdin) then client_read("lines") end
-              return io_lines(...)
+              if (...) ~= nil then return io_lines(...) end
+              local inp = default("input")
+              if inp == nil then return io_lines(...) end
+              return inp:lines(select(2, ...))
             end
             "##,
         )
         .set_name("=output")
         .into_function()?;
-    wrap.call::<()>((client_write, client_flush, client_read))?;
+    wrap.call::<()>((client_write, client_flush, client_read, client_io))?;
     Ok(router)
 }
 
@@ -441,6 +512,32 @@ mod tests {
         );
         let e = client(&lua, &r, &out, "io.read()").map_or_else(|e| e.to_string(), |()| String::new());
         assert!(e.contains("cannot read pktgen's standard input"), "{e}");
+        Ok(())
+    }
+
+    #[test]
+    fn each_client_has_its_own_default_output() -> mlua::Result<()> {
+        let lua = Lua::new();
+        let r = install(&lua)?;
+        let a = Rc::new(OutBuf::new("a".into(), 1 << 20));
+        let b = Rc::new(OutBuf::new("b".into(), 1 << 20));
+        client(&lua, &r, &a, "f = io.tmpfile() io.output(f) io.write('to f')")?;
+        client(
+            &lua,
+            &r,
+            &b,
+            "io.write('b') assert(rawequal(io.output(), io.stdout))",
+        )?;
+        client(
+            &lua,
+            &r,
+            &a,
+            "io.write(' again') f:seek('set') print(f:read('a'))",
+        )?;
+        lua.load("assert(rawequal(io.output(), io.stdout), 'the console kept its default')")
+            .exec()?;
+        assert_eq!(a.take(), b"to f again\n");
+        assert_eq!(b.take(), b"b");
         Ok(())
     }
 

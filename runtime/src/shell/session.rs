@@ -4,9 +4,14 @@
 //! sent and later lines queued; other clients and the console run at the same yields.
 //!
 //! Endings: half-close → the queued chunks finish, the output is flushed, the socket closes.
-//! Reset or failed write (the client is gone) → the running chunk is dropped, which cancels it at
-//! its current yield. Over-long input, an overflowing output buffer or pktgen quitting → a last
-//! message, a short grace for the writer, then close.
+//! Reset, failed write or a hang-up (the client is gone) → the running chunk is dropped, which
+//! cancels it at its current yield. Over-long input, an overflowing output buffer or pktgen
+//! quitting → a last message, a short grace for the writer, then close.
+//!
+//! A client that closes after sending sends the same FIN as one that half-closes and still
+//! reads; only writing to it would tell them apart. So after EOF the socket is polled for a
+//! hang-up, and TCP keepalive makes one happen once the client's end no longer exists (its
+//! kernel answers the probe with a reset) or no longer answers.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -29,6 +34,15 @@ const FLUSH_GRACE: Duration = Duration::from_secs(5);
 
 /// Chunks compiled but not yet run; past this the reader stops reading (TCP pushes back).
 const QUEUE: usize = 8;
+
+/// Keepalive: probes after this long without traffic, then this often, and the connection is
+/// given up after this many go unanswered.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(2);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
+const KEEPALIVE_PROBES: u32 = 5;
+
+/// How often a half-closed client's socket is checked for a hang-up while its chunks run.
+const HANGUP_POLL: Duration = Duration::from_millis(100);
 
 enum Job {
     Run { f: Function, expr: bool },
@@ -134,6 +148,32 @@ async fn read_loop(
     }
 }
 
+/// Turns on TCP keepalive probes, so a client's end that went away turns into a hang-up.
+fn keepalive(stream: &TcpStream) -> std::io::Result<()> {
+    use rustix::net::sockopt;
+    sockopt::set_socket_keepalive(stream, true)?;
+    sockopt::set_tcp_keepidle(stream, KEEPALIVE_IDLE)?;
+    sockopt::set_tcp_keepintvl(stream, KEEPALIVE_INTERVAL)?;
+    sockopt::set_tcp_keepcnt(stream, KEEPALIVE_PROBES)?;
+    Ok(())
+}
+
+/// Resolves once the connection is reset or given up. Polled: after EOF the socket is always
+/// readable, so the executor cannot wait for this alone.
+async fn hung_up(stream: &TcpStream) {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    loop {
+        // poll(2) reports POLLHUP and POLLERR whatever is asked for.
+        let mut fds = [PollFd::new(stream, PollFlags::empty())];
+        if poll(&mut fds, Some(&Timespec::default())).is_ok()
+            && fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR)
+        {
+            return;
+        }
+        smol::Timer::after(HANGUP_POLL).await;
+    }
+}
+
 /// Whether `v` is just `io.stdout` or `io.stderr` (what `io.write` and `f:write` return).
 fn is_stdout(lua: &mlua::Lua, v: &MultiValue) -> bool {
     let (1, Some(mlua::Value::UserData(u))) = (v.len(), v.front()) else {
@@ -198,6 +238,7 @@ async fn run_loop(ctx: &Ctx, jobs: Receiver<Job>, out: &Rc<OutBuf>) {
 pub async fn serve(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
     // Replies are small and the client waits for them.
     let _ = stream.set_nodelay(true);
+    let _ = keepalive(&stream);
     let out = Rc::new(OutBuf::new(peer, ctx.max_output));
     let abort = Latch::default();
     let crlf = Cell::new(false);
@@ -205,17 +246,18 @@ pub async fn serve(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
     let (tx, rx) = smol::channel::bounded(QUEUE);
 
     let work = async {
-        let input = read_loop(&ctx, stream.clone(), tx, &out, &abort, &crlf);
+        let input = async {
+            read_loop(&ctx, stream.clone(), tx, &out, &abort, &crlf).await;
+            // Past EOF the client may still read (half-closed) or be gone: only a hang-up says.
+            hung_up(&stream).await;
+        };
         let run = run_loop(&ctx, rx, &out);
         let stop = async {
             abort.wait().or(ctx.closing.wait()).or(out.gone()).await;
         };
-        // Dropping `run` here is what cancels a running chunk (mlua closes its coroutine).
-        async {
-            zip(input, run).await;
-        }
-        .or(stop)
-        .await;
+        // The runner ends once the reader has ended and the queued chunks ran. Dropping `run`
+        // here is what cancels a running chunk (mlua closes its coroutine).
+        run.or(input).or(stop).await;
         ended.fire();
         out.wake();
     };
