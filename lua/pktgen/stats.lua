@@ -59,15 +59,12 @@ function M.port_head(p)
 	}
 end
 
---- qstats[q] for every queue number of the port, Pktgen's {ipackets, opackets, errors} plus
--- the bytes and the lcores that own RX and TX queue q.
+--- qstats[q] for every queue number of the port, in Pktgen's exact shape: RX queue q's
+-- packets and TX queue q's (engine.queues has the bytes and lcores too).
 function M.qstats(p)
 	local t = {}
 	for _, q in ipairs(engine.queues(p)) do
-		t[q.queue] = {
-			ipackets = q.rx_packets, opackets = q.tx_packets, errors = 0,
-			ibytes = q.rx_bytes, obytes = q.tx_bytes, rx_lcore = q.rx_lcore, tx_lcore = q.tx_lcore,
-		}
+		t[q.queue] = { ipackets = q.rx_packets, opackets = q.tx_packets, errors = 0 }
 	end
 	return t
 end

@@ -29,7 +29,7 @@ local sent, got = 0, 0
 for q = 0, nq - 1 do
 	local share = N // nq + (q < N % nq and 1 or 0)
 	t.eq("queue " .. q .. " sent its share", q0[q].opackets, share)
-	t.eq("queue " .. q .. "'s lcore", q0[q].tx_lcore, layout[0].tx_lcores[q + 1])
+	t.eq("queue " .. q .. "'s lcore", engine.queues(0)[q + 1].tx_lcore, layout[0].tx_lcores[q + 1])
 	sent, got = sent + q0[q].opackets, got + q1[q].ipackets
 end
 t.eq("the queues' sum", sent, N)
