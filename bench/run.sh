@@ -11,6 +11,10 @@ echo "Command: \`make bench\` (\`target/release/bench 3\`: one TX lcore, 64-byte
 echo
 target/release/bench 3
 echo
+echo "TX scaling (\`target/release/bench --scaling N 3\`: 1..N TX lcores on one net_null port, -m [1:1-k].0, $(nproc) CPUs here, so N = $(nproc); run it as is with N up to the CPUs less one on a bigger machine; medians of 5 interleaved processes):"
+echo
+target/release/bench --scaling "$(nproc)" 3
+echo
 echo "Shell (\`target/release/shell target/release/pktgen\`):"
 echo
 target/release/shell target/release/pktgen

@@ -319,11 +319,106 @@ fn stamp_floor() -> (f64, f64) {
     (tsc_ns, with - without)
 }
 
+/// The value after flag `name` in `args`.
+fn flag_value(args: &[String], name: &str) -> Option<usize> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+}
+
+/// EAL lcores for `k` TX lcores beside the main lcore 0: `-l 0-k` where the machine has more
+/// CPUs than that, else lcore i on CPU (i - 1) mod CPUs (lcore 1 shares CPU 0 with the main
+/// lcore, which sleeps while it measures).
+fn scaling_lcores(k: usize) -> String {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus > k {
+        return format!("-l 0-{k}");
+    }
+    let map: Vec<String> = (1..=k).map(|i| format!("{i}@{}", (i - 1) % cpus)).collect();
+    format!("--lcores 0@0,{}", map.join(","))
+}
+
+/// Child mode: port 0 of `net_null` sent on by `k` TX lcores (`-m [1:1-k].0`); prints the fixed
+/// template's and two range fields' packets per second.
+fn scaling_child(k: usize, secs: f64) {
+    let eal = format!(
+        "--no-huge --no-pci --no-shconf --no-telemetry -m 512 {} --log-level=warning --file-prefix bench-{} --vdev net_null0,no-rx=1",
+        scaling_lcores(k),
+        std::process::id()
+    );
+    let cfg = Config {
+        eal_args: eal.split_whitespace().map(str::to_owned).collect(),
+        matrix: vec![engine::MatrixEntry {
+            token: format!("[1:1-{k}].0"),
+            rx_lcores: vec![1],
+            tx_lcores: (1..=k as u32).collect(),
+            rx_ports: vec![0],
+            tx_ports: vec![0],
+        }],
+        ..Config::default()
+    };
+    let e = Engine::init(&cfg).expect("engine on net_null0");
+    let fixed = StreamSpec {
+        templates: vec![udp_frame()],
+        rate: Rate::Unpaced,
+        burst: 64,
+        ..Default::default()
+    };
+    let mut range2 = fixed.clone();
+    range2.fields = vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)];
+    let (f, r) = (engine_pps(e, &fixed, secs), engine_pps(e, &range2, secs));
+    e.shutdown();
+    println!("{f:.0} {r:.0}");
+}
+
+/// TX scaling: 1..=`max` TX lcores on one `net_null` port, each count in `rounds` processes,
+/// interleaved; prints a Markdown table of medians and ratios against one lcore.
+fn scaling(max: usize, secs: f64, rounds: usize) {
+    let secs_arg = secs.to_string();
+    let mut got: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); max];
+    for _ in 0..rounds {
+        for (k, g) in got.iter_mut().enumerate() {
+            let v = child(&["--tx-lcores", &(k + 1).to_string(), &secs_arg]);
+            g.0.push(v[0]);
+            g.1.push(v[1]);
+        }
+    }
+    println!(
+        "| TX lcores | EAL lcores | fixed template, Mpps (range) | ratio | two range fields, Mpps (range) | ratio |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let (f1, r1) = (spread(&got[0].0).0, spread(&got[0].1).0);
+    for (k, (f, r)) in got.iter().enumerate() {
+        let ((fm, flo, fhi), (rm, rlo, rhi)) = (spread(f), spread(r));
+        println!(
+            "| {} | `{}` | {:.1} ({:.1}-{:.1}) | {:.2}x | {:.1} ({:.1}-{:.1}) | {:.2}x |",
+            k + 1,
+            scaling_lcores(k + 1),
+            fm / 1e6,
+            flo / 1e6,
+            fhi / 1e6,
+            fm / f1,
+            rm / 1e6,
+            rlo / 1e6,
+            rhi / 1e6,
+            rm / r1
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let secs: f64 = args.iter().skip(1).find_map(|s| s.parse().ok()).unwrap_or(2.0);
     if args.iter().any(|a| a == "--embedded") {
         return embedded(secs, args.iter().any(|a| a == "--cost"));
+    }
+    if let Some(k) = flag_value(&args, "--tx-lcores") {
+        let secs = args.last().and_then(|s| s.parse().ok()).unwrap_or(2.0);
+        return scaling_child(k, secs);
+    }
+    if let Some(max) = flag_value(&args, "--scaling") {
+        let secs = args.last().and_then(|s| s.parse().ok()).unwrap_or(2.0);
+        return scaling(max, secs, PROCESSES);
     }
     let eal = format!(
         "--no-huge --no-pci --no-shconf --no-telemetry -m 512 -l 0-1 --log-level=warning --file-prefix bench-{} --vdev net_null0,no-rx=1",
