@@ -15,11 +15,10 @@ use crate::stats::bump;
 pub const STAMP_LEN: usize = 16;
 /// First two bytes of every stamp ("pg" little-endian).
 pub(crate) const MAGIC: u16 = 0x6770;
-/// Stream ids carry the sending TX queue's slot (see [`SENDERS`]) in their top 7 bits and a job
-/// generation below.
-pub(crate) const GEN_BITS: u32 = 9;
-/// Sender slots: every TX queue that sends a stream has one, so that each keeps a sequence of
-/// its own and queues sending in parallel never look reordered or lost.
+/// Stream ids carry a sender (see [`SENDERS`]) in their top 10 bits and a job generation below.
+pub(crate) const GEN_BITS: u32 = 6;
+/// Senders: every (stream, TX queue) pair that stamps has one, so that each keeps a sequence of
+/// its own and queues or streams sending in parallel never look reordered or lost.
 pub(crate) const SENDERS: usize = 1 << (16 - GEN_BITS);
 /// Sequence numbers remembered behind the newest one, to tell reordered from duplicate packets.
 const WINDOW: u32 = 1024;
@@ -93,10 +92,12 @@ impl Layout {
     }
 }
 
-/// Counters one worker keeps for the stamps it receives on one port.
+/// Counters one RX queue keeps for the stamps of one stream: written by the queue's lcore only.
 pub(crate) struct LatencyCounters {
     pub hist: Box<[AtomicU64]>,
     pub count: AtomicU64,
+    /// Bytes (without FCS) of the stamped packets.
+    pub bytes: AtomicU64,
     pub sum_ns: AtomicU64,
     /// Per sender slot: sequence numbers its stamps spanned so far, as this queue saw them (the
     /// highest seen, counted across the sender's jobs). With several RX queues, each sees part
@@ -118,6 +119,7 @@ impl LatencyCounters {
         LatencyCounters {
             hist: (0..layout.len()).map(|_| AtomicU64::new(0)).collect(),
             count: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
             sum_ns: AtomicU64::new(0),
             spanned: (0..SENDERS).map(|_| AtomicU64::new(0)).collect(),
             reordered: AtomicU64::new(0),
@@ -140,6 +142,8 @@ pub(crate) struct SeqTrack {
     last_ns: u64,
     /// Sequence numbers spanned, over every job of the sender (see [`LatencyCounters::spanned`]).
     spanned: u64,
+    /// The counters of the stream the sender's current job belongs to (none: not ours).
+    target: Option<&'static LatencyCounters>,
 }
 
 /// No stamp of the stream seen yet.
@@ -153,6 +157,7 @@ impl Default for SeqTrack {
             seen: [0; (WINDOW / 64) as usize],
             last_ns: NO_LAST,
             spanned: 0,
+            target: None,
         }
     }
 }
@@ -307,10 +312,13 @@ impl TscToNs {
     }
 }
 
-/// Scalar counts of one received burst, added to the shared counters once per burst.
+/// Scalar counts of one received burst for one stream, added to its counters when the burst
+/// ends or a stamp of another stream comes.
 #[derive(Default)]
 pub(crate) struct BurstCounts {
+    target: Option<&'static LatencyCounters>,
     count: u64,
+    bytes: u64,
     sum_ns: u64,
     reordered: u64,
     duplicate: u64,
@@ -321,13 +329,33 @@ pub(crate) struct BurstCounts {
 }
 
 impl BurstCounts {
-    /// Adds this burst's counts to the worker's shared counters.
+    /// Counts go to `t` from now on: what was counted for another stream is added to its
+    /// counters first.
+    #[inline(always)]
+    fn retarget(&mut self, t: &'static LatencyCounters) {
+        match self.target {
+            Some(c) if std::ptr::eq(c, t) => {}
+            Some(_) => {
+                self.flush();
+                *self = BurstCounts {
+                    target: Some(t),
+                    ..BurstCounts::default()
+                };
+            }
+            // What came before a target belongs to the run that sets it.
+            None => self.target = Some(t),
+        }
+    }
+
+    /// Adds these counts to their stream's counters.
     #[inline]
-    pub(crate) fn flush(&self, c: &LatencyCounters) {
+    fn flush(&self) {
+        let Some(c) = self.target else { return };
         if self.count == 0 && self.reordered == 0 {
             return;
         }
         bump(&c.count, self.count);
+        bump(&c.bytes, self.bytes);
         bump(&c.sum_ns, self.sum_ns);
         bump(&c.reordered, self.reordered);
         bump(&c.duplicate, self.duplicate);
@@ -340,16 +368,19 @@ impl BurstCounts {
     }
 }
 
-/// What a receiving worker needs to measure the stamps of one received burst on one port.
+/// What a receiving worker needs to measure the stamps of one received burst on one RX queue.
 pub(crate) struct Meter<'a> {
     /// TSC when the burst was received.
     pub now: u64,
     pub conv: TscToNs,
     pub layout: &'a Layout,
     pub jitter_threshold_ns: u64,
-    /// The worker's per-sender-port sequence state for this port.
+    /// The queue's sequence state per sender.
     pub tracks: &'a mut [SeqTrack],
-    pub counters: &'a LatencyCounters,
+    /// This queue's counters of the stream a stamp's stream id belongs to, if any.
+    pub resolve: &'a dyn Fn(u16) -> Option<&'static LatencyCounters>,
+    /// Where the latest latency measured goes.
+    pub last_ns: &'a AtomicU64,
 }
 
 /// What the next packet of a received burst must carry in its last 16 bytes to continue the
@@ -445,8 +476,9 @@ struct Run {
     /// The current segment's TSC and latency.
     tsc: u64,
     ns: u64,
-    /// Stamps of the current segment not counted yet.
+    /// Stamps of the current segment not counted yet, and their bytes.
     seg: u64,
+    seg_bytes: u64,
     /// 1 if the segment's first stamp (a later transmit burst's) had its jitter counted when it
     /// came; every other stamp of a segment differs by 0 from the one before it.
     lead: u64,
@@ -457,43 +489,53 @@ impl BurstMeter {
     /// whose stamp continues the run costs a comparison, one without the magic less. `chained`
     /// says the caller's [`Chain`] held over the burst: once the first packet continues the run,
     /// all the others do, and they are counted without being read again.
+    /// `len(i)` is packet i's length and `bytes` the burst's.
     #[inline(always)]
     pub(crate) fn measure(
         &mut self,
         m: &mut Meter<'_>,
-        n: usize,
+        (n, bytes): (usize, u64),
         chained: bool,
         words: impl Fn(usize) -> (u64, u64),
+        len: impl Fn(usize) -> u32,
     ) {
-        let (mut expect, mut continued) = (self.start(), 0);
+        let (mut expect, mut continued) = (self.start(), (0, 0));
         let mut from = 0;
         if chained && n > 0 {
             let (w0, w1) = words(0);
-            self.check(m, &mut expect, &mut continued, w0, w1);
+            self.check(m, &mut expect, &mut continued, (w0, w1), len(0));
             from = 1;
             if expect.continues(w0.wrapping_add(SEQ_STEP), w1) {
-                continued += n as u64 - 1;
+                continued.0 += n as u64 - 1;
+                continued.1 += bytes - u64::from(len(0));
                 expect.w0 = w0.wrapping_add(SEQ_STEP.wrapping_mul(n as u64));
                 from = n;
             }
         }
         for i in from..n {
-            let (w0, w1) = words(i);
-            self.check(m, &mut expect, &mut continued, w0, w1);
+            self.check(m, &mut expect, &mut continued, words(i), len(i));
         }
         self.finish(m, continued, expect.w0);
     }
 
-    /// One packet of [`BurstMeter::measure`]; `continued` counts the packets since the last
-    /// call to [`BurstMeter::slow`] that continued the run.
+    /// One packet of [`BurstMeter::measure`]; `continued` counts the packets (and their bytes)
+    /// since the last call to [`BurstMeter::slow`] that continued the run.
     #[inline(always)]
-    fn check(&mut self, m: &mut Meter<'_>, expect: &mut Expect, continued: &mut u64, w0: u64, w1: u64) {
+    fn check(
+        &mut self,
+        m: &mut Meter<'_>,
+        expect: &mut Expect,
+        continued: &mut (u64, u64),
+        (w0, w1): (u64, u64),
+        len: u32,
+    ) {
         if expect.continues(w0, w1) {
             expect.w0 = w0.wrapping_add(SEQ_STEP);
-            *continued += 1;
+            continued.0 += 1;
+            continued.1 += u64::from(len);
         } else if has_magic(w0) {
-            *expect = self.slow(m, *continued, expect.w0, w0, w1);
-            *continued = 0;
+            *expect = self.slow(m, *continued, expect.w0, (w0, w1), len);
+            *continued = (0, 0);
         }
     }
 
@@ -516,13 +558,21 @@ impl BurstMeter {
     /// packet must carry to continue the run.
     /// `expected` is the first word the run's next stamp has by now (see [`Expect::w0`]).
     #[inline(never)]
-    fn slow(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64, w0: u64, w1: u64) -> Expect {
+    fn slow(
+        &mut self,
+        m: &mut Meter<'_>,
+        continued: (u64, u64),
+        expected: u64,
+        (w0, w1): (u64, u64),
+        len: u32,
+    ) -> Expect {
         if self.run.live {
-            self.run.seg += continued;
+            self.run.seg += continued.0;
+            self.run.seg_bytes += continued.1;
             self.run.next_w0 = expected;
         }
-        if !(self.run.live && w0 == expected && self.next_segment(m, w0, w1)) {
-            self.other(m, w0, w1);
+        if !(self.run.live && w0 == expected && self.next_segment(m, w0, w1, len)) {
+            self.other(m, w0, w1, len);
         }
         let r = &self.run;
         if r.live {
@@ -537,9 +587,10 @@ impl BurstMeter {
 
     /// Adds the counts of the burst, whose last `continued` packets continued the run, to the
     /// shared counters.
-    fn finish(&mut self, m: &mut Meter<'_>, continued: u64, expected: u64) {
+    fn finish(&mut self, m: &mut Meter<'_>, continued: (u64, u64), expected: u64) {
         if self.run.live {
-            self.run.seg += continued;
+            self.run.seg += continued.0;
+            self.run.seg_bytes += continued.1;
             self.run.next_w0 = expected;
         }
         self.end_segment(m);
@@ -549,16 +600,20 @@ impl BurstMeter {
         if r.live
             && r.after > 0
             && let Some(t) = m.tracks.get(r.track)
+            && let Some(c) = t.target
         {
-            m.counters.spanned[r.track].store(t.spanned + r.after, Relaxed);
+            c.spanned[r.track].store(t.spanned + r.after, Relaxed);
         }
-        self.acc.flush(m.counters);
+        if let Some(ns) = self.acc.last_ns {
+            m.last_ns.store(ns, Relaxed);
+        }
+        self.acc.flush();
         self.acc = BurstCounts::default();
     }
 
     /// The next stamp of the run, from a later transmit burst: counts the segment so far and
     /// starts the next. False if `w0, w1` is not a stamp after all.
-    fn next_segment(&mut self, m: &mut Meter<'_>, w0: u64, w1: u64) -> bool {
+    fn next_segment(&mut self, m: &mut Meter<'_>, w0: u64, w1: u64, len: u32) -> bool {
         let Some(s) = decode(w0, w1) else { return false };
         let age = m.now.wrapping_sub(s.tsc) & TSC_MASK;
         if age > TSC_MASK / 2 {
@@ -566,22 +621,25 @@ impl BurstMeter {
             return true;
         }
         self.end_segment(m);
+        if let Some(c) = m.tracks.get(self.run.track).and_then(|t| t.target) {
+            self.acc.retarget(c);
+        }
         let ns = m.conv.ns(age);
         let (a, r) = (&mut self.acc, &mut self.run);
         let d = ns.abs_diff(r.ns);
         a.jitter_sum_ns += d;
         a.jitter_n += 1;
         a.jitter_over += u64::from(d > m.jitter_threshold_ns);
-        (r.tsc, r.ns, r.seg, r.lead) = (s.tsc, ns, 1, 1);
+        (r.tsc, r.ns, r.seg, r.seg_bytes, r.lead) = (s.tsc, ns, 1, u64::from(len), 1);
         r.next_w0 = w0.wrapping_add(SEQ_STEP);
         true
     }
 
     /// A packet that does not continue the run: maybe a stamp, maybe the start of a new run.
-    fn other(&mut self, m: &mut Meter<'_>, w0: u64, w1: u64) {
+    fn other(&mut self, m: &mut Meter<'_>, w0: u64, w1: u64, len: u32) {
         let Some(s) = decode(w0, w1) else { return };
         self.end_run(m);
-        let Some((track, ns)) = record(s, m, &mut self.acc) else {
+        let Some((track, ns)) = record(s, len, m, &mut self.acc) else {
             return;
         };
         self.run = Run {
@@ -600,14 +658,18 @@ impl BurstMeter {
         if r.seg == 0 {
             return;
         }
-        bump(&m.counters.hist[m.layout.index(r.ns)], r.seg);
-        let a = &mut self.acc;
-        a.count += r.seg;
-        a.sum_ns += r.ns * r.seg;
-        a.jitter_n += r.seg - r.lead;
-        a.last_ns = Some(r.ns);
+        if let Some(c) = m.tracks.get(r.track).and_then(|t| t.target) {
+            bump(&c.hist[m.layout.index(r.ns)], r.seg);
+            let a = &mut self.acc;
+            a.retarget(c);
+            a.count += r.seg;
+            a.bytes += r.seg_bytes;
+            a.sum_ns += r.ns * r.seg;
+            a.jitter_n += r.seg - r.lead;
+            a.last_ns = Some(r.ns);
+        }
         r.after += r.seg;
-        (r.seg, r.lead) = (0, 0);
+        (r.seg, r.seg_bytes, r.lead) = (0, 0, 0);
     }
 
     /// Counts the run so far.
@@ -637,14 +699,17 @@ impl BurstMeter {
         t.next = t.next.wrapping_add(r.after as u32);
         t.last_ns = r.ns;
         t.spanned += r.after;
-        m.counters.spanned[r.track].store(t.spanned, Relaxed);
+        if let Some(c) = t.target {
+            c.spanned[r.track].store(t.spanned, Relaxed);
+        }
     }
 }
 
 /// Counts one received stamp into the histogram and `acc`. Returns its sender's track and its
 /// latency when it arrived in order (it may start a run), `None` otherwise.
+/// Stamps of senders that belong to no stream of ours are passed over.
 #[inline]
-fn record(s: Stamp, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, u64)> {
+fn record(s: Stamp, len: u32, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, u64)> {
     // Stamps carry 48 bits of TSC: the age is taken modulo 2^48, and an age past half of that
     // is a stamp from the future (payload that looks like a stamp), not a measurement.
     let age = m.now.wrapping_sub(s.tsc) & TSC_MASK;
@@ -656,20 +721,26 @@ fn record(s: Stamp, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, 
     let t = m.tracks.get_mut(ti)?;
     if t.stream != u32::from(s.stream) {
         // A new job on that sender: its sequence starts at 0, so earlier numbers were lost.
+        let target = (m.resolve)(s.stream);
         *t = SeqTrack {
             stream: u32::from(s.stream),
             next: 0,
-            spanned: t.spanned,
+            // The span so far of this sender in this stream's counters (another stream may have
+            // had the sender before).
+            spanned: target.map_or(0, |c| c.spanned[ti].load(Relaxed)),
+            target,
             ..SeqTrack::default()
         };
     }
+    let c = t.target?;
+    acc.retarget(c);
     let ahead = s.seq.wrapping_sub(t.next);
     let in_order = ahead < u32::MAX / 2;
     if in_order {
         // In order, maybe after a gap: forget the window slots skipped over (they meant
         // sequence numbers WINDOW lower), then mark this one.
         t.spanned += u64::from(ahead) + 1;
-        m.counters.spanned[ti].store(t.spanned, Relaxed);
+        c.spanned[ti].store(t.spanned, Relaxed);
         for k in 0..ahead.min(WINDOW) {
             let (w, b) = t.bit(t.next.wrapping_add(k));
             t.seen[w] &= !b;
@@ -689,8 +760,9 @@ fn record(s: Stamp, m: &mut Meter<'_>, acc: &mut BurstCounts) -> Option<(usize, 
             }
         }
     }
-    bump(&m.counters.hist[m.layout.index(ns)], 1);
+    bump(&c.hist[m.layout.index(ns)], 1);
     acc.count += 1;
+    acc.bytes += u64::from(len);
     acc.sum_ns += ns;
     acc.last_ns = Some(ns);
     if t.last_ns != NO_LAST {
@@ -710,6 +782,8 @@ pub struct LatencySnapshot {
     pub histogram: hdrhistogram::Histogram<u64>,
     /// Stamped packets received.
     pub count: u64,
+    /// Their bytes (without FCS).
+    pub bytes: u64,
     /// Exact mean latency in nanoseconds (0 without samples).
     pub mean_ns: f64,
     /// Stamped packets that never arrived (sequence gaps not filled later).
@@ -728,9 +802,9 @@ pub struct LatencySnapshot {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LatencyTotals {
     pub hist: Vec<u64>,
-    /// count, sum_ns, reordered, duplicate, jitter_sum_ns, jitter_n, jitter_over, and the
-    /// senders' spans (each the largest any RX queue saw), summed.
-    pub scalars: [u64; 8],
+    /// count, sum_ns, reordered, duplicate, jitter_sum_ns, jitter_n, jitter_over, bytes, and
+    /// the senders' spans (each the largest any RX queue saw) summed.
+    pub scalars: [u64; 9],
 }
 
 impl LatencyTotals {
@@ -741,7 +815,7 @@ impl LatencyTotals {
     ) -> LatencyTotals {
         let mut t = LatencyTotals {
             hist: vec![0; layout.len()],
-            scalars: [0; 8],
+            scalars: [0; 9],
         };
         let mut spanned = [0u64; SENDERS];
         for c in parts {
@@ -759,12 +833,13 @@ impl LatencyTotals {
                 &c.jitter_sum_ns,
                 &c.jitter_n,
                 &c.jitter_over,
+                &c.bytes,
             ];
             for (s, a) in t.scalars.iter_mut().zip(v) {
                 *s += a.load(Relaxed);
             }
         }
-        t.scalars[7] = spanned.iter().sum();
+        t.scalars[8] = spanned.iter().sum();
         t
     }
 
@@ -779,10 +854,11 @@ impl LatencyTotals {
                 let _ = histogram.record_n(layout.value(i).max(1), n);
             }
         }
-        let (count, sum, reordered, duplicate, spanned) = (d(0), d(1), d(2), d(3), d(7));
+        let (count, sum, reordered, duplicate, spanned) = (d(0), d(1), d(2), d(3), d(8));
         LatencySnapshot {
             histogram,
             count,
+            bytes: d(7),
             mean_ns: if count > 0 { sum as f64 / count as f64 } else { 0.0 },
             // What the senders' sequences spanned, less what arrived (each once).
             lost: spanned.saturating_sub(count - duplicate.min(count)),
@@ -834,7 +910,8 @@ mod tests {
     /// Feeds `(now, stamps)` bursts through a [`BurstMeter`] and returns the snapshot; with
     /// `chain`, bursts whose stamps chain are measured as such.
     fn measure(l: &Layout, bursts: &[(u64, Vec<StampWords>)], chain: bool) -> LatencySnapshot {
-        let c = LatencyCounters::new(l);
+        let c: &'static LatencyCounters = Box::leak(Box::new(LatencyCounters::new(l)));
+        let last = AtomicU64::new(0);
         let (mut tracks, mut b) = (vec![SeqTrack::default(); SENDERS], BurstMeter::default());
         for (now, stamps) in bursts {
             let mut m = Meter {
@@ -843,13 +920,20 @@ mod tests {
                 layout: l,
                 jitter_threshold_ns: 1000,
                 tracks: &mut tracks,
-                counters: &c,
+                resolve: &|_| Some(c),
+                last_ns: &last,
             };
             let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
             let chained = chain && !stamps.is_empty() && chains(stamps);
-            b.measure(&mut m, words.len(), chained, |i| words[i]);
+            b.measure(
+                &mut m,
+                (words.len(), 60 * words.len() as u64),
+                chained,
+                |i| words[i],
+                |_| 60,
+            );
         }
-        LatencyTotals::sum(l, std::iter::once(&c)).since(&LatencyTotals::default(), l)
+        LatencyTotals::sum(l, std::iter::once(c)).since(&LatencyTotals::default(), l)
     }
 
     /// A run of stamps still going on counts into its sender's span at every burst's end, so
@@ -857,7 +941,8 @@ mod tests {
     #[test]
     fn a_live_run_counts_before_it_ends() {
         let l = Layout::new(1_000_000, 3);
-        let c = LatencyCounters::new(&l);
+        let c: &'static LatencyCounters = Box::leak(Box::new(LatencyCounters::new(&l)));
+        let last = AtomicU64::new(0);
         let (mut tracks, mut b) = (vec![SeqTrack::default(); SENDERS], BurstMeter::default());
         let mut burst = |now: u64, stamps: Vec<StampWords>| {
             let mut m = Meter {
@@ -866,14 +951,21 @@ mod tests {
                 layout: &l,
                 jitter_threshold_ns: 1000,
                 tracks: &mut tracks,
-                counters: &c,
+                resolve: &|_| Some(c),
+                last_ns: &last,
             };
             let words: Vec<(u64, u64)> = stamps.iter().map(|w| (w.w0, w.w1)).collect();
-            b.measure(&mut m, words.len(), chains(&stamps), |i| words[i]);
+            b.measure(
+                &mut m,
+                (words.len(), 60 * words.len() as u64),
+                chains(&stamps),
+                |i| words[i],
+                |_| 60,
+            );
         };
         let a = 1 << GEN_BITS;
         burst(150, (0..64).map(|q| StampWords::new(MAGIC, a, q, 100)).collect());
-        let base = LatencyTotals::sum(&l, std::iter::once(&c));
+        let base = LatencyTotals::sum(&l, std::iter::once(c));
         // Another sender's stamps end the first sender's run.
         burst(
             250,
@@ -881,7 +973,7 @@ mod tests {
                 .map(|q| StampWords::new(MAGIC, 2 << GEN_BITS, q, 200))
                 .collect(),
         );
-        let s = LatencyTotals::sum(&l, std::iter::once(&c)).since(&base, &l);
+        let s = LatencyTotals::sum(&l, std::iter::once(c)).since(&base, &l);
         assert_eq!((s.count, s.lost), (8, 0));
     }
 
@@ -1036,7 +1128,8 @@ mod speed {
         const BURSTS: usize = 2048;
         let l = Layout::new(60_000_000_000, 3);
         for chained in [false, true] {
-            let c = LatencyCounters::new(&l);
+            let c: &'static LatencyCounters = Box::leak(Box::new(LatencyCounters::new(&l)));
+            let last = AtomicU64::new(0);
             let (mut tracks, mut b) = (vec![SeqTrack::default(); SENDERS], BurstMeter::default());
             let mut w = StampWords::new(MAGIC, (1 << GEN_BITS) | 3, 0, 0);
             let (mut spent, mut stamps) = (std::time::Duration::ZERO, 0u64);
@@ -1065,9 +1158,16 @@ mod speed {
                         layout: &l,
                         jitter_threshold_ns: 50_000,
                         tracks: &mut tracks,
-                        counters: &c,
+                        resolve: &|_| Some(c),
+                        last_ns: &last,
                     };
-                    b.measure(&mut m, words.len(), chained, |i| words[i]);
+                    b.measure(
+                        &mut m,
+                        (words.len(), 60 * words.len() as u64),
+                        chained,
+                        |i| words[i],
+                        |_| 60,
+                    );
                 }
                 spent += t.elapsed();
                 stamps += BURSTS as u64 * 32;

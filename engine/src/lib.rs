@@ -19,6 +19,7 @@ mod pcap;
 mod responder;
 mod stats;
 mod stream;
+mod streams;
 mod worker;
 
 pub use capture::{Capture, CapturedPacket};
@@ -30,8 +31,10 @@ pub use lcores::{MatrixEntry, PortLayout};
 pub use pcap::{read_pcap, write_pcap};
 pub use stats::{HwStats, KindCounts, PortStats, QueueStats, Rates, SizeCounts};
 pub use stream::{
-    Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD,
+    CatchUp, Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, TxMode,
+    WIRE_OVERHEAD,
 };
+pub use streams::StreamStats;
 
 /// A pool of `n` packet buffers (2048 bytes of data room) laid out as the engine lays out its
 /// own, for tools that measure a raw DPDK loop against the engine. Null on failure.
@@ -44,8 +47,8 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use capture::CaptureBuf;
-use latency::{GEN_BITS, LatencyTotals};
-use worker::{PortShared, Shared, TxJob, WorkerCtx};
+use latency::LatencyTotals;
+use worker::{MAX_STREAMS, PortShared, Shared, TxJob, WorkerCtx};
 
 /// What a port is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +81,9 @@ pub struct Engine {
     /// Per port: its counters and its queues' at the last clear.
     baseline: Mutex<Vec<(PortStats, Vec<QueueStats>)>>,
     latency_baseline: Mutex<Vec<LatencyTotals>>,
+    /// Per stream of the process (port index * MAX_STREAMS + slot): its counters at its start.
+    stream_base: Mutex<Vec<streams::StreamBase>>,
+    senders: Mutex<streams::SenderBook>,
     rates: &'static Mutex<Vec<Rates>>,
     down: AtomicBool,
     next_tag: AtomicU32,
@@ -227,137 +233,6 @@ impl Engine {
         ffi::promiscuous(self.port(port)?.id, on)
     }
 
-    /// Starts sending `spec` on `port`, shared by the port's TX queues: each sends every n-th
-    /// packet of the stream (n the number of queues), its part of `count` and of the rate. The
-    /// port must not be sending.
-    ///
-    /// # Errors
-    /// [`Error::NoSuchPort`], [`Error::NoLcore`], [`Error::Busy`], or [`Error::Stream`] naming
-    /// what is wrong in `spec`.
-    pub fn start(&self, port: u16, spec: &StreamSpec) -> Result<()> {
-        let p = self.port(port)?;
-        self.check_up()?;
-        let nq = p.layout.stream_queues;
-        if nq == 0 {
-            return Err(Error::NoLcore { port, dir: "TX" });
-        }
-        let mut program = spec.compile(self.max_frame)?;
-        if self.sending(p) {
-            return Err(Error::Busy(port));
-        }
-        let speed = self.port_info(port)?.speed_mbps;
-        let pps = match spec.rate {
-            Rate::Unpaced => 0.0,
-            Rate::Pps(p) => p,
-            Rate::Bps(b) => b / (program.mean_wire_bytes * 8.0),
-            // Without a known link speed a percentage means nothing: send unpaced, like Pktgen.
-            Rate::Percent(_) if speed == 0 => 0.0,
-            Rate::Percent(p) => speed as f64 * 1e6 * p / 100.0 / (program.mean_wire_bytes * 8.0),
-        };
-        let hz = self.shared.tsc_hz;
-        // The port's packet interval: each queue sends every nq-th packet, nq intervals apart.
-        let cycles_per_packet = if pps > 0.0 { hz as f64 / pps } else { 0.0 };
-        let tag = self.next_tag.fetch_add(1, Relaxed);
-        if program.stamp_every > 0 {
-            program.stamp_backdate =
-                (u128::from(spec.stamp_delay_ns) * u128::from(hz) / 1_000_000_000) as u64;
-            // Every port checks for stamps from now on: the receiver may be any of them.
-            for q in self.shared.ports.iter() {
-                q.latency_rx.store(true, Release);
-            }
-        }
-        let ticks: Vec<u64> = spec
-            .gaps_ns
-            .iter()
-            .map(|&ns| (u128::from(ns) * u128::from(hz) / 1_000_000_000) as u64)
-            .collect();
-        // A queue waits, after each of its templates, for the gaps of the nq templates that follow.
-        let t = ticks.len();
-        let gap_ticks: Box<[u64]> = (0..t)
-            .map(|i| (0..nq).map(|j| ticks[(i + j) % t]).sum())
-            .collect();
-        let mut jobs = Vec::with_capacity(nq);
-        let t0 = ffi::rdtsc() as f64;
-        for q in 0..nq {
-            let count = if spec.count == 0 {
-                0
-            } else {
-                spec.count / nq as u64 + u64::from((q as u64) < spec.count % nq as u64)
-            };
-            if spec.count > 0 && count == 0 {
-                continue;
-            }
-            let mut program = program.share(nq as u32, count);
-            if program.stamp_every > 0 {
-                let sender = (p.sender_base + q) as u16;
-                program.stamp_stream = sender << GEN_BITS | (tag as u16 & ((1 << GEN_BITS) - 1));
-            }
-            // The queues take turns: queue q's first packet is the port's q-th.
-            let turn = if t > 0 {
-                (0..q).map(|j| ticks[j % t]).sum::<u64>() as f64
-            } else {
-                cycles_per_packet * q as f64
-            };
-            let job = TxJob {
-                program,
-                pool: p.txq[q].pool,
-                tag,
-                cycles_per_packet: cycles_per_packet * nq as f64,
-                start_at: (nq > 1).then_some(t0 + turn),
-                offset: q as u32,
-                gap_ticks: if t > 0 { gap_ticks.clone() } else { Box::new([]) },
-            };
-            jobs.push((q, Box::new(job)));
-        }
-        p.stop.store(false, Release);
-        for (q, _) in &jobs {
-            p.txq[*q].running.store(true, Release);
-        }
-        for (q, job) in jobs {
-            let old = p.txq[q].pending.swap(Box::into_raw(job), AcqRel);
-            if !old.is_null() {
-                // A job the worker never picked up (a start racing a stop) is ours again: drop it.
-                drop(reclaim(old));
-            }
-        }
-        Ok(())
-    }
-
-    fn sending(&self, p: &PortShared) -> bool {
-        p.txq.iter().any(|q| q.running.load(Acquire))
-    }
-
-    /// Stops sending on `port` and waits (up to a second) for its workers to let go of the stream.
-    ///
-    /// # Errors
-    /// [`Error::NoSuchPort`].
-    pub fn stop(&self, port: u16) -> Result<()> {
-        let p = self.port(port)?;
-        if !self.sending(p) {
-            return Ok(());
-        }
-        p.stop.store(true, Release);
-        wait_while(|| self.sending(p));
-        for q in p.txq.iter() {
-            // A job the worker never picked up (worker gone) is ours again.
-            let old = q.pending.swap(std::ptr::null_mut(), AcqRel);
-            if !old.is_null() {
-                drop(reclaim(old));
-                q.running.store(false, Release);
-            }
-        }
-        p.stop.store(false, Release);
-        Ok(())
-    }
-
-    /// Whether `port` is sending (a stream started and not yet finished or stopped).
-    ///
-    /// # Errors
-    /// [`Error::NoSuchPort`].
-    pub fn is_sending(&self, port: u16) -> Result<bool> {
-        Ok(self.sending(self.port(port)?))
-    }
-
     fn raw_stats(&self, p: &PortShared) -> PortStats {
         let mut s = PortStats::default();
         for c in p
@@ -436,11 +311,20 @@ impl Engine {
         let p = self.port(port)?;
         let now = (self.raw_stats(p), self.raw_queue_stats(p));
         lock(&self.baseline)[usize::from(port)] = now;
+        let started = lock(&self.senders).started(usize::from(port));
+        for slot in (0..MAX_STREAMS).filter(|s| started & (1 << s) != 0) {
+            self.rebase_stream(usize::from(port), slot);
+        }
         self.latency_reset(port)
     }
 
+    /// Every stamp `p` received, of any stream, over its RX queues.
     fn latency_totals(&self, p: &PortShared) -> LatencyTotals {
-        LatencyTotals::sum(&self.shared.layout, p.rxq.iter().map(|q| &q.latency))
+        let parts = p
+            .rxq
+            .iter()
+            .flat_map(|q| q.streams.iter().filter_map(|c| c.get().copied()));
+        LatencyTotals::sum(&self.shared.layout, parts)
     }
 
     /// Latency measured on stamps `port` received since the last reset, merged over its RX
@@ -468,15 +352,8 @@ impl Engine {
     pub fn latency_last(&self, port: u16) -> Result<Option<u64>> {
         let p = self.port(port)?;
         let base = lock(&self.latency_baseline)[usize::from(port)].scalars[0];
-        let mut count = 0;
-        let mut last = None;
-        for c in p.rxq.iter().map(|q| &q.latency) {
-            let n = c.count.load(Relaxed);
-            count += n;
-            if n > 0 {
-                last = Some(c.last_ns.load(Relaxed));
-            }
-        }
+        let count = self.latency_totals(p).scalars[0];
+        let last = p.rxq.iter().map(|q| q.last_ns.load(Relaxed)).find(|&ns| ns > 0);
         Ok(if count > base { last } else { None })
     }
 
@@ -790,14 +667,14 @@ impl Engine {
         let np = ports.len();
         let mut macs = Vec::with_capacity(np);
         let mut shared_ports = Vec::with_capacity(np);
-        let mut sender_base = 0;
         for p in ports {
             macs.push(p.mac);
             let rxq = (0..p.layout.rx_lcores.len())
                 .map(|q| worker::RxQueue {
                     reply: p.layout.reply_queue(q),
                     counters: Default::default(),
-                    latency: latency::LatencyCounters::new(&layout),
+                    streams: (0..np * MAX_STREAMS).map(|_| OnceLock::new()).collect(),
+                    last_ns: Default::default(),
                     arp: responder::ArpTable::default(),
                     capture: Default::default(),
                 })
@@ -805,26 +682,19 @@ impl Engine {
             let txq = p
                 .tx_pools
                 .iter()
-                .map(|&pool| worker::TxQueue {
-                    pool,
-                    pending: Default::default(),
-                    running: AtomicBool::new(false),
-                    counters: Default::default(),
-                })
+                .map(|&pool| worker::TxQueue::new(pool))
                 .collect();
             shared_ports.push(PortShared {
                 id: p.id,
-                sender_base,
                 txq,
                 rxq,
-                stop: AtomicBool::new(false),
+                stop: Default::default(),
                 latency_rx: AtomicBool::new(false),
                 jitter_ns: std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS),
                 ident: responder::Identity::default(),
                 inject: Default::default(),
                 layout: p.layout,
             });
-            sender_base += shared_ports[shared_ports.len() - 1].layout.stream_queues;
         }
         let shared: &'static Shared = Box::leak(Box::new(Shared {
             ports: shared_ports.into(),
@@ -833,6 +703,7 @@ impl Engine {
             quit: AtomicBool::new(false),
             tsc_to_ns: latency::TscToNs::new(tsc_hz),
             layout,
+            senders: (0..latency::SENDERS).map(|_| Default::default()).collect(),
         }));
         let baseline = shared
             .ports
@@ -851,6 +722,8 @@ impl Engine {
             workers,
             baseline: Mutex::new(baseline),
             latency_baseline: Mutex::new(vec![LatencyTotals::default(); np]),
+            stream_base: Mutex::new(vec![Default::default(); np * MAX_STREAMS]),
+            senders: Default::default(),
             rates: Box::leak(Box::new(Mutex::new(vec![Rates::default(); np]))),
             down: AtomicBool::new(false),
             next_tag: AtomicU32::new(1),

@@ -130,6 +130,35 @@ pub enum Rate {
     Unpaced,
 }
 
+/// How a stream's packets are spread in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxMode {
+    /// `count` packets (0: until stopped) at the stream's rate.
+    Continuous,
+    /// `bursts` bursts (0: until stopped) of `size` packets each, the packets of a burst at the
+    /// stream's rate (unpaced: back to back), `gap_ns` from the end of one burst to the start of
+    /// the next (TRex's single and multi burst). Sent by the port's first TX queue alone.
+    Bursts {
+        /// Number of bursts; 0 repeats until stopped.
+        bursts: u64,
+        /// Packets per burst.
+        size: u32,
+        /// Nanoseconds between bursts.
+        gap_ns: u64,
+    },
+}
+
+/// What a paced stream does after a stall (its lcore preempted, the driver full).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatchUp {
+    /// Never more than one TX burst back to back: the packets a stall delayed beyond that are
+    /// not sent, and counted as skipped. The stream's rate drops by what the stall cost.
+    Smooth,
+    /// Send what the stall delayed (up to 10 ms of it) as fast as the port takes it, so the
+    /// average rate is exact; after a stall the packets leave back to back.
+    ExactAverage,
+}
+
 /// Everything a port transmits after `start`.
 #[derive(Clone, Debug)]
 pub struct StreamSpec {
@@ -153,6 +182,17 @@ pub struct StreamSpec {
     /// Per template, nanoseconds to wait after sending it (a capture's inter-packet gaps); empty:
     /// pace by `rate`. When given, it has one entry per template and overrides `rate`.
     pub gaps_ns: Vec<u64>,
+    /// Frame sizes (without FCS) taken in turn, one per packet (an IMIX); empty: none. Excludes
+    /// `size`.
+    pub size_seq: Vec<u16>,
+    /// Continuous or in bursts.
+    pub mode: TxMode,
+    /// Nanoseconds to wait after the start before the first packet.
+    pub start_delay_ns: u64,
+    /// Start only once the port's stream in this slot has ended (or if it is not running).
+    pub after: Option<usize>,
+    /// What pacing does after a stall.
+    pub catch_up: CatchUp,
 }
 
 impl Default for StreamSpec {
@@ -167,6 +207,11 @@ impl Default for StreamSpec {
             stamp_every: None,
             stamp_delay_ns: 0,
             gaps_ns: Vec::new(),
+            size_seq: Vec::new(),
+            mode: TxMode::Continuous,
+            start_delay_ns: 0,
+            after: None,
+            catch_up: CatchUp::ExactAverage,
         }
     }
 }
@@ -312,6 +357,8 @@ pub(crate) struct Program {
     pub templates: Box<[PreparedTemplate]>,
     pub fields: Box<[Field]>,
     pub size: Option<SizeWalk>,
+    /// Sizes taken in turn (an IMIX); `size` then spans them.
+    pub size_seq: Box<[u16]>,
     pub count: u64,
     pub burst: u16,
     /// Bytes each mbuf must hold (largest size sent).
@@ -339,6 +386,20 @@ impl StreamSpec {
         if self.templates.is_empty() {
             return bad("no template frame".into());
         }
+        // A size sequence is checked and prepared for as a walk over its smallest to largest.
+        let size = match (self.size, self.size_seq.iter().min(), self.size_seq.iter().max()) {
+            (Some(_), Some(_), _) => return bad("size and size_seq exclude each other".into()),
+            (None, Some(&min), Some(&max)) => Some(SizeWalk {
+                start: self.size_seq[0],
+                min,
+                max,
+                step: 1,
+            }),
+            (size, ..) => size,
+        };
+        if let TxMode::Bursts { size: 0, .. } = self.mode {
+            return bad("bursts of 0 packets".into());
+        }
         if !(1..=256).contains(&self.burst) {
             return bad(format!("burst {} is outside 1..=256", self.burst));
         }
@@ -351,7 +412,7 @@ impl StreamSpec {
             }
             _ => {}
         }
-        if let Some(s) = self.size {
+        if let Some(s) = size {
             if s.min > s.max || s.start < s.min || s.start > s.max {
                 return bad(format!(
                     "size walk start {} min {} max {} is not min <= start <= max",
@@ -395,20 +456,16 @@ impl StreamSpec {
         let mut max_len = 0;
         let mut wire = 0.0;
         for (i, t) in self.templates.iter().enumerate() {
-            let p = prepare(
-                i,
-                t,
-                &self.fields,
-                self.size,
-                self.stamp_every.is_some(),
-                max_frame,
-            )?;
+            let p = prepare(i, t, &self.fields, size, self.stamp_every.is_some(), max_frame)?;
             max_len = max_len.max(p.data.len());
             wire += (p.len + WIRE_OVERHEAD) as f64;
             templates.push(p);
         }
         let mut mean_wire_bytes = wire / self.templates.len() as f64;
-        if let Some(s) = self.size {
+        if !self.size_seq.is_empty() {
+            let sum: f64 = self.size_seq.iter().map(|&l| f64::from(l)).sum();
+            mean_wire_bytes = sum / self.size_seq.len() as f64 + WIRE_OVERHEAD as f64;
+        } else if let Some(s) = size {
             // The walk visits min..=max evenly over a cycle when it steps; else it stays at start.
             mean_wire_bytes = if s.step == 0 {
                 s.start as f64
@@ -426,7 +483,7 @@ impl StreamSpec {
         if self.stamp_every == Some(0) {
             return bad("stamp_every must be at least 1 (1 stamps every packet)".into());
         }
-        let mode = if self.templates.len() > 1 || self.size.is_some() || templates[0].full_recompute {
+        let mode = if self.templates.len() > 1 || size.is_some() || templates[0].full_recompute {
             Mode::PerPacket
         } else if self.fields.is_empty() && self.stamp_every.is_none() {
             Mode::Fixed
@@ -447,7 +504,8 @@ impl StreamSpec {
         Ok(Program {
             templates: templates.into(),
             fields: self.fields.clone().into(),
-            size: self.size,
+            size,
+            size_seq: self.size_seq.clone().into(),
             count: self.count,
             burst: self.burst,
             max_len,
@@ -677,7 +735,10 @@ impl Program {
             return;
         }
         cur.template = (cur.template + n as usize) % self.templates.len();
-        if let Some(s) = self.size {
+        if !self.size_seq.is_empty() {
+            cur.size_at = (cur.size_at + n as usize) % self.size_seq.len();
+            cur.size = usize::from(self.size_seq[cur.size_at]);
+        } else if let Some(s) = self.size {
             cur.size = walk_n(cur.size as u64, s.min as u64, s.max as u64, s.step as i64, n) as usize;
         }
         for (fi, f) in self.fields.iter().enumerate() {
@@ -694,6 +755,8 @@ pub(crate) struct Cursor {
     pub template: usize,
     pub values: Box<[u64]>,
     pub size: usize,
+    /// Index of `size` in the program's size sequence.
+    pub size_at: usize,
     pub rng: u64,
     /// Sequence number of the next stamped packet.
     pub seq: u32,
@@ -719,6 +782,7 @@ impl Program {
             template: 0,
             values,
             size: self.templates[0].len,
+            size_at: 0,
             rng: seed | 1,
             seq: 0,
             countdown: 0,
@@ -753,8 +817,12 @@ impl Program {
             None => t.len,
             Some(s) => {
                 let len = cur.size;
-                cur.size =
-                    walk_n(len as u64, s.min as u64, s.max as u64, s.step as i64, self.stride) as usize;
+                cur.size = if self.size_seq.is_empty() {
+                    walk_n(len as u64, s.min as u64, s.max as u64, s.step as i64, self.stride) as usize
+                } else {
+                    cur.size_at = (cur.size_at + self.stride as usize) % self.size_seq.len();
+                    usize::from(self.size_seq[cur.size_at])
+                };
                 for l in t.lengths.iter() {
                     let v = len.saturating_sub(l.adjust as usize) as u16;
                     frame[l.offset as usize..l.offset as usize + 2].copy_from_slice(&v.to_be_bytes());

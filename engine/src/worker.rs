@@ -1,9 +1,11 @@
-//! The data path: one loop per worker lcore that transmits the streams of its ports and receives
-//! on them. It allocates nothing per packet, takes no lock and makes no syscall while traffic
-//! flows; it learns of new streams and stop requests through atomics only.
+//! The data path: one loop per worker lcore that transmits the streams of its TX queues, each
+//! queue's streams in turn by their next send time, and receives on its RX queues. It allocates
+//! nothing per packet, takes no lock and makes no syscall while traffic flows; it learns of new
+//! streams and stop requests through atomics only.
 
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering::*};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 
 use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
@@ -11,7 +13,10 @@ use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SE
 use crate::lcores::PortLayout;
 use crate::responder::{self, ArpTable, Identity};
 use crate::stats::{Counters, bump, size_bucket};
-use crate::stream::{Cursor, FixedStamps, Mode, Program};
+use crate::stream::{CatchUp, Cursor, FixedStamps, Mode, Program, TxMode};
+
+/// Streams a port can send at once (slot 0 is the Pktgen surface's single/range/sequence/pcap).
+pub(crate) const MAX_STREAMS: usize = 64;
 
 /// A stream's share for one TX queue, handed to the queue's worker with what it needs to run it.
 pub(crate) struct TxJob {
@@ -28,17 +33,51 @@ pub(crate) struct TxJob {
     pub offset: u32,
     /// Per template, TSC cycles to wait after it (replaying a capture's gaps); empty: none.
     pub gap_ticks: Box<[u64]>,
+    /// The stream's slot on the port.
+    pub slot: usize,
+    /// Continuous, or bursts with gaps (in TSC cycles).
+    pub mode: TxMode,
+    pub gap_cycles: f64,
+    /// Wait for the port's stream in this slot to end first.
+    pub after: Option<usize>,
+    pub catch_up: CatchUp,
 }
 
-/// One TX queue: the control thread's mailbox to the lcore that owns it, and its counters.
+/// What one TX queue sent of one stream.
+#[derive(Default)]
+pub(crate) struct StreamTx {
+    pub packets: AtomicU64,
+    pub bytes: AtomicU64,
+    /// Packets a smooth catch-up did not send after a stall.
+    pub skipped: AtomicU64,
+}
+
+/// One TX queue: the control thread's mailboxes to the lcore that owns it, and its counters.
 pub(crate) struct TxQueue {
     /// Buffers this queue's packets are built in.
     pub pool: Pool,
-    /// A job waiting to be picked up (owned by the slot until then).
-    pub pending: AtomicPtr<TxJob>,
-    /// True from `start` until the job has ended.
-    pub running: AtomicBool,
+    /// Per stream slot: a job waiting to be picked up (owned by the slot until then).
+    pub pending: Box<[AtomicPtr<TxJob>]>,
+    /// Bit s: slot s has a new job in `pending` (set after it is stored).
+    pub new_jobs: AtomicU64,
+    /// Bit s: slot s's job on this queue was started and has not ended.
+    pub running: AtomicU64,
     pub counters: Counters,
+    /// Per stream slot.
+    pub streams: Box<[StreamTx]>,
+}
+
+impl TxQueue {
+    pub(crate) fn new(pool: Pool) -> TxQueue {
+        TxQueue {
+            pool,
+            pending: (0..MAX_STREAMS).map(|_| AtomicPtr::default()).collect(),
+            new_jobs: AtomicU64::new(0),
+            running: AtomicU64::new(0),
+            counters: Counters::default(),
+            streams: (0..MAX_STREAMS).map(|_| StreamTx::default()).collect(),
+        }
+    }
 }
 
 /// One RX queue: what its lcore counts and measures.
@@ -46,7 +85,11 @@ pub(crate) struct RxQueue {
     /// The port's TX queue (owned by the same lcore) that answers ARP and ICMP echo.
     pub reply: usize,
     pub counters: Counters,
-    pub latency: LatencyCounters,
+    /// Per stream of the process (port index * MAX_STREAMS + slot): this queue's counters of
+    /// its stamps, made when the stream first stamps.
+    pub streams: Box<[OnceLock<&'static LatencyCounters>]>,
+    /// The latest latency measured, in nanoseconds.
+    pub last_ns: AtomicU64,
     /// IPv4-to-MAC pairs learned from the ARP frames this queue received.
     pub arp: ArpTable,
     pub capture: RxSlot,
@@ -59,10 +102,8 @@ pub(crate) struct PortShared {
     pub layout: PortLayout,
     pub txq: Box<[TxQueue]>,
     pub rxq: Box<[RxQueue]>,
-    /// The sender slot of TX queue 0; queue q stamps as slot `sender_base + q`.
-    pub sender_base: usize,
-    /// Set by the control thread to end the port's jobs.
-    pub stop: AtomicBool,
+    /// Bit s: the control thread asks the port's stream in slot s to end.
+    pub stop: AtomicU64,
     /// Check received packets for stamps (set once any stamped stream starts).
     pub latency_rx: AtomicBool,
     /// Latency change counted as jitter above this many nanoseconds.
@@ -81,6 +122,9 @@ pub(crate) struct Shared {
     pub quit: AtomicBool,
     pub layout: Layout,
     pub tsc_to_ns: TscToNs,
+    /// Per sender (a stamp's stream id without its generation): the stream it stamps for, as
+    /// port index * MAX_STREAMS + slot + 1; 0 for none.
+    pub senders: Box<[AtomicU32]>,
 }
 
 /// One worker's assignment: the (port index, queue) pairs it transmits and receives on.
@@ -101,6 +145,10 @@ struct Active {
     batch: Box<TxBatch>,
     remaining: u64,
     next_tsc: f64,
+    /// In burst mode: packets left in the current burst.
+    burst_left: u64,
+    /// Still waiting for its start (a delay, or another stream to end).
+    waiting: bool,
 }
 
 /// lcore entry point; `arg` is a `&'static WorkerCtx`.
@@ -116,7 +164,7 @@ pub(crate) extern "C" fn worker_main(arg: *mut c_void) -> c_int {
                 ctx.lcore
             );
             for &(pi, q) in ctx.tx.iter() {
-                ctx.shared.ports[pi].txq[q].running.store(false, Release);
+                ctx.shared.ports[pi].txq[q].running.store(0, Release);
             }
             -1
         }
@@ -134,7 +182,8 @@ struct RxState {
 
 fn run(ctx: &WorkerCtx) {
     let sh = ctx.shared;
-    let mut active: Vec<Option<Active>> = ctx.tx.iter().map(|_| None).collect();
+    // Per TX queue, its running streams; room for all of them, so nothing allocates later.
+    let mut active: Vec<Vec<Active>> = ctx.tx.iter().map(|_| Vec::with_capacity(MAX_STREAMS)).collect();
     let mut rx = RxBatch::new();
     let mut rxs: Vec<RxState> = ctx.rx.iter().map(|_| RxState::default()).collect();
     let mut idle: u32 = 0;
@@ -147,41 +196,36 @@ fn run(ctx: &WorkerCtx) {
             if q == 0 {
                 inject(sh, port);
             }
-            if active[k].is_none() {
-                let p = txq.pending.swap(std::ptr::null_mut(), Acquire);
-                if !p.is_null() {
-                    // SAFETY: the control thread stored Box::into_raw(job) and gave up ownership.
-                    let job = unsafe { Box::from_raw(p) };
-                    let mut cursor = job
-                        .program
-                        .cursor(ffi::rdtsc() ^ (pi as u64) << 32 ^ (q as u64) << 40);
-                    job.program.skip(&mut cursor, job.offset);
-                    active[k] = Some(Active {
-                        cursor,
-                        remaining: if job.program.count == 0 {
-                            u64::MAX
-                        } else {
-                            job.program.count
-                        },
-                        next_tsc: job.start_at.unwrap_or_else(|| ffi::rdtsc() as f64),
-                        batch: Box::new(TxBatch::new(sh.tag_off)),
-                        job,
-                    });
-                }
+            let streams = &mut active[k];
+            // A plain load first: the swap is a locked instruction, and new jobs are rare.
+            if txq.new_jobs.load(Relaxed) != 0 {
+                pick_up(sh, pi, q, txq.new_jobs.swap(0, Acquire), streams);
             }
-            if let Some(a) = &mut active[k] {
-                let finished = if port.stop.load(Acquire) {
+            if streams.is_empty() {
+                continue;
+            }
+            let stop = port.stop.load(Acquire);
+            let mut i = 0;
+            while i < streams.len() {
+                let a = &mut streams[i];
+                let slot = a.job.slot;
+                let finished = if stop & (1 << slot) != 0 {
                     true
+                } else if a.waiting && !ready(port, a) {
+                    wait_cycles = wait_cycles.min(sh.tsc_hz as f64 * 1e-4);
+                    false
                 } else {
-                    let (sent, wait) = transmit(a, port.id, q as u16, &txq.counters, sh.tsc_hz);
+                    let (sent, wait) = transmit(a, port.id, q as u16, txq, sh.tsc_hz);
                     busy |= sent > 0;
                     wait_cycles = wait_cycles.min(wait);
                     a.remaining == 0
                 };
                 if finished {
                     a.batch.discard();
-                    active[k] = None;
-                    txq.running.store(false, Release);
+                    streams.swap_remove(i);
+                    txq.running.fetch_and(!(1 << slot), Release);
+                } else {
+                    i += 1;
                 }
             }
         }
@@ -208,6 +252,70 @@ fn run(ctx: &WorkerCtx) {
     }
 }
 
+/// Takes the jobs of the slots in `mask` from TX queue q of port pi into `streams` (a job for a
+/// slot that still runs replaces it).
+#[cold]
+fn pick_up(sh: &Shared, pi: usize, q: usize, mask: u64, streams: &mut Vec<Active>) {
+    let txq = &sh.ports[pi].txq[q];
+    for slot in (0..MAX_STREAMS).filter(|s| mask & (1 << s) != 0) {
+        let p = txq.pending[slot].swap(std::ptr::null_mut(), Acquire);
+        if p.is_null() {
+            continue;
+        }
+        // SAFETY: the control thread stored Box::into_raw(job) and gave up ownership.
+        let job = unsafe { Box::from_raw(p) };
+        if let Some(i) = streams.iter().position(|a| a.job.slot == slot) {
+            streams[i].batch.discard();
+            streams.swap_remove(i);
+        }
+        let mut cursor = job
+            .program
+            .cursor(ffi::rdtsc() ^ (pi as u64) << 32 ^ (q as u64) << 40 ^ (slot as u64) << 48);
+        job.program.skip(&mut cursor, job.offset);
+        let remaining = match job.mode {
+            TxMode::Bursts { bursts: 0, .. } => u64::MAX,
+            TxMode::Bursts { bursts, size, .. } => bursts * u64::from(size),
+            TxMode::Continuous if job.program.count == 0 => u64::MAX,
+            TxMode::Continuous => job.program.count,
+        };
+        streams.push(Active {
+            cursor,
+            remaining,
+            next_tsc: job.start_at.unwrap_or_else(|| ffi::rdtsc() as f64),
+            burst_left: match job.mode {
+                TxMode::Bursts { size, .. } => u64::from(size),
+                TxMode::Continuous => u64::MAX,
+            },
+            waiting: job.after.is_some() || job.start_at.is_some(),
+            batch: Box::new(TxBatch::new(sh.tag_off)),
+            job,
+        });
+    }
+}
+
+/// Whether a waiting stream may start: its start time has come and the stream it follows has
+/// ended on every queue of the port. Starts the pacing from now.
+#[cold]
+fn ready(port: &PortShared, a: &mut Active) -> bool {
+    let now = ffi::rdtsc() as f64;
+    if now < a.next_tsc {
+        return false;
+    }
+    if let Some(after) = a.job.after
+        && port
+            .txq
+            .iter()
+            .any(|q| q.running.load(Acquire) & (1 << after) != 0)
+    {
+        return false;
+    }
+    if a.job.after.is_some() {
+        a.next_tsc = now;
+    }
+    a.waiting = false;
+    true
+}
+
 /// Sends the frames the control thread left for the port, on TX queue 0 (whose lcore calls this).
 #[inline]
 fn inject(sh: &Shared, port: &PortShared) {
@@ -227,22 +335,28 @@ fn inject(sh: &Shared, port: &PortShared) {
 
 /// Sends what is due on one TX queue. Returns (packets sent, TSC cycles until the next is due).
 #[inline]
-fn transmit(a: &mut Active, port: u16, queue: u16, c: &Counters, tsc_hz: u64) -> (usize, f64) {
+fn transmit(a: &mut Active, port: u16, queue: u16, txq: &TxQueue, tsc_hz: u64) -> (usize, f64) {
     let job = &*a.job;
     let prog = &job.program;
+    let c = &txq.counters;
     if a.batch.pending() == 0 {
-        let mut want = (prog.burst as u64).min(a.remaining) as usize;
+        let mut want = (prog.burst as u64).min(a.remaining).min(a.burst_left) as usize;
         let mut gap_next = None;
         // One clock read serves the pacing and the stamps. A stamped burst reads it before its
         // buffers are taken: the stamp stores wait for the value, and this way its latency passes
         // while the pool works. The stamps of a burst, sent by one tx_burst, carry that one TSC.
+        let bursts = matches!(job.mode, TxMode::Bursts { .. });
         let paced = !job.gap_ticks.is_empty() || job.cycles_per_packet > 0.0;
-        let tsc = if paced || prog.stamp_every > 0 {
+        let tsc = if paced || bursts || prog.stamp_every > 0 {
             ffi::rdtsc()
         } else {
             0
         };
         let now = tsc as f64;
+        if bursts && now < a.next_tsc {
+            // Between two bursts (or, paced, between two packets of one).
+            return (0, a.next_tsc - now);
+        }
         if !job.gap_ticks.is_empty() {
             // Replay the capture's timing: send the packets whose moment has come.
             if now < a.next_tsc {
@@ -263,6 +377,12 @@ fn transmit(a: &mut Active, port: u16, queue: u16, c: &Counters, tsc_hz: u64) ->
             }
             let behind = now - a.next_tsc;
             let due = (behind / job.cycles_per_packet) as u64 + 1;
+            if job.catch_up == CatchUp::Smooth && due > u64::from(prog.burst) {
+                // Behind by more than a burst after a stall: send one burst now and let the rest go.
+                let skip = due - u64::from(prog.burst);
+                a.next_tsc += skip as f64 * job.cycles_per_packet;
+                bump(&txq.streams[job.slot].skipped, skip);
+            }
             want = want.min(due as usize);
         }
         if !a.batch.take(job.pool, want) {
@@ -328,7 +448,18 @@ fn transmit(a: &mut Active, port: u16, queue: u16, c: &Counters, tsc_hz: u64) ->
     if k > 0 {
         bump(&c.tx_packets, k as u64);
         bump(&c.tx_bytes, bytes);
+        let st = &txq.streams[job.slot];
+        bump(&st.packets, k as u64);
+        bump(&st.bytes, bytes);
         a.remaining -= k as u64;
+        if let TxMode::Bursts { size, .. } = job.mode {
+            a.burst_left -= k as u64;
+            if a.burst_left == 0 {
+                // The gap runs from the end of this burst to the start of the next.
+                a.burst_left = u64::from(size);
+                a.next_tsc = ffi::rdtsc() as f64 + job.gap_cycles;
+            }
+        }
     }
     (k, 0.0)
 }
@@ -354,6 +485,14 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
     if n == 0 {
         return false;
     }
+    // A stamp's sender names its stream; this queue's counters of that stream take it.
+    let resolve = |stream: u16| -> Option<&'static LatencyCounters> {
+        let s = sh
+            .senders
+            .get(usize::from(stream >> latency::GEN_BITS))?
+            .load(Acquire);
+        rxq.streams.get((s as usize).checked_sub(1)?)?.get().copied()
+    };
     let lat = if port.latency_rx.load(Relaxed) {
         if st.tracks.is_empty() {
             // Once per queue, off the per-packet path.
@@ -365,7 +504,8 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
             layout: &sh.layout,
             jitter_threshold_ns: port.jitter_ns.load(Relaxed),
             tracks: &mut st.tracks,
-            counters: &rxq.latency,
+            resolve: &resolve,
+            last_ns: &rxq.last_ns,
         })
     } else {
         None
@@ -404,12 +544,15 @@ fn receive(
             let (t, chain) = tally::<true>(rx, n);
             // Unless the stamps chained, the meter reads them again in a pass of its own: in
             // the loop, the run's state would crowd the counters out of the registers.
-            meter.measure(&mut m, n, chain.holds(), |i| {
+            let words = |i| {
                 if rx.chained(i) {
                     latency::words(&rx.tail16(i))
                 } else {
                     latency::stamp_words(rx.packet(i).0)
                 }
+            };
+            meter.measure(&mut m, (n, t.0 & CHAINED_MASK), chain.holds(), words, |i| {
+                rx.packet(i).1
             });
             t
         }

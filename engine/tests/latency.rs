@@ -142,11 +142,15 @@ fn dropped_swapped_and_repeated_stamps_are_counted() {
         == 100));
     let mut pkts = e.capture_stop(1).unwrap().packets;
     assert_eq!(pkts.len(), 100);
-    // 2. A test stage: a new stream id (sender slot 5), then drop 10 and 20, swap 30 and 31,
-    //    repeat 40, and send them all again unchanged as a sequence (no new stamps).
+    // 2. A test stage: the same sender at another generation (the low 6 bits of the stream
+    //    id; half a cycle away, so that the engine's next starts do not reuse it), so its
+    //    sequence starts afresh, then drop 10 and 20, swap 30 and 31, repeat 40, and send them
+    //    all again unchanged as a sequence (no new stamps).
     for p in &mut pkts {
         let at = p.data.len() - engine::STAMP_LEN;
-        p.data[at + 2..at + 4].copy_from_slice(&((5u16 << 10) | 1).to_le_bytes());
+        let id = u16::from_le_bytes([p.data[at + 2], p.data[at + 3]]);
+        let next = (id & !0x3f) | ((id + 32) & 0x3f);
+        p.data[at + 2..at + 4].copy_from_slice(&next.to_le_bytes());
         // The last word balances the stamp's little-endian words to 0 modulo 65535.
         let sum: u64 = (0..7)
             .map(|i| u64::from(u16::from_le_bytes([p.data[at + 2 * i], p.data[at + 2 * i + 1]])))
