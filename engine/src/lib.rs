@@ -26,7 +26,7 @@ pub use error::{Errno, Error, Result};
 pub use ffi::version as dpdk_version;
 pub use latency::{LatencySnapshot, STAMP_LEN};
 pub use pcap::{read_pcap, write_pcap};
-pub use stats::{HwStats, KindCounts, PortStats, Rates, SizeCounts};
+pub use stats::{HwStats, KindCounts, PortStats, Rates, SizeCounts, Totals};
 pub use stream::{
     Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, WIRE_OVERHEAD,
 };

@@ -20,6 +20,8 @@ pub(crate) struct Counters {
     pub rx_vlan: AtomicU64,
     /// Frames injected (`Engine::send_frames`) or sent by the responder.
     pub tx_extra: AtomicU64,
+    /// Their bytes (without FCS).
+    pub tx_extra_bytes: AtomicU64,
 }
 
 /// Adds to a counter that only the calling worker writes (no locked instruction needed).
@@ -125,6 +127,8 @@ pub struct PortStats {
     pub rx_kinds: KindCounts,
     /// Frames sent besides the stream: injected ones and responder answers.
     pub tx_extra: u64,
+    /// Their bytes (without FCS).
+    pub tx_extra_bytes: u64,
     /// The driver's counters.
     pub hw: HwStats,
 }
@@ -171,6 +175,7 @@ impl Counters {
         k.unknown += r(4);
         k.vlan += self.rx_vlan.load(Relaxed);
         s.tx_extra += self.tx_extra.load(Relaxed);
+        s.tx_extra_bytes += self.tx_extra_bytes.load(Relaxed);
     }
 }
 
@@ -181,10 +186,97 @@ macro_rules! sub_fields {
 impl PortStats {
     /// These counters less a baseline taken earlier (a clear).
     pub(crate) fn since(mut self, base: &PortStats) -> PortStats {
-        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra);
+        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra, tx_extra_bytes);
         sub_fields!(self.rx_kinds, base.rx_kinds; arp, echo, ipv4, ipv6, unknown, vlan);
         sub_fields!(self.rx_sizes, base.rx_sizes; runt, _64, _65_127, _128_255, _256_511, _512_1023, _1024_1518, jumbo, broadcast, multicast);
         sub_fields!(self.hw, base.hw; ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf);
         self
+    }
+
+    /// The port's totals as `portStats` reports them: the driver's counters (`rte_eth_stats`),
+    /// except that a packet or byte counter the driver leaves at 0 while the engine counted
+    /// traffic is the engine's own count. Some drivers count nothing of some kind (`net_ring`
+    /// counts no bytes), and totals that say `obytes = 0` beside millions of packets add up to
+    /// nothing.
+    pub fn totals(&self) -> Totals {
+        let h = &self.hw;
+        let mut from_engine = Vec::new();
+        let mut pick = |name: &'static str, driver: u64, engine: u64| {
+            if driver == 0 && engine > 0 {
+                from_engine.push(name);
+                engine
+            } else {
+                driver
+            }
+        };
+        let ipackets = pick("ipackets", h.ipackets, self.rx_packets);
+        let opackets = pick("opackets", h.opackets, self.tx_packets + self.tx_extra);
+        let ibytes = pick("ibytes", h.ibytes, self.rx_bytes);
+        let obytes = pick("obytes", h.obytes, self.tx_bytes + self.tx_extra_bytes);
+        Totals {
+            ipackets,
+            opackets,
+            ibytes,
+            obytes,
+            ierrors: h.ierrors,
+            oerrors: h.oerrors,
+            imissed: h.imissed,
+            rx_nombuf: h.rx_nombuf,
+            from_engine,
+        }
+    }
+}
+
+/// A port's totals since the last clear, as `portStats` gives them (see [`PortStats::totals`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Packets received.
+    pub ipackets: u64,
+    /// Packets sent.
+    pub opackets: u64,
+    /// Bytes received (the driver's count, or the engine's without FCS).
+    pub ibytes: u64,
+    /// Bytes sent (the driver's count, or the engine's without FCS).
+    pub obytes: u64,
+    /// Receive errors (driver).
+    pub ierrors: u64,
+    /// Transmit errors (driver).
+    pub oerrors: u64,
+    /// Packets dropped because the RX queue was full (driver).
+    pub imissed: u64,
+    /// RX buffer allocation failures (driver).
+    pub rx_nombuf: u64,
+    /// The counters that are the engine's because the driver counted none of them.
+    pub from_engine: Vec<&'static str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_fill_in_what_the_driver_does_not_count() {
+        let s = PortStats {
+            tx_packets: 10,
+            tx_bytes: 600,
+            tx_extra: 1,
+            tx_extra_bytes: 42,
+            rx_packets: 9,
+            rx_bytes: 540,
+            hw: HwStats {
+                ipackets: 9,
+                opackets: 11,
+                ..HwStats::default()
+            },
+            ..PortStats::default()
+        };
+        let t = s.totals();
+        assert_eq!((t.ipackets, t.opackets, t.ibytes, t.obytes), (9, 11, 540, 642));
+        assert_eq!(t.from_engine, ["ibytes", "obytes"]);
+        // A driver that counts wins, even where the engine counted otherwise.
+        let mut s2 = s;
+        s2.hw.ibytes = 576;
+        assert_eq!(s2.totals().ibytes, 576);
+        assert!(PortStats::default().totals().from_engine.is_empty());
     }
 }

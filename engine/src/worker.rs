@@ -318,7 +318,7 @@ fn rx_side(
         if !inj.is_null() {
             // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
             let frames = unsafe { Box::from_raw(inj) };
-            let k = ffi::send_frames(
+            let (k, bytes) = ffi::send_frames(
                 sh.pools[pi],
                 port,
                 0,
@@ -326,6 +326,7 @@ fn rx_side(
                 frames.iter().map(Vec::as_slice),
             );
             bump(&counters.tx_extra, k as u64);
+            bump(&counters.tx_extra_bytes, bytes);
         }
     }
     let n = rx.receive(port, 0, RX_BURST);
@@ -465,7 +466,7 @@ fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
             && ip != [0; 4]
             && let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out)
         {
-            let k = ffi::send_frames(
+            let (k, bytes) = ffi::send_frames(
                 sh.pools[pi],
                 sh.ports[pi],
                 0,
@@ -473,6 +474,7 @@ fn respond(sh: &Shared, pi: usize, rx: &RxBatch, n: usize, c: &Counters) {
                 std::iter::once(&out[..len]),
             );
             bump(&c.tx_extra, k as u64);
+            bump(&c.tx_extra_bytes, bytes);
         }
     }
 }

@@ -170,6 +170,20 @@ fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
     t.set("hw", hw)?;
     t.set("kinds", kinds)?;
     t.set("tx_extra", n(s.tx_extra))?;
+    t.set("tx_extra_bytes", n(s.tx_extra_bytes))?;
+    let o = s.totals();
+    let totals = lua.create_table_from([
+        ("ipackets", n(o.ipackets)),
+        ("opackets", n(o.opackets)),
+        ("ibytes", n(o.ibytes)),
+        ("obytes", n(o.obytes)),
+        ("ierrors", n(o.ierrors)),
+        ("oerrors", n(o.oerrors)),
+        ("imissed", n(o.imissed)),
+        ("rx_nombuf", n(o.rx_nombuf)),
+    ])?;
+    t.set("totals", totals)?;
+    t.set("from_engine", lua.create_sequence_from(o.from_engine)?)?;
     Ok(t)
 }
 
