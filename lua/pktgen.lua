@@ -338,6 +338,8 @@ require("pktgen.oneshot").install(M)
 require("pktgen.latency").install(M)
 -- pktgen.save: the configuration as a .lua or .pkt script.
 require("pktgen.save").install(M)
+-- Results for programs: pktgen.json.encode/decode.
+M.json = require "pktgen.json"
 
 --- pktgen.info (§3.10): 8 strings.
 local b = engine.build or {}

@@ -16,6 +16,7 @@ M.LINES = {
 	"  delay(ms) sleep(s) pause(msg, ms) load(file) run('cmd'|'lua', str, _)",
 	"  isSending(pl) linkState(pl) portStats(pl[, 'port'|'rate']) portInfo(pl) pktStats(pl) portSizes(pl)",
 	"  portCount() totalPorts() info screen(onoff) page(name) cls() update() ports_per_page(n) port(n)",
+	"  json.encode(v[, {pretty = true}]) json.decode(text) json.null   JSON, e.g. of any getter's result",
 	"  help() quit()",
 }
 

@@ -359,6 +359,7 @@ pub fn register(
 
     super::latency_api::register(lua, &raw, e, port)?;
     super::io_api::register(lua, &raw, e, port, max_frame)?;
+    super::json_api::register(lua, &raw)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

@@ -94,6 +94,39 @@ impl Histogram {
     }
 }
 
+/// The percentiles a histogram's JSON form lists.
+const JSON_PERCENTILES: [(&str, f64); 6] = [
+    ("50", 50.0),
+    ("90", 90.0),
+    ("99", 99.0),
+    ("99.9", 99.9),
+    ("99.99", 99.99),
+    ("100", 100.0),
+];
+
+/// A histogram's JSON form (`pktgen.json.encode(h)`, a value returned in program mode): a
+/// summary in nanoseconds, not the buckets (`h:csv()` and `h:save()` give those).
+impl serde::Serialize for Histogram {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let h = &self.hist;
+        let empty = h.is_empty();
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("unit", "ns")?;
+        m.serialize_entry("count", &h.len())?;
+        m.serialize_entry("min", &if empty { 0 } else { h.min() })?;
+        m.serialize_entry("max", &if empty { 0 } else { h.highest_equivalent(h.max()) })?;
+        m.serialize_entry("mean", &h.mean())?;
+        m.serialize_entry("stdev", &h.stdev())?;
+        let p: std::collections::BTreeMap<&str, u64> = JSON_PERCENTILES
+            .iter()
+            .map(|&(k, p)| (k, self.value_at_percentile(p)))
+            .collect();
+        m.serialize_entry("percentiles", &p)?;
+        m.end()
+    }
+}
+
 /// The percentile `p` (0..=100) a Lua caller asked for, checked.
 fn percentile(who: &str, p: &Value) -> mlua::Result<f64> {
     let p = match p {
@@ -152,7 +185,7 @@ impl UserData for Histogram {
             h.start = h.start.min(other.start);
             Ok(())
         });
-        m.add_method("clone", |_, h, ()| Ok(h.clone()));
+        m.add_method("clone", |lua, h, ()| lua.create_ser_userdata(h.clone()));
         // Log-spaced buckets between min and max for a chart: {{from, to, count}, ...}.
         m.add_method("buckets", |lua, h, n: Option<usize>| {
             let out = lua.create_table()?;
@@ -227,7 +260,7 @@ pub fn register(
             set("jitter_mean_ns", Value::Number(s.jitter_mean_ns))?;
             set("jitter_over", int(s.jitter_over))?;
             let h = lua
-                .create_userdata(Histogram {
+                .create_ser_userdata(Histogram {
                     hist: s.histogram,
                     start: started,
                 })
@@ -294,7 +327,7 @@ pub fn register(
             };
             let h = Histogram::empty(max, digits).map_err(lua_err)?;
             Ok(MultiValue::from_iter([Value::UserData(
-                lua.create_userdata(h).map_err(lua_err)?,
+                lua.create_ser_userdata(h).map_err(lua_err)?,
             )]))
         }),
     )?;

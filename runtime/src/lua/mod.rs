@@ -3,6 +3,7 @@
 
 pub mod engine_api;
 pub mod io_api;
+pub mod json_api;
 pub mod latency_api;
 pub mod output;
 pub mod spec;
