@@ -32,6 +32,37 @@ pub fn encode(v: &Value, pretty: bool) -> Result<String, String> {
     r.map_err(|e| e.to_string())
 }
 
+/// `v` as a JSON value for a program-mode reply, which must not fail over one odd value: values
+/// JSON cannot hold are left out of tables, and such a value on its own becomes the string
+/// `tostring` gives (`"function: 0x..."`).
+///
+/// # Errors
+/// A table that contains itself, a key that is neither a string nor a number, or nesting past
+/// 64 levels.
+pub fn to_json_lenient(lua: &Lua, v: &Value) -> Result<serde_json::Value, String> {
+    let opaque = match v {
+        Value::Function(_) | Value::Thread(_) | Value::Error(_) | Value::Other(_) => true,
+        // Only userdata with a JSON form (a histogram) serialize on their own.
+        Value::UserData(_) => serde_json::to_value(v.to_serializable()).is_err(),
+        Value::LightUserData(u) => !u.0.is_null(),
+        _ => false,
+    };
+    if opaque {
+        let s = lua
+            .globals()
+            .get::<mlua::Function>("tostring")
+            .and_then(|f| f.call::<String>(v))
+            .map_err(|e| e.to_string())?;
+        return Ok(serde_json::Value::String(s));
+    }
+    let s = v
+        .to_serializable()
+        .deny_unsupported_types(false)
+        .detect_mixed_tables(true)
+        .recursion_limit(DEPTH);
+    serde_json::to_value(s).map_err(|e| e.to_string())
+}
+
 /// Parses JSON text into a Lua value.
 ///
 /// # Errors
