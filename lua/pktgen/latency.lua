@@ -138,6 +138,11 @@ function Histogram:merge(other)
 	return self
 end
 
+--- Draws this histogram's percentile distribution to an SVG file (see pktgen.chart.latency).
+function Histogram:chart(file, opts)
+	require("pktgen.chart").latency(file, self, opts)
+end
+
 --- Writes the histogram to an HdrHistogram interval log (readable by HdrHistogram's tools).
 function Histogram:save(path, tag)
 	self.hdr:save(path, tag)

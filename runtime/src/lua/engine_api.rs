@@ -360,6 +360,8 @@ pub fn register(
     super::latency_api::register(lua, &raw, e, port)?;
     super::io_api::register(lua, &raw, e, port, max_frame)?;
     super::json_api::register(lua, &raw)?;
+    super::record_api::register(lua, &raw, e, port)?;
+    super::chart_api::register(lua, &raw)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

@@ -46,28 +46,32 @@ impl Histogram {
         self.hist.value_at_quantile((rank - 0.5) / n as f64)
     }
 
+    /// HdrHistogram's percentile distribution (5 ticks per half distance): (quantile, value in
+    /// ns, count up to it), from the lowest value to quantile 1.
+    pub(crate) fn distribution(&self) -> Vec<(f64, u64, u64)> {
+        let mut total = 0u64;
+        self.hist
+            .iter_quantiles(5)
+            .map(|v| {
+                total += v.count_since_last_iteration();
+                (v.quantile_iterated_to(), v.value_iterated_to(), total)
+            })
+            .collect()
+    }
+
     /// The percentile-distribution CSV of HdrHistogram (`Value,Percentile,TotalCount,1/(1-Percentile)`).
     fn csv(&self) -> String {
         let mut out = String::from("\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"\n");
         if self.hist.is_empty() {
             return out;
         }
-        let mut total = 0u64;
-        for v in self.hist.iter_quantiles(5) {
-            total += v.count_since_last_iteration();
-            let q = v.quantile_iterated_to();
+        for (q, value, total) in self.distribution() {
             let inv = if q < 1.0 {
                 format!("{:.2}", 1.0 / (1.0 - q))
             } else {
                 "Infinity".into()
             };
-            out.push_str(&format!(
-                "{},{:.12},{},{}\n",
-                v.value_iterated_to(),
-                q,
-                total,
-                inv
-            ));
+            out.push_str(&format!("{value},{q:.12},{total},{inv}\n"));
         }
         out
     }

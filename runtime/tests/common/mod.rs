@@ -107,6 +107,7 @@ pub struct Served {
     /// The `--metrics` port, when asked for.
     pub metrics: Option<u16>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Served {
@@ -127,7 +128,7 @@ impl Served {
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
         let log = std::sync::Arc::clone(&stderr);
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(err).lines() {
                 let Ok(line) = line else { return };
                 for (what, prefix) in [
@@ -149,6 +150,7 @@ impl Served {
             port: 0,
             metrics: None,
             stderr,
+            reader: Some(reader),
         };
         let want_metrics = args.contains(&"--metrics");
         while s.port == 0 || (want_metrics && s.metrics.is_none()) {
@@ -166,13 +168,18 @@ impl Served {
         self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// SIGTERM (the clean shutdown path); returns the output once it exited.
+    /// SIGTERM (the clean shutdown path); returns the output once it exited, with all of stderr.
     pub fn stop(mut self) -> Output {
         let child = self.child.take().expect("child");
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status();
-        wait(child)
+        let mut o = wait(child);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        o.stderr = self.stderr().into_bytes();
+        o
     }
 }
 
