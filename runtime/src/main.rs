@@ -11,6 +11,7 @@ mod args;
 mod console;
 mod interrupt;
 mod lua;
+mod metrics;
 mod shell;
 mod state;
 mod version;

@@ -37,13 +37,7 @@ impl Histogram {
     /// the rank up instead, and floating point made 99.9 % of 50000 rank 49951 rather than 49950,
     /// so a saved log read back elsewhere gave other percentiles.
     fn value_at_percentile(&self, p: f64) -> u64 {
-        let n = self.hist.len();
-        if p == 0.0 || n == 0 {
-            return self.hist.value_at_quantile(0.0);
-        }
-        let rank = (p * n as f64 / 100.0 + 0.5).floor().max(1.0);
-        // Half a sample below the rank: the crate's ceil lands on the rank whatever the rounding.
-        self.hist.value_at_quantile((rank - 0.5) / n as f64)
+        value_at_percentile(&self.hist, p)
     }
 
     /// HdrHistogram's percentile distribution (5 ticks per half distance): (quantile, value in
@@ -96,6 +90,17 @@ impl Histogram {
         }
         std::fs::write(path, buf).map_err(|e| format!("histogram:save: cannot write '{path}': {e}"))
     }
+}
+
+/// [`Histogram::value_at_percentile`] of any histogram (the metrics use it too, so they agree).
+pub(crate) fn value_at_percentile(h: &Hdr<u64>, p: f64) -> u64 {
+    let n = h.len();
+    if p == 0.0 || n == 0 {
+        return h.value_at_quantile(0.0);
+    }
+    let rank = (p * n as f64 / 100.0 + 0.5).floor().max(1.0);
+    // Half a sample below the rank: the crate's ceil lands on the rank whatever the rounding.
+    h.value_at_quantile((rank - 0.5) / n as f64)
 }
 
 /// The percentiles a histogram's JSON form lists.

@@ -113,6 +113,7 @@ fn install_exit(lua: &Lua, e: &'static Engine, shared: Shared) -> mlua::Result<(
             }
             let _ = flush.call::<()>(());
             record_api::finish();
+            crate::metrics::finish();
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
             e.shutdown();
