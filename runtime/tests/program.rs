@@ -35,6 +35,7 @@ impl Prog {
     fn connect(port: u16) -> Prog {
         let w = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         w.set_read_timeout(Some(REPLY)).expect("timeout");
+        w.set_nodelay(true).expect("nodelay");
         let mut p = Prog {
             r: BufReader::new(w.try_clone().expect("clone")),
             w,
@@ -335,4 +336,30 @@ fn text_clients_are_unchanged_beside_program_clients() {
     r.read_line(&mut reply).expect("reply");
     assert_eq!(reply, "{\"id\":1,\"ok\":true,\"output\":\"\",\"values\":[4]}\n");
     assert_eq!(ok(&p.lua(2, "shared")), &vec![json!("set by a program")]);
+}
+
+#[test]
+fn quitting_answers_every_request_before_closing() {
+    let _g = serial();
+    let srv = Served::start(&["--shell-allow-quit"]);
+    let mut a = Prog::connect(srv.port);
+    // Both in one write: pktgen answers the requests it has read (one still in flight when it
+    // quits cannot be).
+    let two = format!(
+        "{}\n{}\n",
+        json!({"id": "long", "lua": "pktgen.delay(20000) return 'finished'"}),
+        json!({"id": "queued", "lua": "return 'never'"})
+    );
+    a.w.write_all(two.as_bytes()).expect("send");
+    let mut b = Prog::connect(srv.port);
+    assert_eq!(ok(&b.lua(1, "pktgen.quit()")), &Vec::<Value>::new());
+    let r = a.line();
+    assert_eq!(r["id"], "long");
+    assert_eq!(err(&r), "pktgen is shutting down; the request was cancelled");
+    let r = a.line();
+    assert_eq!(r["id"], "queued");
+    assert_eq!(err(&r), "pktgen is shutting down; the request was not run");
+    assert!(a.closed(), "the connection closes after the last reply");
+    let o = srv.stop();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

@@ -149,7 +149,7 @@ async fn read_requests(ctx: &Ctx, mut stream: TcpStream, jobs: Sender<Request>, 
         while let Some(i) = buf[scanned..].iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = buf.drain(..=scanned + i).collect();
             scanned = 0;
-            let too_long = line.len() > ctx.max_input + 1;
+            let too_long = line.len() > ctx.max_input.saturating_add(1);
             let req = if too_long {
                 Some(over_limit(ctx))
             } else {
@@ -240,18 +240,28 @@ fn parse(line: &[u8]) -> Option<Request> {
 async fn run_requests(ctx: &Ctx, jobs: Receiver<Request>, mut stream: TcpStream, peer: &str, abort: &Latch) {
     while let Ok(Request { id, job }) = jobs.recv().await {
         let out = Rc::new(OutBuf::new(peer.to_string(), ctx.max_output));
-        let (outcome, last) = if ctx.closing.is_fired() {
-            (
-                Outcome::Error("pktgen is shutting down; the request was not run".into()),
-                false,
-            )
-        } else {
+        let last = matches!(job, Job::Close(_));
+        let work = async {
             match job {
-                Job::Bad(m) => (Outcome::Error(m), false),
-                Job::Close(m) => (Outcome::Error(m), true),
-                Job::Lua(src) => (run_lua(ctx, &out, &src).await, false),
-                Job::Call { name, args } => (run_call(ctx, &out, &name, &args).await, false),
+                Job::Bad(m) | Job::Close(m) => Outcome::Error(m),
+                Job::Lua(src) => run_lua(ctx, &out, &src).await,
+                Job::Call { name, args } => run_call(ctx, &out, &name, &args).await,
             }
+        };
+        // pktgen quitting cancels the running request (at its yield) and the queued ones, each
+        // still with its reply.
+        let outcome = if ctx.closing.is_fired() {
+            Outcome::Error("pktgen is shutting down; the request was not run".into())
+        } else {
+            async { Some(work.await) }
+                .or(async {
+                    ctx.closing.wait().await;
+                    None
+                })
+                .await
+                .unwrap_or_else(|| {
+                    Outcome::Error("pktgen is shutting down; the request was cancelled".into())
+                })
         };
         let outcome = if out.is_broken() {
             Outcome::Error(format!(
