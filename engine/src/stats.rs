@@ -209,43 +209,23 @@ impl PortStats {
                 driver
             }
         };
-        let ipackets = pick("ipackets", h.ipackets, self.rx_packets);
-        let opackets = pick("opackets", h.opackets, self.tx_packets + self.tx_extra);
-        let ibytes = pick("ibytes", h.ibytes, self.rx_bytes);
-        let obytes = pick("obytes", h.obytes, self.tx_bytes + self.tx_extra_bytes);
-        Totals {
-            ipackets,
-            opackets,
-            ibytes,
-            obytes,
-            ierrors: h.ierrors,
-            oerrors: h.oerrors,
-            imissed: h.imissed,
-            rx_nombuf: h.rx_nombuf,
-            from_engine,
-        }
+        let counts = HwStats {
+            ipackets: pick("ipackets", h.ipackets, self.rx_packets),
+            opackets: pick("opackets", h.opackets, self.tx_packets + self.tx_extra),
+            ibytes: pick("ibytes", h.ibytes, self.rx_bytes),
+            obytes: pick("obytes", h.obytes, self.tx_bytes + self.tx_extra_bytes),
+            ..*h
+        };
+        Totals { counts, from_engine }
     }
 }
 
 /// A port's totals since the last clear, as `portStats` gives them (see [`PortStats::totals`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
-    /// Packets received.
-    pub ipackets: u64,
-    /// Packets sent.
-    pub opackets: u64,
-    /// Bytes received (the driver's count, or the engine's without FCS).
-    pub ibytes: u64,
-    /// Bytes sent (the driver's count, or the engine's without FCS).
-    pub obytes: u64,
-    /// Receive errors (driver).
-    pub ierrors: u64,
-    /// Transmit errors (driver).
-    pub oerrors: u64,
-    /// Packets dropped because the RX queue was full (driver).
-    pub imissed: u64,
-    /// RX buffer allocation failures (driver).
-    pub rx_nombuf: u64,
+    /// The driver's counters, with the engine's packet and byte counts (without FCS) where
+    /// the driver counted none.
+    pub counts: HwStats,
     /// The counters that are the engine's because the driver counted none of them.
     pub from_engine: Vec<&'static str>,
 }
@@ -271,12 +251,13 @@ mod tests {
             ..PortStats::default()
         };
         let t = s.totals();
-        assert_eq!((t.ipackets, t.opackets, t.ibytes, t.obytes), (9, 11, 540, 642));
+        let c = t.counts;
+        assert_eq!((c.ipackets, c.opackets, c.ibytes, c.obytes), (9, 11, 540, 642));
         assert_eq!(t.from_engine, ["ibytes", "obytes"]);
         // A driver that counts wins, even where the engine counted otherwise.
         let mut s2 = s;
         s2.hw.ibytes = 576;
-        assert_eq!(s2.totals().ibytes, 576);
+        assert_eq!(s2.totals().counts.ibytes, 576);
         assert!(PortStats::default().totals().from_engine.is_empty());
     }
 }

@@ -76,7 +76,7 @@ struct PortSample {
     info: Option<engine::PortInfo>,
     sending: bool,
     stats: engine::PortStats,
-    totals: engine::Totals,
+    totals: engine::HwStats,
     rates: engine::Rates,
     latency: Option<engine::LatencySnapshot>,
 }
@@ -89,7 +89,7 @@ fn sample(e: &Engine) -> Vec<PortSample> {
                 port: p,
                 info: e.port_info(p).ok(),
                 sending: e.is_sending(p).unwrap_or(false),
-                totals: stats.totals(),
+                totals: stats.totals().counts,
                 stats,
                 rates: e.rates(p).unwrap_or_default(),
                 latency: e.latency(p).ok(),
@@ -185,7 +185,7 @@ impl Collector for Ports {
             per_port_n(&|s| u64::from(s.sending)),
         )?;
 
-        let counters: [Family<engine::Totals, u64>; 8] = [
+        let counters: [Family<engine::HwStats, u64>; 8] = [
             (
                 "pktgen_port_tx_packets",
                 "Packets sent (portStats curr.opackets).",

@@ -17,6 +17,15 @@ fn dir(test: &str) -> PathBuf {
     d
 }
 
+/// Writes `lua` to `path` and runs it with `pktgen --exit -f`, which must succeed: (stdout, stderr).
+fn run_script(path: &Path, lua: &str) -> (String, String) {
+    std::fs::write(path, lua).expect("script");
+    let o = common::run(common::pktgen(&["--exit", "-f", &path.display().to_string()]), "");
+    let (out, err) = common::text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    (out, err)
+}
+
 /// Renders `svg` with rsvg-convert and returns (width, height, pixels that are not white, pixels
 /// in colour, i.e. not grey: the data lines rather than the axes and the text).
 fn render(svg: &Path) -> (u32, u32, usize, usize) {
@@ -60,10 +69,9 @@ fn render(svg: &Path) -> (u32, u32, usize, usize) {
 #[test]
 fn charts_render_to_images_that_are_not_blank() {
     let d = dir("charts");
-    let script = d.join("charts.lua");
-    std::fs::write(
-        &script,
-        format!(
+    run_script(
+        &d.join("charts.lua"),
+        &format!(
             r#"
             local d = {d:?}
             pktgen.set(0, "rate", 1)
@@ -90,14 +98,7 @@ fn charts_render_to_images_that_are_not_blank() {
             "#,
             d = d.display().to_string()
         ),
-    )
-    .expect("script");
-    let o = common::run(
-        common::pktgen(&["--exit", "-f", &script.display().to_string()]),
-        "",
     );
-    let (out, err) = common::text(&o);
-    assert!(o.status.success(), "{out}{err}");
 
     let lat = std::fs::read_to_string(d.join("latency.svg")).expect("latency.svg");
     // HdrHistogram's percentile axis: decades labelled as percentiles.
@@ -139,22 +140,14 @@ fn a_recording_is_whole_however_pktgen_ends() {
     let d = dir("record");
     // The scripts end (--exit) with the recording still on: pktgen closes it.
     let csv = d.join("exit.csv");
-    let script = d.join("exit.lua");
-    std::fs::write(
-        &script,
-        format!(
+    let (_, err) = run_script(
+        &d.join("exit.lua"),
+        &format!(
             "pktgen.set(0, 'rate', 1) pktgen.set(0, 'count', 0) pktgen.start(0)\n\
              pktgen.record({:?}, {{ interval = 100 }}) pktgen.delay(1000)\n",
             csv.display().to_string()
         ),
-    )
-    .expect("script");
-    let o = common::run(
-        common::pktgen(&["--exit", "-f", &script.display().to_string()]),
-        "",
     );
-    let (_, err) = common::text(&o);
-    assert!(o.status.success(), "{err}");
     let rows = csv_rows(&csv);
     assert!((8..=11).contains(&rows), "1 s at 100 ms: {rows} rows");
     let said = format!("pktgen: recording stopped: {rows} rows in '{}'", csv.display());

@@ -72,6 +72,23 @@ def start(*args: str) -> Server:
     return srv
 
 
+def send_stamped(pg, count: int, size: int = 64) -> None:
+    """Port 0 sends `count` latency-stamped packets to port 1 (back to back) at 1 %; returns once
+    port 1's histogram has them all. Counters are cleared first."""
+    import time
+
+    pg.latency("0-1")
+    pg.set(0, "size", size)
+    pg.set(0, "rate", 1)
+    pg.set(0, "count", count)
+    pg.clear("all")
+    pg.start(0)
+    pg.wait_done(0)
+    deadline = time.monotonic() + 10
+    while pg.latency_summary(1)["hdr"]["count"] < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def pktgen_factory() -> Iterator[Callable[..., Server]]:
     """Starts pktgen processes (arguments after the shell's); all are stopped at the end."""

@@ -22,7 +22,7 @@ from pktgen_client import (
     portlist,
 )
 
-from conftest import ROOT, Server
+from conftest import ROOT, Server, send_stamped
 
 PACKAGE = ROOT / "clients" / "python"
 
@@ -108,15 +108,7 @@ def test_helpers_start_stop_and_counters_that_add_up(server: Server) -> None:
 
 def test_latency_percentiles(server: Server) -> None:
     with Pktgen("127.0.0.1", server.port) as pg:
-        pg.latency("0-1")
-        pg.set(0, "rate", 1)
-        pg.set(0, "count", 2000)
-        pg.clear("all")
-        pg.start(0)
-        pg.wait_done(0)
-        deadline = time.monotonic() + 10
-        while pg.latency_summary(1)["hdr"]["count"] < 2000 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        send_stamped(pg, 2000)
         p = pg.latency_percentiles(1, (50, 99, 99.9))
         assert list(p) == [50.0, 99.0, 99.9]
         assert all(isinstance(v, int) and v > 0 for v in p.values())

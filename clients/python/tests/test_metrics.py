@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pktgen_client import Pktgen
 
-from conftest import Server
+from conftest import Server, send_stamped
 
 Samples = Dict[Tuple[str, Tuple[Tuple[str, str], ...]], float]
 
@@ -44,16 +44,7 @@ def test_a_scrape_agrees_with_port_stats(pktgen_factory) -> None:
     srv: Server = pktgen_factory("--metrics", "127.0.0.1:0")
     assert srv.metrics
     with Pktgen("127.0.0.1", srv.port) as pg:
-        pg.latency("0-1")
-        pg.set(0, "size", 256)
-        pg.set(0, "rate", 1)
-        pg.set(0, "count", 4000)
-        pg.clear("all")
-        pg.start(0)
-        pg.wait_done(0)
-        deadline = time.monotonic() + 10
-        while pg.latency_summary(1)["hdr"]["count"] < 4000 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        send_stamped(pg, 4000, size=256)
         stats = pg.port_stats("all")
         pct = pg.latency_percentiles(1, (50, 90, 99, 99.9, 99.99, 100))
 

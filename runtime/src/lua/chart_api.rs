@@ -87,14 +87,8 @@ pub fn latency_svg(path: &str, title: &str, hists: &[(String, &Histogram)]) -> R
         .map(|(l, p)| (l, p.into_iter().map(|(x, y)| (x, y / div)).collect()))
         .collect();
 
-    let root = SVGBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(draw_err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
-        .margin(20)
-        .margin_right(50)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
+    let root = canvas(path)?;
+    let mut chart = builder(&root, title)
         .build_cartesian_2d(
             (1f64..xend).log_scale().with_key_points(keys),
             0f64..(ymax / div * 1.05).max(1.0),
@@ -108,15 +102,36 @@ pub fn latency_svg(path: &str, title: &str, hists: &[(String, &Histogram)]) -> R
         .y_label_formatter(&|y| axis_number(*y))
         .draw()
         .map_err(draw_err)?;
-    lines(&mut chart, series)?;
-    root.present()
-        .map_err(|e| format!("chart: cannot write '{path}': {e}"))
+    finish(&root, &mut chart, series, path)
 }
 
-/// Draws `series` with a legend.
-fn lines<'a, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+/// A white SVG page of [`SIZE`] that writes to `path` when presented.
+fn canvas(path: &str) -> Result<DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, String> {
+    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(draw_err)?;
+    Ok(root)
+}
+
+/// Every chart's frame: title, margins (room on the right for the last x label), label areas.
+fn builder<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(title, ("sans-serif", 24))
+        .margin(20)
+        .margin_right(50)
+        .x_label_area_size(50)
+        .y_label_area_size(90);
+    b
+}
+
+/// Draws `series` with a legend and writes the file.
+fn finish<'a, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
     series: Vec<Series>,
+    path: &str,
 ) -> Result<(), String> {
     for (i, (label, pts)) in series.into_iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
@@ -132,7 +147,9 @@ fn lines<'a, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
         .border_style(BLACK)
         .position(SeriesLabelPosition::UpperLeft)
         .draw()
-        .map_err(draw_err)
+        .map_err(draw_err)?;
+    root.present()
+        .map_err(|e| format!("chart: cannot write '{path}': {e}"))
 }
 
 /// A recorder file read back: elapsed seconds, and per port the columns by name.
@@ -231,13 +248,8 @@ pub fn rates_svg(path: &str, title: &str, from: &str, metric: &str) -> Result<()
         .iter()
         .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
         .fold(0.0f64, f64::max);
-    let root = SVGBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(draw_err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
-        .margin(20)
-        .x_label_area_size(50)
-        .y_label_area_size(90)
+    let root = canvas(path)?;
+    let mut chart = builder(&root, title)
         .build_cartesian_2d(0f64..tmax.max(1e-3), 0f64..(ymax * 1.1).max(1.0))
         .map_err(draw_err)?;
     chart
@@ -247,9 +259,7 @@ pub fn rates_svg(path: &str, title: &str, from: &str, metric: &str) -> Result<()
         .y_label_formatter(&|y| axis_number(*y))
         .draw()
         .map_err(draw_err)?;
-    lines(&mut chart, series)?;
-    root.present()
-        .map_err(|e| format!("chart: cannot write '{path}': {e}"))
+    finish(&root, &mut chart, series, path)
 }
 
 fn text(who: &str, what: &str, v: &Value) -> Result<String, String> {

@@ -125,6 +125,20 @@ pub(crate) fn sync_fn(
     )
 }
 
+/// `{ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf}`.
+fn hw_table(lua: &Lua, h: &engine::HwStats) -> Result<Table> {
+    lua.create_table_from([
+        ("ipackets", n(h.ipackets)),
+        ("opackets", n(h.opackets)),
+        ("ibytes", n(h.ibytes)),
+        ("obytes", n(h.obytes)),
+        ("ierrors", n(h.ierrors)),
+        ("oerrors", n(h.oerrors)),
+        ("imissed", n(h.imissed)),
+        ("rx_nombuf", n(h.rx_nombuf)),
+    ])
+}
+
 fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
     let z = &s.rx_sizes;
     let sizes = lua.create_table_from([
@@ -139,17 +153,7 @@ fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
         ("broadcast", n(z.broadcast)),
         ("multicast", n(z.multicast)),
     ])?;
-    let h = &s.hw;
-    let hw = lua.create_table_from([
-        ("ipackets", n(h.ipackets)),
-        ("opackets", n(h.opackets)),
-        ("ibytes", n(h.ibytes)),
-        ("obytes", n(h.obytes)),
-        ("ierrors", n(h.ierrors)),
-        ("oerrors", n(h.oerrors)),
-        ("imissed", n(h.imissed)),
-        ("rx_nombuf", n(h.rx_nombuf)),
-    ])?;
+    let hw = hw_table(lua, &s.hw)?;
     let t = lua.create_table_from([
         ("tx_packets", n(s.tx_packets)),
         ("tx_bytes", n(s.tx_bytes)),
@@ -172,16 +176,7 @@ fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
     t.set("tx_extra", n(s.tx_extra))?;
     t.set("tx_extra_bytes", n(s.tx_extra_bytes))?;
     let o = s.totals();
-    let totals = lua.create_table_from([
-        ("ipackets", n(o.ipackets)),
-        ("opackets", n(o.opackets)),
-        ("ibytes", n(o.ibytes)),
-        ("obytes", n(o.obytes)),
-        ("ierrors", n(o.ierrors)),
-        ("oerrors", n(o.oerrors)),
-        ("imissed", n(o.imissed)),
-        ("rx_nombuf", n(o.rx_nombuf)),
-    ])?;
+    let totals = hw_table(lua, &o.counts)?;
     t.set("totals", totals)?;
     t.set("from_engine", lua.create_sequence_from(o.from_engine)?)?;
     Ok(t)

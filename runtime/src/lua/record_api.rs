@@ -63,7 +63,7 @@ fn sample(e: &Engine, ports: &[u16]) -> Vec<Sample> {
         .map(|&p| {
             e.stats(p)
                 .map(|s| {
-                    let t = s.totals();
+                    let t = s.totals().counts;
                     Sample {
                         opackets: t.opackets,
                         ipackets: t.ipackets,
