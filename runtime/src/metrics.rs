@@ -139,12 +139,7 @@ impl Collector for Ports {
             .iter()
             .filter_map(|s| s.info.as_ref().map(|i| (s, i)))
             .map(|(s, i)| {
-                let mac = i
-                    .mac
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<Vec<_>>()
-                    .join(":");
+                let mac = crate::lua::engine_api::mac(i.mac);
                 (
                     [
                         ("port", s.port.to_string()),

@@ -99,7 +99,7 @@ fn boolean(who: &str, v: &Value) -> std::result::Result<bool, String> {
     }
 }
 
-fn mac(m: [u8; 6]) -> String {
+pub(crate) fn mac(m: [u8; 6]) -> String {
     m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
