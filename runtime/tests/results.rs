@@ -149,7 +149,8 @@ fn a_recording_is_whole_however_pktgen_ends() {
         ),
     );
     let rows = csv_rows(&csv);
-    assert!((8..=11).contains(&rows), "1 s at 100 ms: {rows} rows");
+    // At least a second passed (more on a loaded machine): a row at each 100 ms mark before it.
+    assert!(rows >= 9, "1 s at 100 ms: {rows} rows");
     let said = format!("pktgen: recording stopped: {rows} rows in '{}'", csv.display());
     assert!(err.contains(&said), "stderr has no {said:?}: {err}");
 

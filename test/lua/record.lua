@@ -41,7 +41,8 @@ fails("record: already recording to", pktgen.record, csv)
 pktgen.delay(1100)
 local rows, file = pktgen.record_stop()
 check(file == csv and math.type(rows) == "integer", "record_stop gives rows and the file: %s %s", rows, file)
-check(rows >= 4 and rows <= 6, "1100 ms at %d ms: %d rows", INTERVAL, rows)
+-- At least 1100 ms passed (more on a loaded machine): a row at each 200 ms mark before the stop.
+check(rows >= 5, "1100 ms at %d ms: %d rows", INTERVAL, rows)
 local l = lines(csv)
 t.eq("lines", #l, rows + 1)
 local head = split(l[1])
@@ -53,13 +54,17 @@ local col = {}
 for i, h in ipairs(head) do
 	col[h] = i
 end
-local prev
+local prev, prev_mark
 for i = 2, #l do
 	local r = split(l[i])
 	t.eq("fields in row " .. i, #r, #head)
+	-- Each row closes the next interval: never early, one per interval (a stalled recorder skips
+	-- to the next mark ahead rather than writing a burst).
 	local elapsed = tonumber(r[col.elapsed_s])
-	local want = (i - 1) * INTERVAL / 1000
-	check(math.abs(elapsed - want) < 0.15, "row %d at %.3f s, want about %.3f", i - 1, elapsed, want)
+	local mark = math.floor(elapsed * 1000 / INTERVAL + 1e-6)
+	check(mark >= i - 1, "row %d at %.3f s is early", i - 1, elapsed)
+	check(not prev_mark or mark > prev_mark, "row %d at %.3f s is in the interval of the row before", i - 1, elapsed)
+	prev_mark = mark
 	check(math.abs(tonumber(r[col.time]) - t0) < 10, "row %d time %s is Unix time", i - 1, r[col.time])
 	check(tonumber(r[col.p0_tx_pps]) > 0 and tonumber(r[col.p1_rx_pps]) > 0, "row %d: traffic flows: %s", i - 1, l[i])
 	check(tonumber(r[col.p0_tx_bps]) > 0, "row %d: bits too (net_ring counts no bytes)", i - 1)
@@ -77,7 +82,7 @@ local jl = os.tmpname() .. ".jsonl"
 pktgen.record(jl, { interval = INTERVAL, ports = "1" })
 pktgen.delay(700)
 rows = pktgen.record_stop()
-check(rows >= 2 and rows <= 4, "700 ms at %d ms: %d rows", INTERVAL, rows)
+check(rows >= 3, "700 ms at %d ms: %d rows", INTERVAL, rows)
 local size = #table.concat(lines(jl), "\n")
 pktgen.delay(2 * INTERVAL)
 t.eq("nothing after stop", #table.concat(lines(jl), "\n"), size)

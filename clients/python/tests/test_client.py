@@ -120,10 +120,9 @@ def test_latency_percentiles(server: Server) -> None:
 
 def test_timeouts_leave_the_connection_usable(server: Server) -> None:
     with Pktgen("127.0.0.1", server.port, timeout=10) as pg:
-        t0 = time.monotonic()
+        # The reply cannot come before 3 s: raising at all means the client gave up at 0.2 s.
         with pytest.raises(PktgenTimeout):
-            pg.run("pktgen.delay(1500) print('late')", timeout=0.2)
-        assert time.monotonic() - t0 < 1.5
+            pg.run("pktgen.delay(3000) print('late')", timeout=0.2)
         # The late reply is skipped; the next request gets its own.
         assert pg.eval("'after the timeout'") == "after the timeout"
         assert isinstance(PktgenTimeout("x"), TimeoutError)

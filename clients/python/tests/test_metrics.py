@@ -104,7 +104,7 @@ def test_a_scrape_agrees_with_port_stats(pktgen_factory) -> None:
         pg.stop(0)
 
 
-def test_only_metrics_is_served_and_a_busy_lua_thread_does_not_block_it(pktgen_factory) -> None:
+def test_only_metrics_is_served_and_a_busy_lua_thread_does_not_block_it(pktgen_factory, tmp_path) -> None:
     srv: Server = pktgen_factory("--metrics", "127.0.0.1:0", "--shell-budget-ms", "0")
     assert srv.metrics
     with pytest.raises(urllib.error.HTTPError) as e:
@@ -115,17 +115,21 @@ def test_only_metrics_is_served_and_a_busy_lua_thread_does_not_block_it(pktgen_f
         urllib.request.urlopen(req, timeout=10)
     assert e.value.code == 405
     with Pktgen("127.0.0.1", srv.port, timeout=30) as pg:
-        # Busy the Lua thread for two seconds without yielding; the scrape still answers.
+        # Keep the Lua thread busy without yielding (it says when it started, through a file);
+        # the scrape answers before it is done.
+        started = tmp_path / "busy"
         done = threading.Event()
 
         def busy() -> None:
-            pg.run("local t = os.clock() while os.clock() - t < 2 do end")
+            pg.run(f"io.open({str(started)!r}, 'w'):close() local t = os.clock() while os.clock() - t < 3 do end")
             done.set()
 
         threading.Thread(target=busy, daemon=True).start()
-        time.sleep(0.3)
-        t0 = time.monotonic()
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started.exists(), "the busy request did not start"
         _, _, s = scrape(srv.metrics)
-        assert time.monotonic() - t0 < 1.5 and not done.is_set(), "the scrape waited for Lua"
+        assert not done.is_set(), "the scrape waited for the Lua thread"
         assert value(s, "pktgen_port_link_up", port="0") == 1
         assert done.wait(30)
