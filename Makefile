@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 iputils-ping netcat-openbsd telnet build-essential python3 python3-pip lua-check
+PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 iputils-ping netcat-openbsd telnet build-essential python3 python3-pip lua-check librsvg2-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run lint test bench clean
@@ -23,6 +23,12 @@ deps:
 	@# The latency tests read our histogram logs back with an independent decoder.
 	@python3 -c 'import hdrh' 2>/dev/null || python3 -m pip install -q hdrhistogram 2>/dev/null \
 		|| python3 -m pip install -q --break-system-packages hdrhistogram
+	@# The Python client's tests (pytest) and the metrics tests' parser (prometheus_client); the
+	@# tests use the client in the tree, and the installed one is for users' own scripts.
+	@python3 -c 'import pytest, prometheus_client' 2>/dev/null || python3 -m pip install -q pytest prometheus_client 2>/dev/null \
+		|| python3 -m pip install -q --break-system-packages pytest prometheus_client
+	@python3 -m pip install -q ./clients/python 2>/dev/null \
+		|| python3 -m pip install -q --break-system-packages ./clients/python
 
 ## build: the release binary target/release/pktgen.
 build: deps
@@ -38,7 +44,8 @@ lint: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	luacheck --no-color -q lua test
 
-## test: the linters, then the whole suite against the real engine (run as root: DPDK needs it).
+## test: the linters, then the whole suite against the real engine (run as root: DPDK needs it),
+## including the Python client's pytest suite (runtime/tests/python.rs runs it).
 test: lint
 	$(CARGO) test --workspace --no-fail-fast
 

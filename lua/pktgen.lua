@@ -344,6 +344,10 @@ require("pktgen.oneshot").install(M)
 require("pktgen.latency").install(M)
 -- pktgen.save: the configuration as a .lua or .pkt script.
 require("pktgen.save").install(M)
+-- Results for programs and people: pktgen.json, the recorder, charts.
+M.json = require "pktgen.json"
+require("pktgen.record").install(M)
+M.chart = require "pktgen.chart"
 
 --- pktgen.info (§3.10): 8 strings.
 local b = engine.build or {}

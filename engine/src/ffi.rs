@@ -652,15 +652,16 @@ impl Drop for RxBatch {
 }
 
 /// Sends `frames` on a port's queue as new mbufs from `pool` (outside any stream: injected
-/// frames and responder answers). Returns how many the driver took.
+/// frames and responder answers). Returns how many frames the driver took and their bytes.
 pub(crate) fn send_frames<'a>(
     pool: Pool,
     port: u16,
     queue: u16,
     tag_off: usize,
     frames: impl Iterator<Item = &'a [u8]>,
-) -> usize {
+) -> (usize, u64) {
     let mut sent = 0;
+    let mut bytes = 0u64;
     for f in frames {
         // SAFETY: the pool is valid; alloc returns a reset mbuf or NULL.
         let m = unsafe { sys::shim_rte_pktmbuf_alloc(pool.raw()) };
@@ -686,12 +687,13 @@ pub(crate) fn send_frames<'a>(
         };
         if ok {
             sent += 1;
+            bytes += f.len() as u64;
         } else {
             // SAFETY: the driver refused m, so it is still ours.
             unsafe { sys::shim_rte_pktmbuf_free(m) };
         }
     }
-    sent
+    (sent, bytes)
 }
 
 /// Valid port ids, in order.

@@ -29,7 +29,7 @@ pub use ffi::version as dpdk_version;
 pub use latency::{LatencySnapshot, STAMP_LEN};
 pub use lcores::{MatrixEntry, PortLayout};
 pub use pcap::{read_pcap, write_pcap};
-pub use stats::{HwStats, KindCounts, PortStats, QueueStats, Rates, SizeCounts};
+pub use stats::{HwStats, KindCounts, PortStats, QueueStats, Rates, SizeCounts, Totals};
 pub use stream::{
     CatchUp, Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, TxMode,
     WIRE_OVERHEAD,

@@ -22,6 +22,8 @@ pub(crate) struct Counters {
     pub tx_extra: AtomicU64,
     /// Received frames that came as a chain of several buffers (larger than one buffer).
     pub rx_chained: AtomicU64,
+    /// Their bytes (without FCS).
+    pub tx_extra_bytes: AtomicU64,
 }
 
 /// Adds to a counter that only the calling worker writes (no locked instruction needed).
@@ -130,6 +132,8 @@ pub struct PortStats {
     /// Received frames that came as a chain of several buffers (larger than one buffer); their
     /// latency stamps are read across the chain.
     pub rx_chained: u64,
+    /// Their bytes (without FCS).
+    pub tx_extra_bytes: u64,
     /// The driver's counters.
     pub hw: HwStats,
 }
@@ -177,6 +181,7 @@ impl Counters {
         k.vlan += self.rx_vlan.load(Relaxed);
         s.tx_extra += self.tx_extra.load(Relaxed);
         s.rx_chained += self.rx_chained.load(Relaxed);
+        s.tx_extra_bytes += self.tx_extra_bytes.load(Relaxed);
     }
 }
 
@@ -187,11 +192,79 @@ macro_rules! sub_fields {
 impl PortStats {
     /// These counters less a baseline taken earlier (a clear).
     pub(crate) fn since(mut self, base: &PortStats) -> PortStats {
-        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra, rx_chained);
+        sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra, tx_extra_bytes, rx_chained);
         sub_fields!(self.rx_kinds, base.rx_kinds; arp, echo, ipv4, ipv6, unknown, vlan);
         sub_fields!(self.rx_sizes, base.rx_sizes; runt, _64, _65_127, _128_255, _256_511, _512_1023, _1024_1518, jumbo, broadcast, multicast);
         sub_fields!(self.hw, base.hw; ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf);
         self
+    }
+
+    /// The port's totals as `portStats` reports them: the driver's counters (`rte_eth_stats`),
+    /// except that a packet or byte counter the driver leaves at 0 while the engine counted
+    /// traffic is the engine's own count. Some drivers count nothing of some kind (`net_ring`
+    /// counts no bytes), and totals that say `obytes = 0` beside millions of packets add up to
+    /// nothing.
+    pub fn totals(&self) -> Totals {
+        let h = &self.hw;
+        let mut from_engine = Vec::new();
+        let mut pick = |name: &'static str, driver: u64, engine: u64| {
+            if driver == 0 && engine > 0 {
+                from_engine.push(name);
+                engine
+            } else {
+                driver
+            }
+        };
+        let counts = HwStats {
+            ipackets: pick("ipackets", h.ipackets, self.rx_packets),
+            opackets: pick("opackets", h.opackets, self.tx_packets + self.tx_extra),
+            ibytes: pick("ibytes", h.ibytes, self.rx_bytes),
+            obytes: pick("obytes", h.obytes, self.tx_bytes + self.tx_extra_bytes),
+            ..*h
+        };
+        Totals { counts, from_engine }
+    }
+}
+
+/// A port's totals since the last clear, as `portStats` gives them (see [`PortStats::totals`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// The driver's counters, with the engine's packet and byte counts (without FCS) where
+    /// the driver counted none.
+    pub counts: HwStats,
+    /// The counters that are the engine's because the driver counted none of them.
+    pub from_engine: Vec<&'static str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_fill_in_what_the_driver_does_not_count() {
+        let s = PortStats {
+            tx_packets: 10,
+            tx_bytes: 600,
+            tx_extra: 1,
+            tx_extra_bytes: 42,
+            rx_packets: 9,
+            rx_bytes: 540,
+            hw: HwStats {
+                ipackets: 9,
+                opackets: 11,
+                ..HwStats::default()
+            },
+            ..PortStats::default()
+        };
+        let t = s.totals();
+        let c = t.counts;
+        assert_eq!((c.ipackets, c.opackets, c.ibytes, c.obytes), (9, 11, 540, 642));
+        assert_eq!(t.from_engine, ["ibytes", "obytes"]);
+        // A driver that counts wins, even where the engine counted otherwise.
+        let mut s2 = s;
+        s2.hw.ibytes = 576;
+        assert_eq!(s2.totals().counts.ibytes, 576);
+        assert!(PortStats::default().totals().from_engine.is_empty());
     }
 }
 

@@ -328,8 +328,9 @@ fn inject(sh: &Shared, port: &PortShared) {
         // SAFETY: the control thread stored Box::into_raw of the frames and let go of them.
         let frames = unsafe { Box::from_raw(inj) };
         let q = &port.txq[0];
-        let k = ffi::send_frames(q.pool, port.id, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
+        let (k, bytes) = ffi::send_frames(q.pool, port.id, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
         bump(&q.counters.tx_extra, k as u64);
+        bump(&q.counters.tx_extra_bytes, bytes);
     }
 }
 
@@ -651,7 +652,7 @@ fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize
             && ip != [0; 4]
             && let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out)
         {
-            let k = ffi::send_frames(
+            let (k, bytes) = ffi::send_frames(
                 tq.pool,
                 port.id,
                 rxq.reply as u16,
@@ -659,6 +660,7 @@ fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize
                 std::iter::once(&out[..len]),
             );
             bump(&tq.counters.tx_extra, k as u64);
+            bump(&tq.counters.tx_extra_bytes, bytes);
         }
     }
 }

@@ -84,9 +84,11 @@ end
 local Histogram = {}
 Histogram.__index = Histogram
 
+-- Fields: hdr (the engine's histogram userdata; its JSON form is a summary in ns), port, and
+-- the counters, so pktgen.json.encode(h) gives plain data.
 local function wrap(h, port, extra)
 	extra = extra or {}
-	return setmetatable({ _h = h, port = port, lost = extra.lost or 0, reordered = extra.reordered or 0,
+	return setmetatable({ hdr = h, port = port, lost = extra.lost or 0, reordered = extra.reordered or 0,
 		duplicate = extra.duplicate or 0, jitter_mean_ns = extra.jitter_mean_ns or 0,
 		jitter_over = extra.jitter_over or 0 }, Histogram)
 end
@@ -98,18 +100,18 @@ function M.histogram(p)
 	return wrap(l.histogram, p, l)
 end
 
-function Histogram:count() return self._h:count() end
-function Histogram:min() return self._h:min() end
-function Histogram:max() return self._h:max() end
-function Histogram:mean() return self._h:mean() end
-function Histogram:stdev() return self._h:stdev() end
-function Histogram:percentile(q) return self._h:percentile(q) end
-function Histogram:csv() return self._h:csv() end
+function Histogram:count() return self.hdr:count() end
+function Histogram:min() return self.hdr:min() end
+function Histogram:max() return self.hdr:max() end
+function Histogram:mean() return self.hdr:mean() end
+function Histogram:stdev() return self.hdr:stdev() end
+function Histogram:percentile(q) return self.hdr:percentile(q) end
+function Histogram:csv() return self.hdr:csv() end
 
 --- {p50 = v, ...}-style lookup is awkward in Lua; this returns {[q] = ns} for each q asked.
 function Histogram:percentiles(list)
 	list = list or { 50, 90, 99, 99.9, 99.99 }
-	local v = self._h:percentiles(list)
+	local v = self.hdr:percentiles(list)
 	local out = {}
 	for i, q in ipairs(list) do
 		out[q] = v[i]
@@ -119,7 +121,7 @@ end
 
 --- Empties this snapshot and restarts the port's measurement.
 function Histogram:reset()
-	self._h:reset()
+	self.hdr:reset()
 	self.lost, self.reordered, self.duplicate, self.jitter_mean_ns, self.jitter_over = 0, 0, 0, 0, 0
 	if self.port then
 		engine.latency_reset(self.port)
@@ -128,7 +130,7 @@ end
 
 --- Adds another histogram's samples and counters into this one (e.g. several ports' total).
 function Histogram:merge(other)
-	self._h:merge(other._h)
+	self.hdr:merge(other.hdr)
 	for _, k in ipairs { "lost", "reordered", "duplicate", "jitter_over" } do
 		self[k] = self[k] + other[k]
 	end
@@ -136,9 +138,14 @@ function Histogram:merge(other)
 	return self
 end
 
+--- Draws this histogram's percentile distribution to an SVG file (see pktgen.chart.latency).
+function Histogram:chart(file, opts)
+	require("pktgen.chart").latency(file, self, opts)
+end
+
 --- Writes the histogram to an HdrHistogram interval log (readable by HdrHistogram's tools).
 function Histogram:save(path, tag)
-	self._h:save(path, tag)
+	self.hdr:save(path, tag)
 end
 
 local function ns_text(ns)
@@ -163,12 +170,12 @@ function Histogram:format(title)
 		ns_text(self:max()), ns_text(self:stdev()))
 	line("  jitter: mean %s, %d changes over threshold", ns_text(self.jitter_mean_ns), self.jitter_over)
 	local qs = { 50, 90, 99, 99.9, 99.99, 100 }
-	local pv = self._h:percentiles(qs)
+	local pv = self.hdr:percentiles(qs)
 	line("  %-10s %14s", "percentile", "latency")
 	for i, q in ipairs(qs) do
 		line("  %-10s %14s", string.format("p%g", q), ns_text(pv[i]))
 	end
-	local buckets = self._h:buckets(16)
+	local buckets = self.hdr:buckets(16)
 	local most = 0
 	for _, b in ipairs(buckets) do most = math.max(most, b[3]) end
 	local width = 40

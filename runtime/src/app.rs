@@ -114,6 +114,23 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         r.set_allow_quit(args.opts.shell_allow_quit);
     }
 
+    if let Some(addr) = &args.metrics {
+        match crate::metrics::start(e, addr) {
+            Ok((local, remote)) => eprintln!(
+                "pktgen: metrics on http://{local}/metrics{}",
+                if remote {
+                    " (reachable from other hosts; read-only)"
+                } else {
+                    ""
+                }
+            ),
+            Err(msg) => {
+                eprintln!("pktgen: {msg}");
+                return 1;
+            }
+        }
+    }
+
     let ex = Rc::new(LocalExecutor::new());
     let shell = match start_shell(&lua, args, &ex) {
         Ok(s) => s,
@@ -157,6 +174,8 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         smol::block_on(ex.run(sh.close(Duration::from_secs(2))));
     }
     lua::finish_captures(&lua);
+    lua::record_api::finish();
+    crate::metrics::finish();
     lua::flush_lua_stdout(&lua);
     for p in 0..e.port_count() {
         let _ = e.stop(p);

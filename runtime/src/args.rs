@@ -130,6 +130,10 @@ pub struct Opts {
     #[argh(option, default = "1048576")]
     pub shell_max_input: usize,
 
+    /// serve Prometheus metrics over HTTP at http://host:port/metrics (`:port` or a bare port: on 127.0.0.1)
+    #[argh(option)]
+    pub metrics: Option<String>,
+
     /// script or command files to run after the -f files
     #[argh(positional)]
     pub files: Vec<String>,
@@ -148,6 +152,8 @@ pub struct Args {
     pub pcap: Vec<(u16, String)>,
     /// `-m`: the lcore-to-port matrix, every flag's items in order.
     pub matrix: Vec<engine::MatrixEntry>,
+    /// `--metrics`: where to serve metrics (`host:port`).
+    pub metrics: Option<String>,
     /// Everything else as argh parsed it.
     pub opts: Opts,
 }
@@ -237,12 +243,23 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
         let _ = opts.shell;
         Some(DEFAULT_LISTEN.to_string())
     };
+    let metrics = match &opts.metrics {
+        None => None,
+        Some(a) if a.parse::<u16>().is_ok() => Some(format!("127.0.0.1:{a}")),
+        Some(a) if !a.contains(':') => {
+            return Err(Exit::Usage(format!(
+                "--metrics {a}: give host:port, :port or a port number"
+            )));
+        }
+        Some(a) => Some(host_port(a, 0).map_err(|m| Exit::Usage(format!("--metrics: {m}")))?),
+    };
     Ok(Args {
         eal,
         files,
         listen,
         pcap,
         matrix,
+        metrics,
         opts,
     })
 }
@@ -266,6 +283,11 @@ impl Args {
 /// Normalises `host:port`, `host`, or `:port` (port in decimal, 0x hex or 0 octal, as Pktgen's
 /// `strtol(..., 0)`) to `host:port`.
 fn shell_addr(a: &str) -> Result<String, String> {
+    host_port(a, 22022)
+}
+
+/// Normalises `host:port`, `host` (with `default_port`), or `:port` (on 127.0.0.1) to `host:port`.
+fn host_port(a: &str, default_port: u16) -> Result<String, String> {
     let (host, port) = match a.rsplit_once(':') {
         // A bare IPv6 address has colons too; only `[v6]:port` carries a port then.
         Some((h, p)) if !h.contains(':') || h.ends_with(']') => (h, Some(p)),
@@ -273,7 +295,7 @@ fn shell_addr(a: &str) -> Result<String, String> {
     };
     let host = if host.is_empty() { "127.0.0.1" } else { host };
     let port = match port {
-        None => 22022,
+        None => default_port,
         Some(p) => parse_port(p).ok_or_else(|| format!("bad port {p:?} in {a:?}"))?,
     };
     Ok(format!("{host}:{port}"))
@@ -345,6 +367,26 @@ mod tests {
         assert!(matches!(args("-m 1.0 --queues 2"), Err(Exit::Usage(_))));
         assert!(matches!(args("-m [1:2.0"), Err(Exit::Usage(m)) if m.contains("-m [1:2.0")));
         assert!(args("--queues 4").is_ok_and(|a| a.opts.queues == 4));
+    }
+
+    #[test]
+    fn metrics_addresses() {
+        let m = |s: &str| args(s).map(|a| a.metrics);
+        assert!(matches!(m(""), Ok(None)));
+        assert!(matches!(
+            m("--metrics 9100").as_ref().map(|x| x.as_deref()),
+            Ok(Some("127.0.0.1:9100"))
+        ));
+        assert!(matches!(
+            m("--metrics :9100").as_ref().map(|x| x.as_deref()),
+            Ok(Some("127.0.0.1:9100"))
+        ));
+        assert!(matches!(
+            m("--metrics=0.0.0.0:80").as_ref().map(|x| x.as_deref()),
+            Ok(Some("0.0.0.0:80"))
+        ));
+        assert!(matches!(m("--metrics localhost"), Err(Exit::Usage(_))));
+        assert!(matches!(m("--metrics :99999"), Err(Exit::Usage(_))));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod console;
 mod interrupt;
 mod lua;
 mod matrix;
+mod metrics;
 mod shell;
 mod state;
 mod version;

@@ -99,7 +99,7 @@ fn boolean(who: &str, v: &Value) -> std::result::Result<bool, String> {
     }
 }
 
-fn mac(m: [u8; 6]) -> String {
+pub(crate) fn mac(m: [u8; 6]) -> String {
     m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
@@ -125,6 +125,20 @@ pub(crate) fn sync_fn(
     )
 }
 
+/// `{ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf}`.
+fn hw_table(lua: &Lua, h: &engine::HwStats) -> Result<Table> {
+    lua.create_table_from([
+        ("ipackets", n(h.ipackets)),
+        ("opackets", n(h.opackets)),
+        ("ibytes", n(h.ibytes)),
+        ("obytes", n(h.obytes)),
+        ("ierrors", n(h.ierrors)),
+        ("oerrors", n(h.oerrors)),
+        ("imissed", n(h.imissed)),
+        ("rx_nombuf", n(h.rx_nombuf)),
+    ])
+}
+
 fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
     let z = &s.rx_sizes;
     let sizes = lua.create_table_from([
@@ -139,17 +153,7 @@ fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
         ("broadcast", n(z.broadcast)),
         ("multicast", n(z.multicast)),
     ])?;
-    let h = &s.hw;
-    let hw = lua.create_table_from([
-        ("ipackets", n(h.ipackets)),
-        ("opackets", n(h.opackets)),
-        ("ibytes", n(h.ibytes)),
-        ("obytes", n(h.obytes)),
-        ("ierrors", n(h.ierrors)),
-        ("oerrors", n(h.oerrors)),
-        ("imissed", n(h.imissed)),
-        ("rx_nombuf", n(h.rx_nombuf)),
-    ])?;
+    let hw = hw_table(lua, &s.hw)?;
     let t = lua.create_table_from([
         ("tx_packets", n(s.tx_packets)),
         ("tx_bytes", n(s.tx_bytes)),
@@ -171,6 +175,11 @@ fn stats_table(lua: &Lua, s: &engine::PortStats) -> Result<Table> {
     t.set("kinds", kinds)?;
     t.set("tx_extra", n(s.tx_extra))?;
     t.set("rx_chained", n(s.rx_chained))?;
+    t.set("tx_extra_bytes", n(s.tx_extra_bytes))?;
+    let o = s.totals();
+    let totals = hw_table(lua, &o.counts)?;
+    t.set("totals", totals)?;
+    t.set("from_engine", lua.create_sequence_from(o.from_engine)?)?;
     Ok(t)
 }
 
@@ -392,6 +401,9 @@ pub fn register(
 
     super::latency_api::register(lua, &raw, e, port)?;
     super::io_api::register(lua, &raw, e, port, max_frame)?;
+    super::json_api::register(lua, &raw)?;
+    super::record_api::register(lua, &raw, e, port)?;
+    super::chart_api::register(lua, &raw)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

@@ -37,13 +37,20 @@ impl Histogram {
     /// the rank up instead, and floating point made 99.9 % of 50000 rank 49951 rather than 49950,
     /// so a saved log read back elsewhere gave other percentiles.
     fn value_at_percentile(&self, p: f64) -> u64 {
-        let n = self.hist.len();
-        if p == 0.0 || n == 0 {
-            return self.hist.value_at_quantile(0.0);
-        }
-        let rank = (p * n as f64 / 100.0 + 0.5).floor().max(1.0);
-        // Half a sample below the rank: the crate's ceil lands on the rank whatever the rounding.
-        self.hist.value_at_quantile((rank - 0.5) / n as f64)
+        value_at_percentile(&self.hist, p)
+    }
+
+    /// HdrHistogram's percentile distribution (5 ticks per half distance): (quantile, value in
+    /// ns, count up to it), from the lowest value to quantile 1.
+    pub(crate) fn distribution(&self) -> Vec<(f64, u64, u64)> {
+        let mut total = 0u64;
+        self.hist
+            .iter_quantiles(5)
+            .map(|v| {
+                total += v.count_since_last_iteration();
+                (v.quantile_iterated_to(), v.value_iterated_to(), total)
+            })
+            .collect()
     }
 
     /// The percentile-distribution CSV of HdrHistogram (`Value,Percentile,TotalCount,1/(1-Percentile)`).
@@ -52,22 +59,13 @@ impl Histogram {
         if self.hist.is_empty() {
             return out;
         }
-        let mut total = 0u64;
-        for v in self.hist.iter_quantiles(5) {
-            total += v.count_since_last_iteration();
-            let q = v.quantile_iterated_to();
+        for (q, value, total) in self.distribution() {
             let inv = if q < 1.0 {
                 format!("{:.2}", 1.0 / (1.0 - q))
             } else {
                 "Infinity".into()
             };
-            out.push_str(&format!(
-                "{},{:.12},{},{}\n",
-                v.value_iterated_to(),
-                q,
-                total,
-                inv
-            ));
+            out.push_str(&format!("{value},{q:.12},{total},{inv}\n"));
         }
         out
     }
@@ -91,6 +89,50 @@ impl Histogram {
                 .map_err(|e| format!("{e:?}"))?;
         }
         std::fs::write(path, buf).map_err(|e| format!("histogram:save: cannot write '{path}': {e}"))
+    }
+}
+
+/// [`Histogram::value_at_percentile`] of any histogram (the metrics use it too, so they agree).
+pub(crate) fn value_at_percentile(h: &Hdr<u64>, p: f64) -> u64 {
+    let n = h.len();
+    if p == 0.0 || n == 0 {
+        return h.value_at_quantile(0.0);
+    }
+    let rank = (p * n as f64 / 100.0 + 0.5).floor().max(1.0);
+    // Half a sample below the rank: the crate's ceil lands on the rank whatever the rounding.
+    h.value_at_quantile((rank - 0.5) / n as f64)
+}
+
+/// The percentiles a histogram's JSON form lists.
+const JSON_PERCENTILES: [(&str, f64); 6] = [
+    ("50", 50.0),
+    ("90", 90.0),
+    ("99", 99.0),
+    ("99.9", 99.9),
+    ("99.99", 99.99),
+    ("100", 100.0),
+];
+
+/// A histogram's JSON form (`pktgen.json.encode(h)`, a value returned in program mode): a
+/// summary in nanoseconds, not the buckets (`h:csv()` and `h:save()` give those).
+impl serde::Serialize for Histogram {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let h = &self.hist;
+        let empty = h.is_empty();
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("unit", "ns")?;
+        m.serialize_entry("count", &h.len())?;
+        m.serialize_entry("min", &if empty { 0 } else { h.min() })?;
+        m.serialize_entry("max", &if empty { 0 } else { h.highest_equivalent(h.max()) })?;
+        m.serialize_entry("mean", &h.mean())?;
+        m.serialize_entry("stdev", &h.stdev())?;
+        let p: std::collections::BTreeMap<&str, u64> = JSON_PERCENTILES
+            .iter()
+            .map(|&(k, p)| (k, self.value_at_percentile(p)))
+            .collect();
+        m.serialize_entry("percentiles", &p)?;
+        m.end()
     }
 }
 
@@ -152,7 +194,7 @@ impl UserData for Histogram {
             h.start = h.start.min(other.start);
             Ok(())
         });
-        m.add_method("clone", |_, h, ()| Ok(h.clone()));
+        m.add_method("clone", |lua, h, ()| lua.create_ser_userdata(h.clone()));
         // Log-spaced buckets between min and max for a chart: {{from, to, count}, ...}.
         m.add_method("buckets", |lua, h, n: Option<usize>| {
             let out = lua.create_table()?;
@@ -227,7 +269,7 @@ pub fn register(
             set("jitter_mean_ns", Value::Number(s.jitter_mean_ns))?;
             set("jitter_over", int(s.jitter_over))?;
             let h = lua
-                .create_userdata(Histogram {
+                .create_ser_userdata(Histogram {
                     hist: s.histogram,
                     start: started,
                 })
@@ -294,7 +336,7 @@ pub fn register(
             };
             let h = Histogram::empty(max, digits).map_err(lua_err)?;
             Ok(MultiValue::from_iter([Value::UserData(
-                lua.create_userdata(h).map_err(lua_err)?,
+                lua.create_ser_userdata(h).map_err(lua_err)?,
             )]))
         }),
     )?;

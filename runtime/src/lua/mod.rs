@@ -1,10 +1,13 @@
 //! The one Lua 5.4 state: standard libraries, the embedded stdlib searcher, the native `engine`
 //! module, and the helpers that run chunks, script files and CLI command files on it.
 
+pub mod chart_api;
 pub mod engine_api;
 pub mod io_api;
+pub mod json_api;
 pub mod latency_api;
 pub mod output;
+pub mod record_api;
 pub mod spec;
 pub mod stdlib;
 
@@ -156,6 +159,8 @@ fn install_exit(lua: &Lua, e: &'static Engine, shared: Shared) -> mlua::Result<(
                 )));
             }
             let _ = flush.call::<()>(());
+            record_api::finish();
+            crate::metrics::finish();
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
             e.shutdown();

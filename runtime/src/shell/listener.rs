@@ -10,7 +10,7 @@ use smol::future::FutureExt as _;
 use smol::io::AsyncWriteExt as _;
 use smol::net::{TcpListener, TcpStream};
 
-use super::{Ctx, session};
+use super::{Ctx, program};
 
 /// Binds `addr` (`host:port`). Returns the listener and whether it is reachable from other hosts.
 ///
@@ -83,7 +83,7 @@ pub async fn accept_loop(ctx: Rc<Ctx>, listener: TcpListener, ex: Rc<LocalExecut
         let slot = Slot(Rc::clone(&ctx));
         let c = Rc::clone(&ctx);
         ex.spawn(async move {
-            session::serve(c, stream, peer.to_string()).await;
+            program::serve(c, stream, peer.to_string()).await;
             drop(slot);
         })
         .detach();

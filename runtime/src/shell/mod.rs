@@ -5,6 +5,7 @@
 //! - `session`: one client: reading, running chunks in order, writing, cancelling.
 //! - `chunker`: when received bytes form a chunk; rejected input.
 //! - `output`: the client's writer task.
+//! - `program`: program mode (JSON lines, one reply per request) for connections that ask for it.
 //!
 //! Which client's code runs (and so where `print` goes, and its CPU budget) is
 //! `crate::lua::output`'s business; the quit policy lives there too.
@@ -12,6 +13,7 @@
 mod chunker;
 mod listener;
 mod output;
+mod program;
 mod session;
 
 use std::cell::Cell;

@@ -175,7 +175,7 @@ async fn hung_up(stream: &TcpStream) {
 }
 
 /// Whether `v` is just `io.stdout` or `io.stderr` (what `io.write` and `f:write` return).
-fn is_stdout(lua: &mlua::Lua, v: &MultiValue) -> bool {
+pub(super) fn is_stdout(lua: &mlua::Lua, v: &MultiValue) -> bool {
     let (1, Some(mlua::Value::UserData(u))) = (v.len(), v.front()) else {
         return false;
     };

@@ -28,7 +28,12 @@ pub fn pktgen(args: &[&str]) -> Command {
 }
 
 /// Waits for `child` up to [`TIMEOUT`], killing it past that; returns its output.
-pub fn wait(mut child: Child) -> Output {
+pub fn wait(child: Child) -> Output {
+    wait_within(child, TIMEOUT)
+}
+
+/// Waits for `child` up to `limit`, killing it past that; returns its output.
+pub fn wait_within(mut child: Child, limit: Duration) -> Output {
     // Drain the pipes on threads so a chatty child cannot block on a full pipe.
     let mut out = child.stdout.take();
     let mut err = child.stderr.take();
@@ -51,10 +56,10 @@ pub fn wait(mut child: Child) -> Output {
         if let Some(s) = child.try_wait().expect("try_wait") {
             break s;
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("pktgen did not finish within {TIMEOUT:?}");
+            panic!("the child process did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -96,4 +101,98 @@ pub fn temp_file(test: &str, name: &str, contents: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, contents).expect("write temp file");
     p
+}
+
+/// A `pktgen` serving its shell on a free loopback port (never 22022), with stdin at EOF; its
+/// stderr is kept for failure messages. Killed when dropped.
+pub struct Served {
+    child: Option<Child>,
+    /// The shell's port.
+    pub port: u16,
+    /// The `--metrics` port, when asked for.
+    pub metrics: Option<u16>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Served {
+    /// Starts `pktgen --listen 127.0.0.1:0 <args>` and waits for its "listening" lines (and the
+    /// metrics one when `args` has `--metrics`).
+    pub fn start(args: &[&str]) -> Served {
+        use std::io::{BufRead as _, BufReader};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pktgen"))
+            .current_dir(root())
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pktgen");
+        let err = child.stderr.take().expect("stderr");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::clone(&stderr);
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { return };
+                for (what, prefix) in [
+                    ("shell", "pktgen: Lua shell listening on 127.0.0.1:"),
+                    ("metrics", "pktgen: metrics on http://127.0.0.1:"),
+                ] {
+                    if let Some(p) = line.strip_prefix(prefix) {
+                        let p = p.split('/').next().unwrap_or("").parse::<u16>().expect("port");
+                        let _ = tx.send((what, p));
+                    }
+                }
+                let mut l = log.lock().unwrap_or_else(|p| p.into_inner());
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let mut s = Served {
+            child: Some(child),
+            port: 0,
+            metrics: None,
+            stderr,
+            reader: Some(reader),
+        };
+        let want_metrics = args.contains(&"--metrics");
+        while s.port == 0 || (want_metrics && s.metrics.is_none()) {
+            match rx.recv_timeout(TIMEOUT) {
+                Ok(("shell", p)) => s.port = p,
+                Ok((_, p)) => s.metrics = Some(p),
+                Err(_) => panic!("pktgen did not say where it listens; stderr: {}", s.stderr()),
+            }
+        }
+        s
+    }
+
+    /// What pktgen wrote on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// SIGTERM (the clean shutdown path); returns the output once it exited, with all of stderr.
+    pub fn stop(mut self) -> Output {
+        let child = self.child.take().expect("child");
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let mut o = wait(child);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        o.stderr = self.stderr().into_bytes();
+        o
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }

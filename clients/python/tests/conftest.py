@@ -1,0 +1,116 @@
+"""Real pktgen processes for the tests: the binary from $PKTGEN_BIN (the cargo test that runs
+pytest sets it) or target/debug/pktgen, each on a free loopback port, never 22022."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+START_TIMEOUT = 60.0
+
+
+def binary() -> str:
+    b = os.environ.get("PKTGEN_BIN") or str(ROOT / "target" / "debug" / "pktgen")
+    if not Path(b).exists():
+        pytest.fail(f"no pktgen binary at {b}: build it (cargo build -p runtime) or set PKTGEN_BIN")
+    return b
+
+
+@dataclass
+class Server:
+    """A running pktgen: its shell port, its --metrics port (if asked), its stderr so far."""
+
+    proc: subprocess.Popen
+    port: int = 0
+    metrics: Optional[int] = None
+    log: List[str] = field(default_factory=list)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.log)
+
+
+def start(*args: str) -> Server:
+    proc = subprocess.Popen(
+        [binary(), "--listen", "127.0.0.1:0", *args],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    srv = Server(proc)
+    ready = threading.Event()
+    want_metrics = "--metrics" in args
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            srv.log.append(line)
+            m = re.match(r"pktgen: Lua shell listening on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                srv.port = int(m.group(1))
+            m = re.match(r"pktgen: metrics on http://127\.0\.0\.1:(\d+)/metrics", line)
+            if m:
+                srv.metrics = int(m.group(1))
+            if srv.port and (srv.metrics or not want_metrics):
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(START_TIMEOUT) or not srv.port:
+        proc.kill()
+        pytest.fail(f"pktgen did not start listening: {srv.stderr}")
+    return srv
+
+
+def send_stamped(pg, count: int, size: int = 64) -> None:
+    """Port 0 sends `count` latency-stamped packets to port 1 (back to back) at 1 %; returns once
+    port 1's histogram has them all. Counters are cleared first."""
+    import time
+
+    pg.latency("0-1")
+    pg.set(0, "size", size)
+    pg.set(0, "rate", 1)
+    pg.set(0, "count", count)
+    pg.clear("all")
+    pg.start(0)
+    pg.wait_done(0)
+    deadline = time.monotonic() + 10
+    while pg.latency_summary(1)["hdr"]["count"] < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def pktgen_factory() -> Iterator[Callable[..., Server]]:
+    """Starts pktgen processes (arguments after the shell's); all are stopped at the end."""
+    started: List[Server] = []
+
+    def factory(*args: str) -> Server:
+        s = start(*args)
+        started.append(s)
+        return s
+
+    yield factory
+    for s in started:
+        s.proc.terminate()
+    for s in started:
+        try:
+            s.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            s.proc.kill()
+            s.proc.wait()
+
+
+@pytest.fixture
+def server(pktgen_factory: Callable[..., Server]) -> Server:
+    """One pktgen."""
+    return pktgen_factory()
