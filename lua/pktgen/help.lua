@@ -17,6 +17,7 @@ M.LINES = {
 	"  isSending(pl) linkState(pl) portStats(pl[, 'port'|'rate']) portInfo(pl) pktStats(pl) portSizes(pl)",
 	"  portCount() totalPorts() info screen(onoff) page(name) cls() update() ports_per_page(n) port(n)",
 	"  portLayout(pl)              ours: {rx_queues, tx_queues, rx_lcores, tx_lcores, answer_lcores, rss}",
+	"  pageText([name[, cols]])    ours: a page as text; pages main range seq rnd pcap latency stats xstats cpu queues streams",
 	"  help() quit()",
 }
 
