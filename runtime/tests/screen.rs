@@ -155,6 +155,11 @@ impl Tmux {
     /// Quits pktgen with `quit` and waits for it to exit 0.
     fn quit(&self) -> String {
         self.line("quit");
+        self.wait_exit()
+    }
+
+    /// Waits for pktgen to exit 0; returns the last screen.
+    fn wait_exit(&self) -> String {
         let start = Instant::now();
         loop {
             if let Some(status) = self.exited() {
@@ -351,7 +356,10 @@ fn typing_survives_the_redraws_and_commands_still_run() {
     t.keys(&["C-a", "C-k"]);
     t.wait_for("an empty line", |s| last_row(s) == "pktgen>");
     t.line("stop 0");
-    t.quit();
+    // Ctrl-D on an empty line quits, and the terminal is handed back without the prompt.
+    t.keys(&["C-d"]);
+    let s = t.wait_exit();
+    assert!(!last_row(&s).starts_with("pktgen>"), "{s}");
 }
 
 #[test]
@@ -390,6 +398,21 @@ fn output_of_a_running_script_scrolls_below_the_page_and_is_kept() {
     t.wait_for("the output cleared", |s| {
         !s.contains("script line") && s.contains("<Main Page>")
     });
+    // A smaller window: the page is laid out again, with the prompt on its last row.
+    let o = tmux_out(&t.socket, &["resize-window", "-t", "t", "-x", "100", "-y", "45"]);
+    assert!(
+        o.status.success(),
+        "resize-window: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = t.wait_for("the page at 100 columns", |s| {
+        rows(s)
+            .iter()
+            .any(|l| l.starts_with("-- Pktgen ") && l.trim_end().len() == 99)
+    });
+    assert_eq!(rows(&s).len(), 45, "{s}");
+    assert_eq!(rows(&s)[0].trim_end(), "<Main Page>  Ports 0-1 of 2", "{s}");
+    assert_eq!(rows(&s)[44], "pktgen>", "{s}");
     t.line("stop 0");
     t.quit();
 }
