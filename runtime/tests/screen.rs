@@ -11,6 +11,23 @@ use std::time::{Duration, Instant};
 /// How long a screen condition may take to appear.
 const WAIT: Duration = Duration::from_secs(20);
 
+/// Polls `get` every 100 ms until `ok` holds for what it returns, and returns that; past [`WAIT`],
+/// fails naming `what` and showing the last value.
+fn poll<T: std::fmt::Display>(what: &str, mut get: impl FnMut() -> T, ok: impl Fn(&T) -> bool) -> T {
+    let start = Instant::now();
+    loop {
+        let v = get();
+        if ok(&v) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "waited {WAIT:?} for {what}; last seen:\n{v}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A tmux server of its own running one pktgen in a window of `cols` x `rows`.
 struct Tmux {
     socket: String,
@@ -127,17 +144,7 @@ impl Tmux {
 
     /// Waits until the screen satisfies `ok`; returns that screen. Fails with the last screen.
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if start.elapsed() > WAIT {
-                panic!("waited {WAIT:?} for {what}; the screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        poll(what, || self.screen(), |s| ok(s))
     }
 
     /// Waits until the screen shows `text`.
@@ -160,15 +167,14 @@ impl Tmux {
 
     /// Waits for pktgen to exit 0; returns the last screen.
     fn wait_exit(&self) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.exited() {
-                assert_eq!(status, 0, "pktgen's exit status; the screen:\n{}", self.screen());
-                return self.screen();
-            }
-            assert!(start.elapsed() < WAIT, "pktgen did not quit:\n{}", self.screen());
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let status = poll(
+            "pktgen to exit",
+            || self.exited().map_or(String::new(), |s| s.to_string()),
+            |s| !s.is_empty(),
+        );
+        let screen = self.screen();
+        assert_eq!(status, "0", "pktgen's exit status; the screen:\n{screen}");
+        screen
     }
 }
 
@@ -458,25 +464,13 @@ fn theme_colours_follow_dash_t_and_the_theme_command() {
         s.lines()
             .any(|l| l.contains("MAC Destination") && l.contains(GREEN))
     };
-    let start = Instant::now();
-    while !coloured(&t.screen_with(true)) {
-        assert!(
-            start.elapsed() < WAIT,
-            "no colours with -T:\n{}",
-            t.screen_with(true)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    poll("colours with -T", || t.screen_with(true), |s| coloured(s));
     t.line("theme off");
-    let start = Instant::now();
-    while t.screen_with(true).contains(GREEN) {
-        assert!(
-            start.elapsed() < WAIT,
-            "colours after theme off:\n{}",
-            t.screen_with(true)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    poll(
+        "no colours after theme off",
+        || t.screen_with(true),
+        |s| !s.contains(GREEN),
+    );
     let saved = common::temp_file("theme", "saved.theme", "");
     t.line("theme stats.mac red none bold");
     t.line(&format!("theme save {}", saved.display()));
@@ -500,31 +494,15 @@ fn a_console_whose_stdout_is_a_pipe_gets_no_escape_codes() {
     );
     let t = Tmux::shell("pipe", 100, 30, &cmd);
     let read = |p: &Path| std::fs::read(p).unwrap_or_default();
-    let start = Instant::now();
-    while !String::from_utf8_lossy(&read(&out)).contains("pktgen> ") {
-        assert!(start.elapsed() < WAIT, "no prompt in {}", out.display());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let text = || String::from_utf8_lossy(&read(&out)).into_owned();
+    poll("the prompt in the pipe", text, |s| s.contains("pktgen> "));
     t.line("set 0 rate 1");
     t.line("start 0");
     t.line("page main");
     t.line("pktgen.cls() pktgen.update() print('marker')");
-    let start = Instant::now();
-    while !String::from_utf8_lossy(&read(&out)).contains("port 1: tx 0 pps 0 b/s rx") {
-        assert!(
-            start.elapsed() < WAIT,
-            "no rate line:\n{}",
-            String::from_utf8_lossy(&read(&out))
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    poll("the rate line", text, |s| s.contains("port 1: tx 0 pps 0 b/s rx"));
     t.line("stop 0");
-    t.line("quit");
-    let start = Instant::now();
-    while t.exited().is_none() {
-        assert!(start.elapsed() < WAIT, "pktgen did not quit");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    t.quit();
     let bytes = read(&out);
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains("marker"), "{text}");
