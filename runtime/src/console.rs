@@ -26,8 +26,8 @@ pub use term::Term;
 const PROMPT: &str = "pktgen> ";
 const MORE: &str = ">> ";
 
-/// The prompt currently shown (if the console is waiting for input), so the rate line can
-/// redraw it after printing over it.
+/// The prompt currently shown in plain mode (if the console is waiting for input), so the rate
+/// line can go on a line of its own and show the prompt again after it.
 #[derive(Clone, Debug, Default)]
 pub struct Prompt(Rc<Cell<Option<&'static str>>>);
 
