@@ -453,7 +453,8 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
     })?;
 
     // The wrappers are Lua so the console's case stays exactly Lua's own functions (return
-    // values, error messages, buffering with C stdio), and only a client's goes through Rust.
+    // values, error messages, buffering with C stdio), and only a client's (and the console's
+    // when it owns a terminal: a ConsoleSink) goes through Rust.
     // A client's default files are its own (`client_io()`; unset: its connection), so one
     // client's `io.output(file)` redirects neither another client nor the console.
     let wrap: Function = lua
