@@ -94,11 +94,6 @@ function M.set_tcp_flags(...)
 	end)
 end
 
-function M.screen(...)
-	arity("screen", select("#", ...), 1)
-	engine.display(args.onoff((...)))
-end
-
 function M.prime(...)
 	arity("prime", select("#", ...), 1)
 	local primed = false
@@ -164,12 +159,6 @@ function M.clr()
 	stats.clear_totals()
 end
 
-function M.cls()
-end
-
-function M.update()
-end
-
 function M.reset(...)
 	arity("reset", select("#", ...), 1)
 	each("reset", (...), function(p)
@@ -223,18 +212,6 @@ function M.tos(...)
 	setter("tos", pl, function(_, cfg)
 		cfg.pkt.tos = tos
 	end)
-end
-
-function M.ports_per_page(...)
-	arity("ports_per_page", select("#", ...), 1)
-end
-
-function M.page(...)
-	arity("page", select("#", ...), 1)
-end
-
-function M.port(...)
-	arity("port", select("#", ...), 1)
 end
 
 function M.help()
@@ -348,6 +325,8 @@ require("pktgen.save").install(M)
 M.json = require "pktgen.json"
 require("pktgen.record").install(M)
 M.chart = require "pktgen.chart"
+-- The console's live pages: screen, page, port, ports_per_page, cls, update, pageText.
+require("pktgen.screen").install(M)
 
 --- pktgen.info (§3.10): 8 strings.
 local b = engine.build or {}

@@ -41,6 +41,11 @@ local function finish(p)
 	io.flush()
 end
 
+--- Whether port p is capturing.
+function M.capturing(p)
+	return active[p] ~= nil
+end
+
 --- Writes every capture still on (pktgen calls this as it ends).
 function M.finish_all()
 	local ports = {}

@@ -284,8 +284,15 @@ function COMMANDS.load(w)
 	return pktgen.load(w[2])
 end
 
+--- `page <name>` shows that page, and turns the screen on (at a console on a terminal).
 function COMMANDS.page(w)
-	return pktgen.page(w[2] or "main")
+	local screen = require "pktgen.screen"
+	local name = w[2] or "main"
+	if not screen.lookup(name) then
+		fail("page: unknown page '%s' (%s, or a number)", name, table.concat(screen.PAGES, ", "))
+	end
+	pktgen.page(name)
+	return pktgen.screen("on")
 end
 
 function COMMANDS.screen(w)
@@ -295,6 +302,44 @@ end
 
 function COMMANDS.cls()
 	return pktgen.cls()
+end
+
+COMMANDS.redisplay = COMMANDS.cls
+
+function COMMANDS.update()
+	return pktgen.update()
+end
+
+function COMMANDS.ppp(w)
+	need(w, 2, "ppp <1-6>")
+	return pktgen.ports_per_page(w[2])
+end
+
+function COMMANDS.port(w)
+	need(w, 2, "port <number>")
+	return pktgen.port(w[2])
+end
+
+--- `theme on|off`, `theme show`, `theme save <file>`, `theme <item> <fg> <bg> <attr>`.
+function COMMANDS.theme(w)
+	local theme = require "pktgen.theme"
+	local usage = "theme on|off | show | save <file> | <item> <fg color> <bg color> <attribute>"
+	need(w, 2, usage)
+	local what = string.lower(w[2])
+	if what == "on" or what == "off" then
+		theme.set_state(what == "on")
+	elseif what == "show" then
+		io.write(theme.show())
+		io.flush()
+		return
+	elseif what == "save" then
+		need(w, 3, "theme save <file>")
+		return theme.save(w[3])
+	else
+		need(w, 5, usage)
+		theme.set(w[2], w[3], w[4], w[5])
+	end
+	return pktgen.update()
 end
 
 function COMMANDS.help()

@@ -20,6 +20,7 @@ M.LINES = {
 	"  json.encode(v[, {pretty = true}]) json.decode(text) json.null   JSON, e.g. of any getter's result",
 	"  record(file[, {interval = ms, format = 'csv'|'jsonl', ports = pl}]) record_stop()   rates to a file",
 	"  chart.latency(svg, h | {h, ...}[, opts]) chart.rates(svg, recording[, {metric = 'pps'|'bps'}]) h:chart(svg)",
+	"  pageText([name[, cols]])    ours: a page as text; pages main range seq rnd pcap latency stats xstats cpu queues streams",
 	"  help() quit()",
 }
 

@@ -148,6 +148,7 @@ function Histogram:save(path, tag)
 	self.hdr:save(path, tag)
 end
 
+--- A latency in ns as text with a unit: "812 ns", "1.234 us", "2.500 ms".
 local function ns_text(ns)
 	if ns >= 1e9 then return string.format("%.3f s", ns / 1e9) end
 	if ns >= 1e6 then return string.format("%.3f ms", ns / 1e6) end
@@ -323,5 +324,7 @@ function M.legacy(p)
 		min_us = h:min() / 1e3, avg_us = s.mean_ns / 1e3, max_us = h:max() / 1e3,
 	}
 end
+
+M.ns_text = ns_text
 
 return M

@@ -16,7 +16,7 @@ use smol::future::FutureExt as _;
 use smol::stream::StreamExt as _;
 
 use crate::args::Args;
-use crate::console::{self, Prompt};
+use crate::console::{self, Prompt, Term, Ui};
 use crate::lua;
 use crate::shell::{self, Shell};
 use crate::state::Shared;
@@ -31,7 +31,7 @@ enum End {
 }
 
 /// Scripts, then console or stdin, then serving until asked to quit.
-async fn session(lua: &Lua, args: &Args, shared: &Shared, prompt: &Prompt) {
+async fn session(lua: &Lua, args: &Args, shared: &Shared, ui: &Ui) {
     for path in &args.files {
         if shared.quit_status().is_some() {
             return;
@@ -46,7 +46,7 @@ async fn session(lua: &Lua, args: &Args, shared: &Shared, prompt: &Prompt) {
         return;
     }
     if shared.interactive() {
-        console::run(lua, shared, prompt).await;
+        console::run(lua, shared, ui).await;
     } else {
         // A pipe, a file, /dev/null or a service manager's stdin: read it all, run it as one chunk
         // (so its top-level locals work), reading on a blocking thread to keep the executor free.
@@ -136,15 +136,45 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         Ok(s) => s,
         Err(status) => return status,
     };
-    let prompt = Prompt::default();
-    if shared.interactive() {
-        ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
-            .detach();
+    if args.opts.theme {
+        console::enable_theme(&lua);
     }
+    // A terminal on stdout gets the live pages, and the console's and scripts' output goes
+    // through it so the page and the typed line stay whole; anything else gets plain lines.
+    let term = Term::new().map(Rc::new);
+    let ui = match &term {
+        Some(t) => {
+            if let Some(r) = lua::output::router(&lua) {
+                lua::flush_lua_stdout(&lua);
+                let (w, l) = (Rc::clone(t), Rc::clone(t));
+                r.set_console(Some(lua::output::ConsoleSink {
+                    write: Rc::new(move |b| w.output(b)),
+                    leave: Rc::new(move || l.leave()),
+                    stderr: t.stderr_is_terminal(),
+                }));
+            }
+            ex.spawn(console::screen(
+                lua.clone(),
+                shared.clone(),
+                Rc::clone(t),
+                shared.interactive(),
+            ))
+            .detach();
+            Ui::Term(Rc::clone(t))
+        }
+        None => {
+            let prompt = Prompt::default();
+            if shared.interactive() {
+                ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
+                    .detach();
+            }
+            Ui::Plain(prompt)
+        }
+    };
 
     let main = async {
         let work = async {
-            session(&lua, args, &shared, &prompt).await;
+            session(&lua, args, &shared, &ui).await;
             End::Done
         };
         // A quit request cancels whatever runs at its next yield (Pktgen's quit is immediate).
@@ -155,10 +185,15 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         work.or(quit).or(signalled(signals)).await
     };
     let end = smol::block_on(ex.run(main));
+    // The terminal as it was before anything more is printed (the shutdown's messages, the
+    // captures written).
+    if let Some(t) = &term {
+        t.leave();
+    }
 
     let status = match end {
         End::Signal(s) => {
-            if shared.interactive() {
+            if shared.interactive() && term.is_none() {
                 println!();
             }
             eprintln!("pktgen: {s:?}, shutting down");

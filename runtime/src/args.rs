@@ -66,7 +66,7 @@ pub struct Opts {
     #[argh(switch, short = 'N')]
     pub numa: bool,
 
-    /// enable colour/theme output (accepted; no effect)
+    /// colour the console's pages and prompt with the theme (`theme` command)
     #[argh(switch, short = 'T')]
     pub theme: bool,
 
@@ -271,7 +271,7 @@ impl Args {
         let mut v = Vec::new();
         v.extend(o.log.iter().map(|l| format!("-l {l}")));
         v.extend(o.portmask.iter().map(|p| format!("-p {p}")));
-        for (on, flag) in [(o.numa, "-N"), (o.theme, "-T"), (o.clock_gettime, "-c")] {
+        for (on, flag) in [(o.numa, "-N"), (o.clock_gettime, "-c")] {
             if on {
                 v.push(flag.to_string());
             }

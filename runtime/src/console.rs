@@ -1,25 +1,85 @@
 //! The console on a terminal: a `lua`-style REPL (multi-line input, expression lines print their
-//! values) that also takes Pktgen CLI command lines (`start 0`, `set 0 rate 10`, `quit`), and the
-//! per-second rate line printed while ports send.
+//! values) that also takes Pktgen CLI command lines (`start 0`, `set 0 rate 10`, `quit`). With a
+//! terminal on stdout too, it shows Pktgen's live pages above a line editor ([`screen`], [`term`],
+//! [`editor`]); with stdout a pipe or a file, plain lines and a per-second rate line.
+
+mod editor;
+mod screen;
+mod term;
 
 use std::cell::Cell;
 use std::io::{BufRead as _, Write as _};
 use std::rc::Rc;
 use std::time::Duration;
 
+use crossterm::event::Event;
 use engine::Engine;
 use mlua::{Function, Lua, MultiValue, Value};
+use smol::channel::{Receiver, Sender};
+use smol::future::FutureExt as _;
 
 use crate::lua;
 use crate::state::Shared;
+pub use screen::run as screen;
+pub use term::Term;
 
 const PROMPT: &str = "pktgen> ";
 const MORE: &str = ">> ";
 
-/// The prompt currently shown (if the console is waiting for input), so the rate line can
-/// redraw it after printing over it.
+/// The prompt currently shown in plain mode (if the console is waiting for input), so the rate
+/// line can go on a line of its own and show the prompt again after it.
 #[derive(Clone, Debug, Default)]
 pub struct Prompt(Rc<Cell<Option<&'static str>>>);
+
+/// How the console talks to the person: plain lines (stdout is not a terminal), or the terminal
+/// with pages and a line editor.
+#[derive(Clone, Debug)]
+pub enum Ui {
+    /// Prompts and errors as plain text; lines read by the terminal's own line discipline.
+    Plain(Prompt),
+    /// The terminal on stdout.
+    Term(Rc<Term>),
+}
+
+impl Ui {
+    fn show_prompt(&self, lua: &Lua, p: &'static str) {
+        match self {
+            Ui::Plain(prompt) => {
+                print!("{p}");
+                let _ = std::io::stdout().flush();
+                prompt.0.set(Some(p));
+            }
+            Ui::Term(t) => t.set_prompt(Some(p), screen::prompt_style(lua)),
+        }
+    }
+
+    /// The REPL took `line`, entered at prompt `p`: on the terminal it joins the output then (so
+    /// lines typed ahead show in order with what they print).
+    fn took(&self, p: &'static str, line: &str) {
+        match self {
+            Ui::Plain(prompt) => prompt.0.set(None),
+            Ui::Term(t) => t.echo(p, line),
+        }
+    }
+
+    fn error(&self, msg: &str) {
+        match self {
+            Ui::Term(t) if t.stderr_is_terminal() => t.output(format!("{msg}\n").as_bytes()),
+            _ => eprintln!("{msg}"),
+        }
+    }
+}
+
+/// Turns Pktgen's theme (colours, `-T`) on from the start.
+pub fn enable_theme(lua: &Lua) {
+    let r = lua
+        .load("require('pktgen.theme').set_state(true)")
+        .set_name("=theme")
+        .exec();
+    if let Err(e) = r {
+        eprintln!("pktgen: -T: {}", lua::report(&e));
+    }
+}
 
 /// Words that start a Pktgen CLI command (Pktgen's cli-functions.c); a line starting with one of
 /// them goes to `pktgen.cli` unless the word is a Lua global (then the line is Lua).
@@ -60,6 +120,9 @@ const CLI_WORDS: &[&str] = &[
     "capture",
     "blink",
     "redisplay",
+    "update",
+    "ppp",
+    "port",
 ];
 
 /// Whether `line` is a Pktgen CLI command rather than Lua.
@@ -80,12 +143,6 @@ fn looks_like_cli(lua: &Lua, line: &str) -> bool {
         .get::<Value>(word)
         .map(|v| v.is_nil())
         .unwrap_or(true)
-}
-
-fn show_prompt(prompt: &Prompt, p: &'static str) {
-    print!("{p}");
-    let _ = std::io::stdout().flush();
-    prompt.0.set(Some(p));
 }
 
 /// Reads stdin lines on a plain thread (a terminal cannot be made non-blocking without changing
@@ -109,7 +166,50 @@ fn spawn_reader() -> smol::channel::Receiver<String> {
     rx
 }
 
-async fn call(lua: &Lua, f: Function, args: impl mlua::IntoLuaMulti) {
+/// Reads terminal events (keys, resizes) on a plain thread, as [`spawn_reader`] reads lines.
+fn spawn_events() -> Receiver<Event> {
+    let (tx, rx) = smol::channel::unbounded();
+    let _ = std::thread::Builder::new()
+        .name("pktgen-keys".into())
+        .spawn(move || {
+            while let Ok(ev) = crossterm::event::read() {
+                if tx.send_blocking(ev).is_err() {
+                    return;
+                }
+            }
+        });
+    rx
+}
+
+/// The line editor: applies keys to the typed line, shows it, and sends each entered line to
+/// the REPL. At Ctrl-D (or when the keys stop coming) it closes `lines`, which the REPL takes
+/// as the end of its input; it then waits forever, so the REPL finishes what it runs.
+async fn edit(lua: &Lua, shared: &Shared, term: &Term, events: Receiver<Event>, lines: Sender<String>) {
+    let mut ed = editor::Editor::default();
+    while let Ok(ev) = events.recv().await {
+        match ev {
+            Event::Key(k) => match ed.key(k) {
+                editor::Action::None => {}
+                editor::Action::Redraw => term.set_input(ed.line(), ed.cursor()),
+                editor::Action::Submit(line) => {
+                    term.set_input(&[], 0);
+                    if lines.send(line).await.is_err() {
+                        break;
+                    }
+                }
+                editor::Action::Eof => break,
+                editor::Action::ClearScreen => shared.request_redraw(true),
+                editor::Action::Page(step) => screen::step_page(lua, step),
+            },
+            Event::Resize(..) => shared.request_redraw(false),
+            _ => {}
+        }
+    }
+    drop(lines);
+    std::future::pending::<()>().await;
+}
+
+async fn call(lua: &Lua, ui: &Ui, f: Function, args: impl mlua::IntoLuaMulti) {
     let r = f.call_async::<MultiValue>(args).await;
     lua::flush_lua_stdout(lua);
     match r {
@@ -118,28 +218,44 @@ async fn call(lua: &Lua, f: Function, args: impl mlua::IntoLuaMulti) {
             if let Ok(print) = lua.globals().get::<Function>("print")
                 && let Err(e) = print.call::<()>(values)
             {
-                eprintln!("{}", lua::report(&e));
+                ui.error(&lua::report(&e));
             }
             lua::flush_lua_stdout(lua);
         }
         Ok(_) => {}
-        Err(e) => eprintln!("{}", lua::report(&e)),
+        Err(e) => ui.error(&lua::report(&e)),
     }
 }
 
 /// Runs the console until EOF (Ctrl-D) or `quit`; both request a quit. Console errors are shown
 /// but do not count as failures (an interactive typo should not change the exit status).
-pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
-    let lines = spawn_reader();
+pub async fn run(lua: &Lua, shared: &Shared, ui: &Ui) {
+    match ui {
+        Ui::Term(t) if t.enable_keys() => {
+            let (tx, rx) = smol::channel::unbounded();
+            // The page shows from the console's first moment, not a second later.
+            shared.request_redraw(false);
+            edit(lua, shared, t, spawn_events(), tx)
+                .or(repl(lua, shared, ui, rx))
+                .await;
+        }
+        _ => repl(lua, shared, ui, spawn_reader()).await,
+    }
+}
+
+async fn repl(lua: &Lua, shared: &Shared, ui: &Ui, lines: Receiver<String>) {
     let mut buf = String::new();
     loop {
-        show_prompt(prompt, if buf.is_empty() { PROMPT } else { MORE });
+        let prompt = if buf.is_empty() { PROMPT } else { MORE };
+        ui.show_prompt(lua, prompt);
         let Ok(line) = lines.recv().await else {
-            println!();
+            if let Ui::Plain(_) = ui {
+                println!();
+            }
             shared.request_quit(0);
             return;
         };
-        prompt.0.set(None);
+        ui.took(prompt, &line);
         if buf.is_empty() {
             let t = line.trim();
             if t.is_empty() {
@@ -151,8 +267,8 @@ pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
             }
             if looks_like_cli(lua, t) {
                 match lua::cli_fn(lua, "run_line") {
-                    Ok(f) => call(lua, f, t).await,
-                    Err(e) => eprintln!("{}", lua::report(&e)),
+                    Ok(f) => call(lua, ui, f, t).await,
+                    Err(e) => ui.error(&lua::report(&e)),
                 }
                 continue;
             }
@@ -162,7 +278,7 @@ pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
                 .set_name("=stdin")
                 .into_function()
             {
-                call(lua, f, ()).await;
+                call(lua, ui, f, ()).await;
                 continue;
             }
         }
@@ -171,7 +287,7 @@ pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
         match lua.load(buf.as_str()).set_name("=stdin").into_function() {
             Ok(f) => {
                 buf.clear();
-                call(lua, f, ()).await;
+                call(lua, ui, f, ()).await;
             }
             Err(mlua::Error::SyntaxError {
                 incomplete_input: true,
@@ -179,7 +295,7 @@ pub async fn run(lua: &Lua, shared: &Shared, prompt: &Prompt) {
             }) => {}
             Err(e) => {
                 buf.clear();
-                eprintln!("{}", lua::report(&e));
+                ui.error(&lua::report(&e));
             }
         }
     }
@@ -216,7 +332,8 @@ fn rate_line(e: &Engine) -> String {
 }
 
 /// Prints the rate line once a second while display is on and some port sends (or has just
-/// stopped, so the last line shows the final rates going to zero once).
+/// stopped, so the last line shows the final rates going to zero once). For a console whose
+/// stdout is not a terminal: plain lines, no escape codes.
 pub async fn rates(lua: Lua, e: &'static Engine, shared: Shared, prompt: Prompt) {
     let mut was_sending = false;
     loop {
@@ -224,9 +341,11 @@ pub async fn rates(lua: Lua, e: &'static Engine, shared: Shared, prompt: Prompt)
         let sending = (0..e.port_count()).any(|p| e.is_sending(p).unwrap_or(false));
         if shared.display() && (sending || was_sending) {
             lua::flush_lua_stdout(&lua);
-            // Clear the prompt line, print, then redraw the prompt (what was typed stays in the
-            // terminal's line buffer, only its echo is lost).
-            print!("\r\x1b[2K{}\n", rate_line(e));
+            // After a prompt, on a line of its own; the prompt follows again.
+            if prompt.0.get().is_some() {
+                println!();
+            }
+            println!("{}", rate_line(e));
             if let Some(p) = prompt.0.get() {
                 print!("{p}");
             }

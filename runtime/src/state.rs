@@ -1,6 +1,6 @@
 //! Runtime state shared by the tasks on the one executor thread (scripts, console, rate line,
 //! later the shell's clients) and by the `engine` module's functions: quit requests, the display
-//! switch, and whether anything failed.
+//! switch and redraw requests for the console's pages, and whether anything failed.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -18,6 +18,12 @@ struct Inner {
     quit_tx: Sender<()>,
     quit_rx: Receiver<()>,
     display: Cell<bool>,
+    // Set once something turned the display on explicitly (screen("on"), the CLI's page).
+    display_asked: Cell<bool>,
+    // A one-slot channel coalescing redraw requests (cls, update, page, screen).
+    redraw_tx: Sender<()>,
+    redraw_rx: Receiver<()>,
+    redraw_full: Cell<bool>,
     failed: Cell<bool>,
     interactive: Cell<bool>,
 }
@@ -25,11 +31,16 @@ struct Inner {
 impl Default for Shared {
     fn default() -> Self {
         let (quit_tx, quit_rx) = smol::channel::bounded(1);
+        let (redraw_tx, redraw_rx) = smol::channel::bounded(1);
         Shared(Rc::new(Inner {
             quit: Cell::new(None),
             quit_tx,
             quit_rx,
             display: Cell::new(true),
+            display_asked: Cell::new(false),
+            redraw_tx,
+            redraw_rx,
+            redraw_full: Cell::new(false),
             failed: Cell::new(false),
             interactive: Cell::new(false),
         }))
@@ -56,14 +67,43 @@ impl Shared {
         let _ = self.0.quit_rx.recv().await;
     }
 
-    /// Whether the console may print its per-second rate line (`engine.display`).
+    /// Whether the console may show its pages (or, without a terminal on stdout, its per-second
+    /// rate line): `engine.display`, `pktgen.screen`.
     pub fn display(&self) -> bool {
         self.0.display.get()
     }
 
-    /// Sets [`Shared::display`].
+    /// Sets [`Shared::display`] and has the screen redrawn (or put away).
     pub fn set_display(&self, on: bool) {
         self.0.display.set(on);
+        if on {
+            self.0.display_asked.set(true);
+        }
+        self.request_redraw(false);
+    }
+
+    /// Whether something turned the display on explicitly; without a console, only then are pages
+    /// drawn (a script run in a terminal prints plain lines unless it asks for the screen).
+    pub fn display_asked(&self) -> bool {
+        self.0.display_asked.get()
+    }
+
+    /// Asks the screen task to redraw now; `full` clears the terminal first (`pktgen.cls`).
+    pub fn request_redraw(&self, full: bool) {
+        if full {
+            self.0.redraw_full.set(true);
+        }
+        let _ = self.0.redraw_tx.try_send(());
+    }
+
+    /// Resolves at the next redraw request.
+    pub async fn redraw_requested(&self) {
+        let _ = self.0.redraw_rx.recv().await;
+    }
+
+    /// Whether a full redraw was asked for since the last call (and forgets it).
+    pub fn take_full_redraw(&self) -> bool {
+        self.0.redraw_full.replace(false)
     }
 
     /// Records that a script file or stdin chunk failed.

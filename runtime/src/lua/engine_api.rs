@@ -353,6 +353,15 @@ pub fn register(
             values(lua, ())
         }
     })?;
+    let sh = shared.clone();
+    sync_fn(lua, &raw, "redraw", move |lua, a| {
+        let full = match arg(&a, 0) {
+            Value::Nil => false,
+            v => boolean("redraw", &v)?,
+        };
+        sh.request_redraw(full);
+        values(lua, ())
+    })?;
 
     raw.set(
         "sleep",

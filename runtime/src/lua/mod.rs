@@ -163,6 +163,9 @@ fn install_exit(lua: &Lua, e: &'static Engine, shared: Shared) -> mlua::Result<(
             crate::metrics::finish();
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
+            if let Some(r) = output::router(lua) {
+                r.leave_console();
+            }
             e.shutdown();
             std::process::exit(status)
         })?,

@@ -12,6 +12,10 @@
 //! stdin from a client (`io.read`, `io.lines()`, `io.stdin:read`) is refused: it would block the
 //! one thread every client and the console share.
 //!
+//! When the console owns a terminal (its live pages, its line editor), it installs a
+//! [`ConsoleSink`]: the console's and the scripts' output to stdout then goes through it, so it
+//! can keep the page and the line being typed intact around what scripts print.
+//!
 //! The same context carries the shell's CPU budget: the instruction hook (`interrupt.rs`) asks
 //! [`Router::check_budget`] whether the client code running now has gone too long without yielding.
 
@@ -134,10 +138,33 @@ impl OutBuf {
     }
 }
 
+/// Writes bytes to the console's terminal.
+pub type WriteFn = Rc<dyn Fn(&[u8])>;
+
+/// Where the console's own output goes instead of C's stdout while the console owns the terminal.
+#[derive(Clone)]
+pub struct ConsoleSink {
+    /// Writes bytes to the terminal.
+    pub write: WriteFn,
+    /// Gives the terminal back as it was (before `os.exit` leaves the process).
+    pub leave: Rc<dyn Fn()>,
+    /// Whether `io.stderr` goes there too (stderr is the same terminal).
+    pub stderr: bool,
+}
+
+impl std::fmt::Debug for ConsoleSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleSink")
+            .field("stderr", &self.stderr)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The running code's output context; stored as Lua app data (`Rc<Router>`).
 #[derive(Debug, Default)]
 pub struct Router {
     current: RefCell<Option<Rc<OutBuf>>>,
+    console: RefCell<Option<ConsoleSink>>,
     deadline: Cell<Option<Instant>>,
     budget: Cell<Option<Duration>>,
     // Checks that found the running client over budget since its last resume.
@@ -149,6 +176,27 @@ impl Router {
     /// The shell client whose code runs now, if any (`None`: console, scripts, stdin).
     pub fn client(&self) -> Option<Rc<OutBuf>> {
         self.current.borrow().clone()
+    }
+
+    /// Sends the console's stdout (and stderr, if `sink.stderr`) output to `sink` (`None`: to
+    /// C's stdout, as Lua does).
+    pub fn set_console(&self, sink: Option<ConsoleSink>) {
+        *self.console.borrow_mut() = sink;
+    }
+
+    /// Gives the console's terminal back as it was, if the console has one.
+    pub fn leave_console(&self) {
+        let leave = self.console.borrow().as_ref().map(|c| Rc::clone(&c.leave));
+        if let Some(leave) = leave {
+            leave();
+        }
+    }
+
+    /// The console's sink for a write to stdout (`stderr` false) or stderr, if one is installed.
+    fn console_sink(&self, stderr: bool) -> Option<WriteFn> {
+        let c = self.console.borrow();
+        let c = c.as_ref()?;
+        (!stderr || c.stderr).then(|| Rc::clone(&c.write))
     }
 
     /// Called from the instruction hook: what to do with the code running now. Client code past
@@ -298,8 +346,9 @@ impl<F> Drop for Scoped<F> {
     }
 }
 
-/// Appends the Lua values of `args` as `io.write` does (strings and numbers only).
-fn write_values(lua: &Lua, out: &OutBuf, who: &str, args: MultiValue) -> mlua::Result<()> {
+/// The bytes `io.write` would write for `args` (strings and numbers only).
+fn write_bytes(lua: &Lua, who: &str, args: MultiValue) -> mlua::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
     for (i, v) in args.into_iter().enumerate() {
         let type_name = v.type_name();
         let Some(s) = lua.coerce_string(v)? else {
@@ -308,9 +357,9 @@ fn write_values(lua: &Lua, out: &OutBuf, who: &str, args: MultiValue) -> mlua::R
                 i + 1
             )));
         };
-        out.push(&s.as_bytes()).map_err(mlua::Error::runtime)?;
+        bytes.extend_from_slice(&s.as_bytes());
     }
-    Ok(())
+    Ok(bytes)
 }
 
 /// Replaces `print` and the io functions with sink-aware ones and stores the [`Router`] as app
@@ -326,9 +375,15 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
     let tostring: Function = lua.globals().get("tostring")?;
     let r = Rc::clone(&router);
     let print = lua.create_function(move |_, args: MultiValue| {
-        let Some(out) = r.client() else {
-            return orig_print.call::<()>(args);
+        let out = r.client();
+        let sink = if out.is_none() {
+            r.console_sink(false)
+        } else {
+            None
         };
+        if out.is_none() && sink.is_none() {
+            return orig_print.call::<()>(args);
+        }
         // As Lua's print: tostring of each argument, tab-separated, then a newline; one push so
         // a line from one chunk is never split by another's.
         let mut line = Vec::new();
@@ -345,16 +400,34 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
             }
         }
         line.push(b'\n');
-        out.push(&line).map_err(mlua::Error::runtime)
+        match (out, sink) {
+            (Some(out), _) => out.push(&line).map_err(mlua::Error::runtime),
+            (None, Some(sink)) => {
+                sink(&line);
+                Ok(())
+            }
+            (None, None) => Ok(()),
+        }
     })?;
     lua.globals().raw_set("print", print)?;
 
     let r = Rc::clone(&router);
     let client_write =
-        lua.create_function(move |lua, (who, args): (String, MultiValue)| match r.client() {
-            Some(out) => write_values(lua, &out, &who, args).map(|()| true),
-            None => Ok(false),
-        })?;
+        lua.create_function(
+            move |lua, (who, stderr, args): (String, bool, MultiValue)| match r.client() {
+                Some(out) => {
+                    let bytes = write_bytes(lua, &who, args)?;
+                    out.push(&bytes).map_err(mlua::Error::runtime).map(|()| true)
+                }
+                None => match r.console_sink(stderr) {
+                    Some(sink) => {
+                        sink(&write_bytes(lua, &who, args)?);
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                },
+            },
+        )?;
     let r = Rc::clone(&router);
     let client_flush = lua.create_function(move |_, ()| match r.client() {
         Some(out) => {
@@ -380,13 +453,14 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
     })?;
 
     // The wrappers are Lua so the console's case stays exactly Lua's own functions (return
-    // values, error messages, buffering with C stdio), and only a client's goes through Rust.
+    // values, error messages, buffering with C stdio), and only a client's (and the console's
+    // when it owns a terminal: a ConsoleSink) goes through Rust.
     // A client's default files are its own (`client_io()`; unset: its connection), so one
     // client's `io.output(file)` redirects neither another client nor the console.
     let wrap: Function = lua
         .load(
             r##"
-            local client_write, client_flush, client_read, client_io = ...
+            local client_write, client_flush, client_read, client_io, console_on = ...
             local io, rawequal, select, type, error, format = io, rawequal, select, type, error, string.format
             local stdin, stdout, stderr = io.stdin, io.stdout, io.stderr
             local meth = getmetatable(stdout).__index
@@ -395,7 +469,7 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
               io.write, io.flush, io.read, io.lines, io.output, io.input, io.close, io.open, io.type
             local function std_out(f) return rawequal(f, stdout) or rawequal(f, stderr) end
             function meth.write(f, ...)
-              if std_out(f) and client_write("write", ...) then return f end
+              if std_out(f) and client_write("write", rawequal(f, stderr), ...) then return f end
               return m_write(f, ...)
             end
             function meth.flush(f, ...)
@@ -447,7 +521,12 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
             io.output, io.input = chooser("output", io_output), chooser("input", io_input)
             function io.write(...)
               local out = default("output")
-              if out == nil then return io_write(...) end
+              if out == nil then
+                -- The console's: Lua's own, or its terminal's sink when it has one (and
+                -- io.output() was not pointed elsewhere).
+                if console_on() and rawequal(io_output(), stdout) then return stdout:write(...) end
+                return io_write(...)
+              end
               return out:write(...)
             end
             function io.flush()
@@ -474,7 +553,9 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
         )
         .set_name("=output")
         .into_function()?;
-    wrap.call::<()>((client_write, client_flush, client_read, client_io))?;
+    let r = Rc::clone(&router);
+    let console_on = lua.create_function(move |_, ()| Ok(r.console_sink(false).is_some()))?;
+    wrap.call::<()>((client_write, client_flush, client_read, client_io, console_on))?;
     Ok(router)
 }
 
@@ -552,6 +633,39 @@ mod tests {
         assert!(a.take().is_empty());
         assert_eq!(b.take(), b"from\tb\n");
         assert!(r.client().is_none(), "the sink is restored after the chunk");
+        Ok(())
+    }
+
+    #[test]
+    fn console_output_goes_to_its_sink_and_clients_keep_theirs() -> mlua::Result<()> {
+        let lua = Lua::new();
+        let r = install(&lua)?;
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = Rc::clone(&got);
+        r.set_console(Some(ConsoleSink {
+            write: Rc::new(move |b: &[u8]| g.borrow_mut().extend_from_slice(b)),
+            leave: Rc::new(|| {}),
+            stderr: false,
+        }));
+        lua.load("print('p', 1) io.write('w', 2) io.stdout:write('s') assert(io.write('x') == io.stdout)")
+            .exec()?;
+        assert_eq!(String::from_utf8_lossy(&got.borrow()), "p\t1\nw2sx");
+        let e = lua
+            .load("io.write({})")
+            .exec()
+            .map_or_else(|e| e.to_string(), |()| String::new());
+        assert!(
+            e.contains("bad argument #1 to 'write' (string expected, got table)"),
+            "{e}"
+        );
+        let out = Rc::new(OutBuf::new("a".into(), 1 << 20));
+        client(&lua, &r, &out, "print('to the client')")?;
+        assert_eq!(out.take(), b"to the client\n");
+        assert_eq!(
+            String::from_utf8_lossy(&got.borrow()),
+            "p\t1\nw2sx",
+            "the client's print is not the console's"
+        );
         Ok(())
     }
 
