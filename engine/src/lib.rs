@@ -509,7 +509,7 @@ impl Engine {
         Ok(())
     }
 
-    /// Rates of `port` over the last one-second interval.
+    /// Rates of `port` over the last second (refreshed every 100 ms).
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
@@ -749,17 +749,26 @@ fn reclaim_frames(p: *mut Vec<Vec<u8>>) -> Box<Vec<Vec<u8>>> {
     unsafe { Box::from_raw(p) }
 }
 
+/// Keeps every port's rates over the last second, refreshed every tenth of a second from the
+/// moment the engine starts (a shorter window until a second has passed). A rate read one second
+/// after a port started covers that second; with one sample a second, the first rate only came
+/// two seconds after start-up, and a script's first reading was 0.
 fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
-    let mut last: Option<(Instant, Vec<PortStats>)> = None;
+    const STEP: Duration = Duration::from_millis(100);
+    const WINDOW: usize = 10;
+    let mut history: std::collections::VecDeque<(Instant, Vec<PortStats>)> =
+        std::collections::VecDeque::with_capacity(WINDOW + 1);
     loop {
-        std::thread::sleep(Duration::from_secs(1));
-        let Some(e) = Engine::get() else { continue };
+        let Some(e) = Engine::get() else {
+            std::thread::sleep(STEP);
+            continue;
+        };
         if e.down.load(Acquire) {
             return;
         }
         let now = Instant::now();
         let cur: Vec<PortStats> = e.shared.ports.iter().map(|p| e.raw_stats(p)).collect();
-        if let Some((t, prev)) = &last {
+        if let Some((t, prev)) = history.front() {
             let dt = now.duration_since(*t).as_secs_f64().max(1e-6);
             let r = cur
                 .iter()
@@ -773,7 +782,11 @@ fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
                 .collect();
             *lock(rates) = r;
         }
-        last = Some((now, cur));
+        history.push_back((now, cur));
+        if history.len() > WINDOW {
+            history.pop_front();
+        }
+        std::thread::sleep(STEP);
     }
 }
 

@@ -140,14 +140,17 @@ fn the_make_run_demo_sends_and_counts() {
         o.status
     );
     assert!(out.starts_with("Ports: 2, link <UP-10000-FD>\n"), "{out}");
-    // The rate over the last second, once a whole second has passed while sending.
-    let third = out
-        .lines()
-        .find(|l| l.starts_with("  3s: "))
-        .unwrap_or_else(|| panic!("no 3s line:\n{out}"));
-    for (what, prefix) in [("port 0 tx", "port 0 tx "), ("port 1 rx", "port 1 rx ")] {
-        let pps = number_after(third, prefix).unwrap_or_else(|| panic!("{what} in {third:?}"));
-        assert!(pps > 0, "{what} rate is 0 after 3 s: {third:?}");
+    // The rate over the last second, from the first line on (it used to read 0: the rates
+    // came from samples a second apart, the first taken a second after start-up).
+    for s in 1..=3 {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("  {s}s: ")))
+            .unwrap_or_else(|| panic!("no {s}s line:\n{out}"));
+        for (what, prefix) in [("port 0 tx", "port 0 tx "), ("port 1 rx", "port 1 rx ")] {
+            let pps = number_after(line, prefix).unwrap_or_else(|| panic!("{what} in {line:?}"));
+            assert!(pps > 0, "{what} rate is 0 after {s} s: {line:?}");
+        }
     }
     let last = out.lines().last().unwrap_or_default();
     let sent = number_after(last, "port 0 sent ").unwrap_or_else(|| panic!("last line {last:?}"));
