@@ -9,6 +9,7 @@ use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SENDERS, SeqTrack, TscToNs};
 use crate::lcores::PortLayout;
+use crate::mirror::PortTaps;
 use crate::responder::{self, ArpTable, Identity};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::{Cursor, FixedStamps, Mode, Program};
@@ -71,6 +72,8 @@ pub(crate) struct PortShared {
     pub ident: Identity,
     /// Frames the control thread asks TX queue 0's lcore to send once.
     pub inject: AtomicPtr<Vec<Vec<u8>>>,
+    /// Mirrors of what the port receives and sends to TAP interfaces (rxtap, txtap).
+    pub taps: PortTaps,
 }
 
 /// What the engine shares with every worker; lives for the whole process.
@@ -173,7 +176,7 @@ fn run(ctx: &WorkerCtx) {
                 let finished = if port.stop.load(Acquire) {
                     true
                 } else {
-                    let (sent, wait) = transmit(a, port.id, q as u16, &txq.counters, sh.tsc_hz);
+                    let (sent, wait) = transmit(a, port, q, &txq.counters, sh.tsc_hz);
                     busy |= sent > 0;
                     wait_cycles = wait_cycles.min(wait);
                     a.remaining == 0
@@ -222,12 +225,13 @@ fn inject(sh: &Shared, port: &PortShared) {
         let q = &port.txq[0];
         let k = ffi::send_frames(q.pool, port.id, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
         bump(&q.counters.tx_extra, k as u64);
+        port.taps.tx.sent(0, frames.iter().take(k).map(Vec::as_slice), k);
     }
 }
 
 /// Sends what is due on one TX queue. Returns (packets sent, TSC cycles until the next is due).
 #[inline]
-fn transmit(a: &mut Active, port: u16, queue: u16, c: &Counters, tsc_hz: u64) -> (usize, f64) {
+fn transmit(a: &mut Active, port: &PortShared, queue: usize, c: &Counters, tsc_hz: u64) -> (usize, f64) {
     let job = &*a.job;
     let prog = &job.program;
     if a.batch.pending() == 0 {
@@ -324,7 +328,7 @@ fn transmit(a: &mut Active, port: u16, queue: u16, c: &Counters, tsc_hz: u64) ->
             }
         }
     }
-    let (k, bytes) = a.batch.send(port, queue);
+    let (k, bytes) = port.taps.tx.send(queue, &mut a.batch, port.id);
     if k > 0 {
         bump(&c.tx_packets, k as u64);
         bump(&c.tx_bytes, bytes);
@@ -377,6 +381,7 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
         st.capture.as_deref_mut(),
         lat.map(|m| (m, &mut st.meter)),
     );
+    port.taps.rx.received(q, rx, n);
     respond(sh, port, rxq, rx, n);
     rx.free();
     true
@@ -516,6 +521,7 @@ fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize
                 std::iter::once(&out[..len]),
             );
             bump(&tq.counters.tx_extra, k as u64);
+            port.taps.tx.sent(rxq.reply, std::iter::once(&out[..len]), k);
         }
     }
 }

@@ -392,6 +392,7 @@ pub fn register(
 
     super::latency_api::register(lua, &raw, e, port)?;
     super::io_api::register(lua, &raw, e, port, max_frame)?;
+    super::port_api::register(lua, &raw, e, port, jumbo)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

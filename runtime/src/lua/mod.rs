@@ -5,6 +5,7 @@ pub mod engine_api;
 pub mod io_api;
 pub mod latency_api;
 pub mod output;
+pub mod port_api;
 pub mod spec;
 pub mod stdlib;
 
