@@ -17,7 +17,11 @@ M.LINES = {
 	"  isSending(pl) linkState(pl) portStats(pl[, 'port'|'rate']) portInfo(pl) pktStats(pl) portSizes(pl)",
 	"  portCount() totalPorts() info screen(onoff) page(name) cls() update() ports_per_page(n) port(n)",
 	"  portLayout(pl)              ours: {rx_queues, tx_queues, rx_lcores, tx_lcores, answer_lcores, rss}",
+	"  rxtap(pl, onoff) txtap(pl, onoff)   mirror what a port receives/sends to TAP pg_rxtapN/pg_txtapN",
+	"  tapStats(pl)                ours: {rx = {on, name, packets, dropped}, tx = {...}}",
+	"  bonding(pl, onoff)          show bonding mode and members (or that a port is not bonded)",
 	"  help() quit()",
+	"Every function, its arguments, results and errors: docs/LUA_API.md in pktgen's repository.",
 }
 
 function M.text()
