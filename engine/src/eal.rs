@@ -88,8 +88,10 @@ pub fn eal_args(cfg: &Config) -> Vec<String> {
     } else {
         vec!["--lcores".into(), "0@0,1@0".into()]
     };
-    // Each queue has a pool of about 2.4 KB buffers; beyond that, rings, and EAL's own needs.
-    let mb = (64 + pool_estimate(cfg) * u64::from(cfg.mbufs_per_pool) * 2432 / (1 << 20)).max(256);
+    // Each queue has a pool of buffers (2.3 KB, or 9.8 KB with jumbo frames); beyond that, rings,
+    // and EAL's own needs.
+    let pools = pool_estimate(cfg) * u64::from(cfg.mbufs_per_pool) * buf_bytes(data_room(cfg.jumbo));
+    let mb = (64 + pools / (1 << 20)).max(256);
     let mut v: Vec<String> = [
         "--no-huge",
         "--no-pci",
@@ -114,6 +116,12 @@ pub fn eal_args(cfg: &Config) -> Vec<String> {
 /// in one buffer.
 pub fn data_room(jumbo: bool) -> usize {
     if jumbo { 9728 } else { 2048 }
+}
+
+/// The memory one packet buffer takes in its pool: the mbuf header, its headroom, `data_room`
+/// and the pool's per-object header.
+fn buf_bytes(data_room: usize) -> u64 {
+    (128 + dpdk_sys::RTE_PKTMBUF_HEADROOM as usize + data_room + 64) as u64
 }
 
 /// How many queue pools the embedded default's two ports can need (answer queues included).
@@ -187,16 +195,20 @@ fn no_memory(
     mbufs: u32,
     data_room: usize,
 ) -> Error {
-    // An mbuf's header, its headroom, its data room and the pool's per-object header.
-    let buf_bytes = (128 + dpdk_sys::RTE_PKTMBUF_HEADROOM as usize + data_room + 64) as u64;
+    let buf_bytes = buf_bytes(data_room);
     let needed_mb = (pools as u64 * u64::from(mbufs) * buf_bytes).div_ceil(1 << 20);
     // EAL's own needs (rings, queues, its heap) come on top; round up to a multiple of 64 MB.
     let suggest = (needed_mb + 24).div_ceil(64) * 64;
     let has = |a: &str| args.iter().any(|x| x == a || x.starts_with(&format!("{a}=")));
     let cure = if embedded {
+        let given = args
+            .iter()
+            .skip_while(|a| *a != "-m")
+            .nth(1)
+            .map_or("?", String::as_str);
         format!(
-            "The embedded default asked EAL for -m {suggest} or more and this machine could not give it: \
-             free some memory, or run with fewer queues"
+            "The embedded default gave EAL -m {given}, and this machine could not provide it: free \
+             some memory, or run with fewer queues"
         )
     } else if has("--no-huge") {
         format!("Give EAL more memory: -m {suggest} (an EAL argument, before --) or more")

@@ -844,7 +844,8 @@ pub(crate) fn port_setup(
     if let Some(mtu) = mtu {
         // SAFETY: valid port; an MTU the driver refuses is reported, not fatal for small frames.
         let rc = unsafe { sys::rte_eth_dev_set_mtu(port, mtu) };
-        if rc != 0 {
+        // Drivers without an MTU (ring, null) pass any frame that fits a buffer.
+        if rc != 0 && rc != -libc_enotsup() {
             return Err(port_err(port, "rte_eth_dev_set_mtu (jumbo frames)", rc));
         }
     }
