@@ -1,5 +1,6 @@
---- The CLI command language (.pkt files, console lines) across PKTGEN_API.md §9's list: every
--- set key, enable/disable feature, range field, seq, latency, page, load, save, script, lua.
+--- The CLI command language (.pkt files, console lines) across its list (docs/LUA_API.md,
+-- section 12): every set key, enable/disable feature, range field, seq, latency, page, load,
+-- save, script, lua.
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 

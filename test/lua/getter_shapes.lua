@@ -1,4 +1,4 @@
---- Every getter's keys, exactly as PKTGEN_API §3.7 (HEAD) and §4 (legacy shapes).
+--- Every getter's keys, exactly as docs/LUA_API.md, section 11, gives them (Pktgen 26.02's and the legacy shapes).
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
