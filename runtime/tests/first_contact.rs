@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
 #[test]
@@ -26,27 +25,22 @@ fn version_prints_pktgen_dpdk_and_lua_and_exits_0() {
 #[test]
 fn too_little_eal_memory_names_the_cure_and_the_size() {
     let prefix = format!("pktgen-mem-{}", std::process::id());
-    let o = common::run(
-        common::pktgen(&[
-            "--no-huge",
-            "--no-pci",
-            "-m",
-            "16",
-            "--file-prefix",
-            &prefix,
-            "--vdev",
-            "net_null0",
-            "--",
-            "--exit",
-        ]),
-        "",
-    );
-    let (out, err) = common::text(&o);
-    assert!(!o.status.success(), "started with -m 16?\n{out}{err}");
-    let msg = err
+    let with_memory = |mb: &str| {
+        let eal = ["--no-huge", "--no-pci", "-m", mb, "--file-prefix", &prefix];
+        let args: Vec<&str> = eal
+            .into_iter()
+            .chain(["--vdev", "net_null0", "--", "--exit"])
+            .collect();
+        let o = common::run(common::pktgen(&args), "");
+        let (out, err) = common::text(&o);
+        (o.status.success(), format!("{out}{err}"))
+    };
+    let (ok, text) = with_memory("16");
+    assert!(!ok, "started with -m 16?\n{text}");
+    let msg = text
         .lines()
         .find(|l| l.starts_with("pktgen: "))
-        .unwrap_or_else(|| panic!("no pktgen: line\n{err}"));
+        .unwrap_or_else(|| panic!("no pktgen: line\n{text}"));
     // net_null0 has one RX and one TX queue, each with a pool of 8191 buffers of 2368 bytes.
     assert!(
         msg.starts_with("pktgen: not enough DPDK memory for the packet buffers: ")
@@ -55,23 +49,8 @@ fn too_little_eal_memory_names_the_cure_and_the_size() {
         "{msg}"
     );
     // The size given is enough.
-    let o = common::run(
-        common::pktgen(&[
-            "--no-huge",
-            "--no-pci",
-            "-m",
-            "64",
-            "--file-prefix",
-            &prefix,
-            "--vdev",
-            "net_null0",
-            "--",
-            "--exit",
-        ]),
-        "",
-    );
-    let (out, err) = common::text(&o);
-    assert!(o.status.success(), "-m 64 failed too:\n{out}{err}");
+    let (ok, text) = with_memory("64");
+    assert!(ok, "-m 64 failed too:\n{text}");
 }
 
 #[test]
@@ -84,16 +63,7 @@ fn a_port_list_naming_no_port_is_noted_on_the_shell_clients_output() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("pktgen");
-    let mut lines = BufReader::new(srv.stderr.take().expect("stderr")).lines();
-    let port = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.strip_prefix("pktgen: Lua shell listening on 127.0.0.1:")
-                .map(str::to_owned)
-        })
-        .expect("the shell's 'listening on' line");
-    std::thread::spawn(move || lines.for_each(drop));
+    let port = common::shell_port(&mut srv);
     let console = srv.stdout.take().expect("stdout");
     let console = std::thread::spawn(move || {
         let mut s = String::new();

@@ -71,7 +71,6 @@ fn every_test_lua_script_passes() {
 /// as one chunk with no error coming back, and end with its ok line.
 #[test]
 fn every_test_lua_script_passes_through_the_shell() {
-    use std::io::{BufRead as _, BufReader};
     use std::process::{Command, Stdio};
 
     let files = scenarios();
@@ -86,17 +85,7 @@ fn every_test_lua_script_passes_through_the_shell() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("pktgen");
-        let mut lines = BufReader::new(srv.stderr.take().expect("stderr")).lines();
-        let port = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.strip_prefix("pktgen: Lua shell listening on 127.0.0.1:")
-                    .map(str::to_owned)
-            })
-            .expect("the shell's 'listening on' line");
-        // Keep draining stderr so pktgen never blocks on it.
-        std::thread::spawn(move || lines.for_each(drop));
+        let port = common::shell_port(&mut srv);
         let mut client = Command::new("socat");
         client
             .args(["-t", "120", "-", &format!("TCP4:127.0.0.1:{port}")])

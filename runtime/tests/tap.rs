@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -70,13 +69,7 @@ fn tshark(ns: &Netns, iface: &str, filter: &str, count: u32, out: &Path) -> Tsha
     .stdout(Stdio::null())
     .stderr(Stdio::piped());
     let mut child = c.spawn().expect("spawn tshark");
-    let err = child.stderr.take().expect("stderr");
-    let (tx, said) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
+    let said = common::line_reader(child.stderr.take().expect("stderr"));
     let mut t = Tshark {
         child,
         said,
@@ -226,15 +219,7 @@ fn mirrors_show_the_traffic_on_tap_interfaces_and_lose_only_mirror_packets() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn pktgen");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = common::line_reader(child.stdout.take().expect("stdout"));
     let mut lines = Vec::new();
     // Reads pktgen's lines until one starts with `tag` (30 s at most); whether it came.
     let until = |lines: &mut Vec<String>, tag: &str| {
