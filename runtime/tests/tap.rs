@@ -2,7 +2,8 @@
 //! names pg_rxtap1 and pg_txtap0 collide with nothing), what port 1 receives and what port 0
 //! sends on the embedded back-to-back pair are read back from the TAP interfaces with tshark.
 //! Then a burst far faster than a TAP interface takes: the mirror loses packets and counts them,
-//! and the ports' own counters stay exact. Needs root, `ip` and `tshark`.
+//! and the ports' own counters stay exact. `save` writes the mirrors that are on, and loading
+//! its file turns them on again. Needs root, `ip` and `tshark`.
 
 mod common;
 
@@ -127,7 +128,7 @@ fn udp_dports(file: &Path) -> Vec<String> {
         .collect()
 }
 
-fn script(go: &Path) -> String {
+fn script(go: &Path, saved: &Path) -> String {
     format!(
         r#"
 package.path = package.path .. ";test/?.lua"
@@ -141,7 +142,10 @@ local function go(n)
 	end
 end
 pktgen.rxtap(1, "on")
-pktgen.txtap(0, "on")
+require("pktgen.cli").run_line("enable 0 txtap")
+-- save keeps the mirrors that are on, in both forms
+pktgen.save("{saved}.lua")
+pktgen.save("{saved}.pkt")
 local t = pktgen.tapStats("0-1")
 print("NAMES " .. t[1].rx.name .. " " .. t[0].tx.name)
 print("READY")
@@ -183,8 +187,12 @@ local function exists(name) return os.execute("ip link show " .. name .. " >/dev
 print("BEFORE OFF " .. tostring(exists("pg_rxtap1")))
 pktgen.rxtap(1, "off")
 print("OFF " .. tostring(pktgen.tapStats(1)[1].rx.on) .. " " .. tostring(exists("pg_rxtap1")))
+pktgen.load("{saved}.pkt")
+t = pktgen.tapStats("0-1")
+print("LOADED " .. tostring(t[1].rx.on) .. " " .. tostring(t[0].tx.on) .. " " .. tostring(exists("pg_rxtap1")))
 "#,
-        go = go.display()
+        go = go.display(),
+        saved = saved.display()
     )
 }
 
@@ -209,7 +217,8 @@ fn mirrors_show_the_traffic_on_tap_interfaces_and_lose_only_mirror_packets() {
     let go_n = |n: u32| dir.join(format!("go{n}"));
     let _ = (std::fs::remove_file(go_n(1)), std::fs::remove_file(go_n(2)));
     let file = dir.join("tap.lua");
-    std::fs::write(&file, script(&go)).expect("script");
+    let saved = dir.join("saved");
+    std::fs::write(&file, script(&go, &saved)).expect("script");
 
     let mut cmd = ns.command(env!("CARGO_BIN_EXE_pktgen"));
     cmd.current_dir(common::root())
@@ -278,5 +287,17 @@ fn mirrors_show_the_traffic_on_tap_interfaces_and_lose_only_mirror_packets() {
     // Off removes the interface.
     assert!(lines.iter().any(|l| l == "BEFORE OFF true"), "{out}");
     assert!(lines.iter().any(|l| l == "OFF false false"), "{out}");
+    // save wrote the mirrors that were on; loading the .pkt file turned them on again
+    let lua = std::fs::read_to_string(saved.with_extension("lua")).expect("saved.lua");
+    let pkt = std::fs::read_to_string(saved.with_extension("pkt")).expect("saved.pkt");
+    assert!(
+        lua.contains("pktgen.rxtap(1, \"on\")\n") && lua.contains("pktgen.txtap(0, \"on\")\n"),
+        "{lua}"
+    );
+    assert!(
+        pkt.contains("enable 1 rxtap\n") && pkt.contains("enable 0 txtap\n"),
+        "{pkt}"
+    );
+    assert!(lines.iter().any(|l| l == "LOADED true true true"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
