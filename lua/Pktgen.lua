@@ -1,4 +1,4 @@
---- Pktgen's helper globals (PKTGEN_API §1.4) for scripts that `require "Pktgen"`:
+--- Pktgen's helper globals (docs/LUA_API.md, section 15) for scripts that `require "Pktgen"`:
 -- string/table shortcuts, printf, prints and serialize (same output format), sleep, msg, ...
 local M = {}
 

@@ -1,5 +1,6 @@
---- The Pktgen-compatible `pktgen` table (PKTGEN_API.md §2, §3) over the native `engine` module.
--- Sets the global `pktgen` and returns it; functions are defined in Pktgen's registry order.
+--- The Pktgen-compatible `pktgen` table over the native `engine` module; docs/LUA_API.md
+-- describes every function. Sets the global `pktgen` and returns it; functions are defined in
+-- Pktgen's registry order.
 local engine = require "engine"
 local args = require "pktgen.args"
 local portlist = require "pktgen.portlist"
@@ -305,7 +306,7 @@ end
 -- port_restart, blink, clock_gettime, continue, input.
 require("pktgen.misc").install(M)
 
--- Sequence, range and random bitfields (PKTGEN_API §3.3, §3.4, §3.1 rnd).
+-- Sequence, range and random bitfields.
 require("pktgen.seq").install(M)
 require("pktgen.range").install(M)
 random.install(M)
@@ -327,9 +328,15 @@ require("pktgen.record").install(M)
 M.chart = require "pktgen.chart"
 -- The console's live pages: screen, page, port, ports_per_page, cls, update, pageText.
 require("pktgen.screen").install(M)
+-- Mirrors to TAP interfaces (rxtap, txtap, tapStats) and bonding information.
+require("pktgen.tap").install(M)
+require("pktgen.bonding").install(M)
 
---- pktgen.info (§3.10): 8 strings.
+--- pktgen.info: Pktgen 26.02's 8 strings, and the integers of Pktgen 23.x that scripts still
+-- read (`seqTable(pktgen.info.startSeqIdx, ...)`), with this pktgen's values (docs/LUA_API.md).
 local b = engine.build or {}
+local limits = engine.limits
+local defaults = config.defaults(0)
 M.info = {
 	Lua_Version = _VERSION,
 	Lua_Release = b.lua_release or _VERSION,
@@ -339,6 +346,35 @@ M.info = {
 	Pktgen_Copyright = b.pktgen_copyright or "",
 	Pktgen_Authors = b.pktgen_authors or "",
 	DPDK_Version = b.dpdk_version or engine.dpdk_version(),
+	-- Where Pktgen keeps a port's templates: 16 sequence slots, then single, range, ping, rate.
+	startSeqIdx = 0,
+	numSeqPkts = config.NUM_SEQ,
+	singlePktIdx = config.NUM_SEQ,
+	rangePktIdx = config.NUM_SEQ + 1,
+	pingPktIdx = config.NUM_SEQ + 2,
+	ratePktIdx = config.NUM_SEQ + 3,
+	numTotalPkts = config.NUM_SEQ + 4,
+	-- Frame sizes with FCS, as pktgen.set takes them (-j raises the maximum).
+	minPktSize = config.MIN_SIZE,
+	maxPktSize = config.max_size(),
+	minVlanID = 1,
+	maxVlanID = 4095,
+	vlanTagSize = 4,
+	minCos = 0,
+	maxCos = 7,
+	minTOS = 0,
+	maxTOS = 255,
+	defaultPktBurst = defaults.tx_burst,
+	defaultPktTxBurst = defaults.tx_burst,
+	defaultPktRxBurst = defaults.rx_burst,
+	maxPktTxBurst = settings.MAX_BURST,
+	maxPktRxBurst = settings.MAX_BURST,
+	maxPrimeCount = settings.MAX_PRIME,
+	-- The engine's packet buffers: data bytes each, buffers per pool (each queue of a port has
+	-- one), and buffers each lcore caches.
+	defaultBuffSize = limits.data_room,
+	maxMbufsPerPort = limits.mbufs_per_pool,
+	mbufCacheSize = limits.mbuf_cache,
 }
 
 pktgen = M

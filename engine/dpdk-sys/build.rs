@@ -31,6 +31,8 @@ fn main() {
     // back-to-back ports with rte_eth_from_rings.
     println!("cargo:rustc-link-lib=dylib=rte_net_ring");
     println!("cargo:rustc-link-lib=dylib=rte_bus_vdev");
+    // Nor is the bonding PMD, whose API `pktgen.bonding` reads (through the shim).
+    println!("cargo:rustc-link-lib=dylib=rte_net_bond");
 
     // `-include rte_config.h -march=...` are needed by the static inline functions in DPDK's
     // headers; the pkg-config crate drops them, so read them ourselves and hand the same flags to

@@ -88,8 +88,10 @@ pub fn eal_args(cfg: &Config) -> Vec<String> {
     } else {
         vec!["--lcores".into(), "0@0,1@0".into()]
     };
-    // Each queue has a pool of about 2.4 KB buffers; beyond that, rings, and EAL's own needs.
-    let mb = (64 + pool_estimate(cfg) * u64::from(cfg.mbufs_per_pool) * 2432 / (1 << 20)).max(256);
+    // Each queue has a pool of buffers (2.3 KB, or 9.8 KB with jumbo frames); beyond that, rings,
+    // and EAL's own needs.
+    let pools = pool_estimate(cfg) * u64::from(cfg.mbufs_per_pool) * buf_bytes(data_room(cfg.jumbo));
+    let mb = (64 + pools / (1 << 20)).max(256);
     let mut v: Vec<String> = [
         "--no-huge",
         "--no-pci",
@@ -108,6 +110,18 @@ pub fn eal_args(cfg: &Config) -> Vec<String> {
     v.extend(lcores);
     v.push("--log-level=warning".into());
     v
+}
+
+/// Bytes of packet data each buffer holds (after its headroom): a frame of the largest size fits
+/// in one buffer.
+pub fn data_room(jumbo: bool) -> usize {
+    if jumbo { 9728 } else { 2048 }
+}
+
+/// The memory one packet buffer takes in its pool: the mbuf header, its headroom, `data_room`
+/// and the pool's per-object header.
+fn buf_bytes(data_room: usize) -> u64 {
+    (128 + dpdk_sys::RTE_PKTMBUF_HEADROOM as usize + data_room + 64) as u64
 }
 
 /// How many queue pools the embedded default's two ports can need (answer queues included).
@@ -135,13 +149,16 @@ fn hugepages_reserved() -> bool {
 
 /// The device names of the `--vdev` arguments (`net_null0` of `--vdev net_null0,no-rx=1`).
 fn vdev_names(args: &[String]) -> Vec<&str> {
+    vdevs(args).map(|v| v.split(',').next().unwrap_or(v)).collect()
+}
+
+/// The values of the `--vdev` arguments (`net_null0,no-rx=1`).
+fn vdevs(args: &[String]) -> impl Iterator<Item = &str> {
     args.iter()
         .zip(args.iter().skip(1))
         .filter(|(a, _)| *a == "--vdev")
         .map(|(_, v)| v.as_str())
         .chain(args.iter().filter_map(|a| a.strip_prefix("--vdev=")))
-        .map(|v| v.split(',').next().unwrap_or(v))
-        .collect()
 }
 
 fn hint(args: &[String], errno: Errno) -> String {
@@ -165,6 +182,72 @@ fn hint(args: &[String], errno: Errno) -> String {
     } else {
         "Check the EAL arguments (see the DPDK EAL documentation); each process needs its own --file-prefix or --no-shconf".into()
     }
+}
+
+/// The error for packet pools that do not fit in DPDK's memory: how much they need, and the
+/// EAL option (`-m`, before `--`) or hugepage reservation that gives it.
+fn no_memory(
+    args: &[String],
+    embedded: bool,
+    pool: String,
+    errno: Errno,
+    pools: usize,
+    mbufs: u32,
+    data_room: usize,
+) -> Error {
+    let buf_bytes = buf_bytes(data_room);
+    let needed_mb = (pools as u64 * u64::from(mbufs) * buf_bytes).div_ceil(1 << 20);
+    // EAL's own needs (rings, queues, its heap) come on top; round up to a multiple of 64 MB.
+    let suggest = (needed_mb + 24).div_ceil(64) * 64;
+    let has = |a: &str| args.iter().any(|x| x == a || x.starts_with(&format!("{a}=")));
+    let cure = if embedded {
+        let given = args
+            .iter()
+            .skip_while(|a| *a != "-m")
+            .nth(1)
+            .map_or("?", String::as_str);
+        format!(
+            "The embedded default gave EAL -m {given}, and this machine could not provide it: free \
+             some memory, or run with fewer queues"
+        )
+    } else if has("--no-huge") {
+        format!("Give EAL more memory: -m {suggest} (an EAL argument, before --) or more")
+    } else {
+        format!(
+            "Reserve more hugepages: at least {suggest} MB (echo {} > \
+             /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages), or run with --no-huge -m {suggest}",
+            suggest / 2
+        )
+    };
+    Error::NoMemory {
+        what: format!("creating the packet pool {pool}"),
+        errno,
+        needed_mb,
+        pools,
+        mbufs,
+        buf_bytes,
+        cure,
+    }
+}
+
+/// The devices the `--vdev net_bonding...` arguments make members of a bonding port
+/// (`slave=` on DPDK 22.11, `member=` later): the bonding port drives them, not us.
+fn bond_members(args: &[String]) -> Vec<&str> {
+    vdevs(args)
+        .filter(|v| v.starts_with("net_bonding"))
+        .flat_map(|v| v.split(',').skip(1))
+        .filter_map(|kv| kv.strip_prefix("slave=").or_else(|| kv.strip_prefix("member=")))
+        .collect()
+}
+
+/// The ports this pktgen drives: every port no driver owns, except bonding members (which a
+/// bonding port only takes over when it is configured, after this list is made).
+fn our_ports(args: &[String]) -> Vec<u16> {
+    let members = bond_members(args);
+    ffi::port_ids()
+        .into_iter()
+        .filter(|&p| ffi::dev_info(p).map_or(true, |d| !members.contains(&d.name.as_str())))
+        .collect()
 }
 
 /// One port as start-up made it.
@@ -210,13 +293,13 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         workers: &workers,
     };
     let socket = ffi::lcore_socket(workers[0]) as i32;
-    let nports = if embedded { 2 } else { ffi::port_ids().len() };
+    let nports = if embedded { 2 } else { our_ports(&args).len() };
     let layouts = lcores::plan(&cfg.matrix, cfg.queues, nports, &lc)?;
     if embedded {
         let q = |p: &PortLayout| (p.rx_lcores.len() as u16, p.tx_lcores.len() as u16);
         ffi::create_ring_pair(socket, RING_SIZE, [q(&layouts[0]), q(&layouts[1])])?;
     }
-    let ports = ffi::port_ids();
+    let ports = our_ports(&args);
     if ports.is_empty() {
         let vdevs = vdev_names(&args);
         return Err(if vdevs.is_empty() {
@@ -227,8 +310,18 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
     }
     let tag_off = ffi::register_tag_field()?;
     // Frames up to 1514 bytes (1518 with FCS), or 9614 with jumbo frames; buffers a bit larger.
-    let (max_frame, data_room): (usize, usize) = if cfg.jumbo { (9614, 9728) } else { (1514, 2048) };
+    let (max_frame, data_room): (usize, usize) = (if cfg.jumbo { 9614 } else { 1514 }, data_room(cfg.jumbo));
     let mut setups = Vec::with_capacity(ports.len());
+    let pools: usize = layouts
+        .iter()
+        .map(|l| l.rx_lcores.len() + l.tx_lcores.len())
+        .sum();
+    let memory_err = |name: String, e: Error| match e {
+        Error::Dpdk { errno, .. } if errno.0.abs() == 12 => {
+            no_memory(&args, embedded, name, errno, pools, cfg.mbufs_per_pool, data_room)
+        }
+        e => e,
+    };
     for (&p, mut layout) in ports.iter().zip(layouts) {
         let dev = ffi::dev_info(p)?;
         let sock = if dev.socket < 0 { socket } else { dev.socket };
@@ -242,12 +335,8 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
             }
         }
         let pool = |kind: &str, q: usize| -> Result<Pool> {
-            Pool::create(
-                &format!("pktgen_{kind}{p}_{q}"),
-                cfg.mbufs_per_pool,
-                data_room as u16,
-                sock,
-            )
+            let name = format!("pktgen_{kind}{p}_{q}");
+            Pool::create(&name, cfg.mbufs_per_pool, data_room as u16, sock).map_err(|e| memory_err(name, e))
         };
         let rx_pools = (0..nrx).map(|q| pool("rx", q)).collect::<Result<Vec<_>>>()?;
         let tx_pools = (0..ntx).map(|q| pool("tx", q)).collect::<Result<Vec<_>>>()?;

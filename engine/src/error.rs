@@ -95,6 +95,38 @@ pub enum Error {
         /// "TX" or "RX".
         dir: &'static str,
     },
+    /// A TAP interface for a port's mirror could not be made.
+    #[error("cannot create the TAP interface {name}: {reason}{hint}")]
+    Tap {
+        /// The interface's name.
+        name: String,
+        /// The system's reason.
+        reason: String,
+        /// What the user can do, when known.
+        hint: &'static str,
+    },
+    /// DPDK's memory cannot hold the packet buffers.
+    #[error(
+        "not enough DPDK memory for the packet buffers: {what} failed ({errno}). This pktgen needs \
+         about {needed_mb} MB for them ({pools} pools, one per RX and TX queue, of {mbufs} buffers of \
+         {buf_bytes} bytes). {cure}"
+    )]
+    NoMemory {
+        /// The allocation that failed.
+        what: String,
+        /// DPDK's error.
+        errno: Errno,
+        /// Megabytes the pools need in all.
+        needed_mb: u64,
+        /// Number of pools.
+        pools: usize,
+        /// Buffers per pool.
+        mbufs: u32,
+        /// Bytes each buffer takes in memory.
+        buf_bytes: u64,
+        /// What to change: EAL's `-m` or hugepages, with the size.
+        cure: String,
+    },
     /// There is no worker lcore to run the data path.
     #[error("no worker lcore: give EAL at least two cores (e.g. -l 0-1)")]
     NoWorker,

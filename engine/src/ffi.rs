@@ -143,7 +143,10 @@ impl Pool {
     }
 }
 
-/// `rte_pktmbuf_pool_create` (256 buffers cached per lcore), except that without hugepages,
+/// Buffers each lcore keeps in its cache of a pool.
+pub const MBUF_CACHE: u32 = 256;
+
+/// `rte_pktmbuf_pool_create` (MBUF_CACHE buffers cached per lcore), except that without hugepages,
 /// when IO addresses are virtual (so a buffer's stay contiguous across pages), buffers may
 /// straddle pages. DPDK otherwise keeps every buffer inside one page: with 4 KiB pages that puts
 /// each 2.3 KiB buffer alone at the same offset of its page, so all buffers compete for the same
@@ -159,7 +162,7 @@ pub(crate) fn pktmbuf_pool(name: &str, n: u32, buf_size: u16, socket: i32) -> *m
     };
     if !va || huge {
         // SAFETY: cname is a valid string for the duration of the call; DPDK copies it.
-        return unsafe { sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, 256, 0, buf_size, socket) };
+        return unsafe { sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, MBUF_CACHE, 0, buf_size, socket) };
     }
     let mut private = sys::rte_pktmbuf_pool_private {
         mbuf_data_room_size: buf_size,
@@ -176,7 +179,7 @@ pub(crate) fn pktmbuf_pool(name: &str, n: u32, buf_size: u16, socket: i32) -> *m
             cname.as_ptr(),
             n,
             elt,
-            256,
+            MBUF_CACHE,
             std::mem::size_of::<sys::rte_pktmbuf_pool_private>() as u32,
             socket,
             flags,
@@ -427,6 +430,20 @@ impl TxBatch {
             (*m).pkt_len = len as u32;
         }
         self.lens[i] = len as u32;
+    }
+
+    /// The bytes of pending packet `j` (0 is the next one [`TxBatch::send`] hands over), as built.
+    #[inline]
+    pub(crate) fn pending_frame(&self, j: usize) -> &[u8] {
+        let m = self.bufs[..self.len][self.sent + j];
+        // SAFETY: m is a filled single-segment mbuf this batch owns (sent <= sent + j < len);
+        // data_len bytes from data_off are its frame, and the borrow of self keeps it ours.
+        unsafe {
+            std::slice::from_raw_parts(
+                ((*m).buf_addr as *const u8).add(usize::from((*m).data_off)),
+                usize::from((*m).data_len),
+            )
+        }
     }
 
     /// Hands the pending mbufs to the port; returns (packets, bytes) the driver accepted.
@@ -696,12 +713,51 @@ pub(crate) fn send_frames<'a>(
     (sent, bytes)
 }
 
-/// Valid port ids, in order.
+/// Valid port ids that no other driver owns, in order (as Pktgen's `RTE_ETH_FOREACH_DEV`): the
+/// members of a bonding port belong to it, and only the bonding port is ours to drive.
 pub(crate) fn port_ids() -> Vec<u16> {
-    (0..sys::RTE_MAX_ETHPORTS as u16)
-        // SAFETY: any port id may be asked about.
-        .filter(|&p| unsafe { sys::rte_eth_dev_is_valid_port(p) } == 1)
-        .collect()
+    let mut v = Vec::new();
+    // SAFETY: any port id may be asked about; the answer is a port id or RTE_MAX_ETHPORTS.
+    let mut p = unsafe { sys::shim_eth_next_unowned(0) };
+    while u32::from(p) < sys::RTE_MAX_ETHPORTS {
+        v.push(p);
+        // SAFETY: as above.
+        p = unsafe { sys::shim_eth_next_unowned(p + 1) };
+    }
+    v
+}
+
+/// What DPDK's bonding driver says of a bonding port (members as DPDK port ids).
+pub(crate) struct Bond {
+    pub mode: u8,
+    pub members: Vec<u16>,
+    pub active: Vec<u16>,
+    pub primary: Option<u16>,
+}
+
+/// A bonding port's mode and members, or None for a port that is not a bonding port.
+pub(crate) fn bond_info(port: u16) -> Option<Bond> {
+    // SAFETY: any port id; a port that is not a bonding port gives a negative value.
+    let mode = unsafe { sys::shim_bond_mode(port) };
+    if mode < 0 {
+        return None;
+    }
+    let members = |active: bool| -> Vec<u16> {
+        let mut out = vec![0u16; sys::RTE_MAX_ETHPORTS as usize];
+        // SAFETY: out has room for the len ids passed.
+        let n =
+            unsafe { sys::shim_bond_members(port, c_int::from(active), out.as_mut_ptr(), out.len() as u16) };
+        out.truncate(usize::try_from(n).unwrap_or(0));
+        out
+    };
+    // SAFETY: a bonding port id.
+    let primary = unsafe { sys::shim_bond_primary(port) };
+    Some(Bond {
+        mode: mode as u8,
+        members: members(false),
+        active: members(true),
+        primary: u16::try_from(primary).ok(),
+    })
 }
 
 /// What the driver reports about a port.
@@ -790,7 +846,8 @@ pub(crate) fn port_setup(
     if let Some(mtu) = mtu {
         // SAFETY: valid port; an MTU the driver refuses is reported, not fatal for small frames.
         let rc = unsafe { sys::rte_eth_dev_set_mtu(port, mtu) };
-        if rc != 0 {
+        // Drivers without an MTU (ring, null) pass any frame that fits a buffer.
+        if rc != 0 && rc != -libc_enotsup() {
             return Err(port_err(port, "rte_eth_dev_set_mtu (jumbo frames)", rc));
         }
     }
@@ -988,4 +1045,40 @@ pub(crate) fn clear_tags(pool: Pool, tag_off: usize) {
     let mut off = tag_off;
     // SAFETY: the pool is new and idle; the callback only writes the tag field of each object.
     unsafe { sys::rte_mempool_obj_iter(pool.raw(), Some(clear_tag_cb), (&mut off as *mut usize).cast()) };
+}
+
+/// Creates the Linux TAP interface `name` (or attaches to one that is not in use), brings it up
+/// and returns its file: every frame written to it appears on the interface as received, where
+/// `tcpdump -i name` sees it. The interface goes away when the file is closed.
+pub(crate) fn tap_open(name: &str) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/net/tun")?;
+    // SAFETY: ifreq is plain old data (a name and a union of integers and addresses), for which
+    // all zero bytes are a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (d, s) in req.ifr_name.iter_mut().zip(name.bytes().take(libc::IFNAMSIZ - 1)) {
+        *d = s as c_char;
+    }
+    req.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI) as std::ffi::c_short;
+    // SAFETY: the fd is open on the TUN/TAP device and req is a valid ifreq for the whole call.
+    if unsafe { libc::ioctl(file.as_raw_fd(), libc::TUNSETIFF, &mut req) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // Interface flags are set through any socket; a UDP one needs no unsafe to make.
+    let sock = std::net::UdpSocket::bind("0.0.0.0:0")?;
+    // SAFETY: a valid socket and ifreq (the kernel filled in the name TUNSETIFF settled on).
+    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: reading the union member SIOCGIFFLAGS just wrote.
+    let flags = unsafe { req.ifr_ifru.ifru_flags };
+    req.ifr_ifru.ifru_flags = flags | (libc::IFF_UP | libc::IFF_RUNNING) as std::ffi::c_short;
+    // SAFETY: as above.
+    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &mut req) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
 }

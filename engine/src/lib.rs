@@ -15,6 +15,7 @@ mod error;
 mod ffi;
 mod latency;
 mod lcores;
+mod mirror;
 mod pcap;
 mod responder;
 mod stats;
@@ -23,11 +24,12 @@ mod streams;
 mod worker;
 
 pub use capture::{Capture, CapturedPacket};
-pub use eal::{Config, eal_args};
+pub use eal::{Config, data_room, eal_args};
 pub use error::{Errno, Error, Result};
-pub use ffi::version as dpdk_version;
+pub use ffi::{MBUF_CACHE, version as dpdk_version};
 pub use latency::{LatencySnapshot, STAMP_LEN};
 pub use lcores::{MatrixEntry, PortLayout};
+pub use mirror::MirrorStats;
 pub use pcap::{read_pcap, write_pcap};
 pub use stats::{HwStats, KindCounts, PortStats, QueueStats, Rates, SizeCounts, Totals};
 pub use stream::{
@@ -69,6 +71,18 @@ pub struct PortInfo {
     pub full_duplex: bool,
     /// NUMA socket (-1 when unknown).
     pub socket: i32,
+}
+
+/// A bonding port's configuration, as DPDK's bonding driver reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BondInfo {
+    /// The bonding mode (0 round-robin, 1 active-backup, 2 balance-xor, 3 broadcast,
+    /// 4 802.3ad, 5 balance-tlb, 6 balance-alb).
+    pub mode: u8,
+    /// Each member: DPDK port id, device name, and whether it is active.
+    pub members: Vec<(u16, String, bool)>,
+    /// The primary member's device name.
+    pub primary: Option<String>,
 }
 
 /// The process-wide engine: EAL, ports and workers. Created once by [`Engine::init`].
@@ -386,7 +400,7 @@ impl Engine {
         Ok(())
     }
 
-    /// Rates of `port` over the last one-second interval.
+    /// Rates of `port` over the last second (refreshed every 100 ms).
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
@@ -577,6 +591,62 @@ impl Engine {
         Ok(all)
     }
 
+    /// Turns the mirror of what `port` receives (`rx`) or sends (`!rx`) to a TAP interface on
+    /// or off, and returns the interface's name (`pg_rxtap0`, `pg_txtap1`, ...). On, the
+    /// interface exists and is up; off, it is gone. The data path copies each packet into a ring
+    /// and goes on; a thread writes the ring to the interface, and what does not fit is left out
+    /// of the mirror and counted ([`Engine::tap_stats`]).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`], or [`Error::Tap`] when the interface cannot be made.
+    pub fn set_tap(&self, port: u16, rx: bool, on: bool) -> Result<String> {
+        let p = self.port(port)?;
+        let m = if rx { &p.taps.rx } else { &p.taps.tx };
+        m.set(on).map_err(|e| Error::Tap {
+            name: m.name().to_string(),
+            reason: e.to_string(),
+            hint: match e.raw_os_error() {
+                Some(1) | Some(13) => " (TAP interfaces need root or CAP_NET_ADMIN)",
+                Some(16) => {
+                    " (another process holds an interface of that name: another pktgen mirroring its port?)"
+                }
+                Some(2) | Some(19) => " (this kernel has no TUN/TAP support: modprobe tun)",
+                _ => "",
+            },
+        })?;
+        Ok(m.name().to_string())
+    }
+
+    /// What `port`'s two mirrors (receive, send) have done since they were last turned on.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn tap_stats(&self, port: u16) -> Result<(MirrorStats, MirrorStats)> {
+        let p = self.port(port)?;
+        Ok((p.taps.rx.stats(), p.taps.tx.stats()))
+    }
+
+    /// Bonding information of `port` (Pktgen's `bonding`), or `None` when it is not a bonding port.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn bonding(&self, port: u16) -> Result<Option<BondInfo>> {
+        let p = self.port(port)?;
+        if ffi::dev_info(p.id)?.driver != "net_bonding" {
+            return Ok(None);
+        }
+        let name = |id: u16| ffi::dev_info(id).map(|d| d.name).unwrap_or_default();
+        Ok(ffi::bond_info(p.id).map(|b| BondInfo {
+            mode: b.mode,
+            members: b
+                .members
+                .iter()
+                .map(|&m| (m, name(m), b.active.contains(&m)))
+                .collect(),
+            primary: b.primary.map(name),
+        }))
+    }
+
     fn check_up(&self) -> Result<()> {
         if self.down.load(Acquire) {
             Err(Error::ShutDown)
@@ -595,6 +665,9 @@ impl Engine {
         }
         self.shared.quit.store(true, Release);
         ffi::wait_all_lcores();
+        for p in self.shared.ports.iter() {
+            let _ = (p.taps.rx.set(false), p.taps.tx.set(false));
+        }
         for p in self.shared.ports.iter().filter(|p| p.layout.used()) {
             ffi::port_close(p.id);
         }
@@ -626,17 +699,26 @@ fn reclaim_frames(p: *mut Vec<Vec<u8>>) -> Box<Vec<Vec<u8>>> {
     unsafe { Box::from_raw(p) }
 }
 
+/// Keeps every port's rates over the last second, refreshed every tenth of a second from the
+/// moment the engine starts (a shorter window until a second has passed). A rate read one second
+/// after a port started covers that second; with one sample a second, the first rate only came
+/// two seconds after start-up, and a script's first reading was 0.
 fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
-    let mut last: Option<(Instant, Vec<PortStats>)> = None;
+    const STEP: Duration = Duration::from_millis(100);
+    const WINDOW: usize = 10;
+    let mut history: std::collections::VecDeque<(Instant, Vec<PortStats>)> =
+        std::collections::VecDeque::with_capacity(WINDOW + 1);
     loop {
-        std::thread::sleep(Duration::from_secs(1));
-        let Some(e) = Engine::get() else { continue };
+        let Some(e) = Engine::get() else {
+            std::thread::sleep(STEP);
+            continue;
+        };
         if e.down.load(Acquire) {
             return;
         }
         let now = Instant::now();
         let cur: Vec<PortStats> = e.shared.ports.iter().map(|p| e.raw_stats(p)).collect();
-        if let Some((t, prev)) = &last {
+        if let Some((t, prev)) = history.front() {
             let dt = now.duration_since(*t).as_secs_f64().max(1e-6);
             let r = cur
                 .iter()
@@ -650,7 +732,11 @@ fn sample_rates(rates: &'static Mutex<Vec<Rates>>) {
                 .collect();
             *lock(rates) = r;
         }
-        last = Some((now, cur));
+        history.push_back((now, cur));
+        if history.len() > WINDOW {
+            history.pop_front();
+        }
+        std::thread::sleep(STEP);
     }
 }
 
@@ -693,6 +779,12 @@ impl Engine {
                 jitter_ns: std::sync::atomic::AtomicU64::new(DEFAULT_JITTER_NS),
                 ident: responder::Identity::default(),
                 inject: Default::default(),
+                taps: mirror::PortTaps::new(
+                    shared_ports.len(),
+                    p.layout.rx_lcores.len(),
+                    p.tx_pools.len(),
+                    max_frame,
+                ),
                 layout: p.layout,
             });
         }
@@ -705,6 +797,7 @@ impl Engine {
             layout,
             senders: (0..latency::SENDERS).map(|_| Default::default()).collect(),
         }));
+        mirror::register(shared.ports.iter().map(|p| &p.taps).collect());
         let baseline = shared
             .ports
             .iter()

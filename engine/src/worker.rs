@@ -11,6 +11,7 @@ use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SENDERS, SeqTrack, TscToNs};
 use crate::lcores::PortLayout;
+use crate::mirror::PortTaps;
 use crate::responder::{self, ArpTable, Identity};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::{CatchUp, Cursor, FixedStamps, Mode, Program, TxMode};
@@ -112,6 +113,8 @@ pub(crate) struct PortShared {
     pub ident: Identity,
     /// Frames the control thread asks TX queue 0's lcore to send once.
     pub inject: AtomicPtr<Vec<Vec<u8>>>,
+    /// Mirrors of what the port receives and sends to TAP interfaces (rxtap, txtap).
+    pub taps: PortTaps,
 }
 
 /// What the engine shares with every worker; lives for the whole process.
@@ -215,7 +218,7 @@ fn run(ctx: &WorkerCtx) {
                     wait_cycles = wait_cycles.min(sh.tsc_hz as f64 * 1e-4);
                     false
                 } else {
-                    let (sent, wait) = transmit(a, port.id, q as u16, txq, sh.tsc_hz);
+                    let (sent, wait) = transmit(a, port, q, sh.tsc_hz);
                     busy |= sent > 0;
                     wait_cycles = wait_cycles.min(wait);
                     a.remaining == 0
@@ -331,12 +334,14 @@ fn inject(sh: &Shared, port: &PortShared) {
         let (k, bytes) = ffi::send_frames(q.pool, port.id, 0, sh.tag_off, frames.iter().map(Vec::as_slice));
         bump(&q.counters.tx_extra, k as u64);
         bump(&q.counters.tx_extra_bytes, bytes);
+        port.taps.tx.sent(0, frames.iter().take(k).map(Vec::as_slice), k);
     }
 }
 
 /// Sends what is due on one TX queue. Returns (packets sent, TSC cycles until the next is due).
 #[inline]
-fn transmit(a: &mut Active, port: u16, queue: u16, txq: &TxQueue, tsc_hz: u64) -> (usize, f64) {
+fn transmit(a: &mut Active, port: &PortShared, queue: usize, tsc_hz: u64) -> (usize, f64) {
+    let txq = &port.txq[queue];
     let job = &*a.job;
     let prog = &job.program;
     let c = &txq.counters;
@@ -445,7 +450,7 @@ fn transmit(a: &mut Active, port: u16, queue: u16, txq: &TxQueue, tsc_hz: u64) -
             }
         }
     }
-    let (k, bytes) = a.batch.send(port, queue);
+    let (k, bytes) = port.taps.tx.send(queue, &mut a.batch, port.id);
     if k > 0 {
         bump(&c.tx_packets, k as u64);
         bump(&c.tx_bytes, bytes);
@@ -518,6 +523,7 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
         st.capture.as_deref_mut(),
         lat.map(|m| (m, &mut st.meter)),
     );
+    port.taps.rx.received(q, rx, n);
     respond(sh, port, rxq, rx, n);
     rx.free();
     true
@@ -661,6 +667,7 @@ fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize
             );
             bump(&tq.counters.tx_extra, k as u64);
             bump(&tq.counters.tx_extra_bytes, bytes);
+            port.taps.tx.sent(rxq.reply, std::iter::once(&out[..len]), k);
         }
     }
 }

@@ -1,4 +1,4 @@
---- `pktgen.capture(pl, onoff)` (§3.1): keep what a port receives in memory; turning it off writes
+--- `pktgen.capture(pl, onoff)` (docs/LUA_API.md, section 8): keep what a port receives in memory; turning it off writes
 -- `pktgen-capture-p<port>-<unix time>.pcap` in the working directory, as Pktgen dumps on disable.
 -- A capture still on when pktgen ends (end of the scripts with --exit, quit, Ctrl-C) is written too.
 local engine = require "engine"

@@ -102,7 +102,7 @@ local FEATURES = {
 	vlan = "vlan", qinq = "qinq", mpls = "mpls", gre = "gre", gre_eth = "gre_eth", vxlan = "vxlan",
 	rnd_s_ip = "rnd_s_ip", rnd_s_pt = "rnd_s_pt", range = "set_range", process = "process",
 	latency = "latency", lat = "latency", pcap = "pcap", blink = "blink", icmp = "icmp_echo",
-	capture = "capture", bonding = "bonding", pcap_timing = "pcap_timing",
+	capture = "capture", bonding = "bonding", pcap_timing = "pcap_timing", rxtap = "rxtap", txtap = "txtap",
 }
 
 --- `enable|disable <pl> random`: the random-bitfield flag alone (Pktgen's enable_random; on
@@ -262,6 +262,14 @@ end
 function COMMANDS.save(w)
 	need(w, 2, "save <file>")
 	return pktgen.save(w[2])
+end
+
+-- Pktgen 23.x's own commands for the mirrors: `rxtap|txtap <portlist> <state>`.
+for _, name in ipairs { "rxtap", "txtap" } do
+	COMMANDS[name] = function(w)
+		need(w, 3, name .. " <portlist> on|off")
+		return pktgen[name](w[2], w[3])
+	end
 end
 
 function COMMANDS.latency(w)

@@ -1,4 +1,4 @@
---- Encapsulations (§3.1, §9): vlan, qinq, mpls, gre, gre_eth and vxlan exclude each other and
+--- Encapsulations (docs/LUA_API.md, section 3): vlan, qinq, mpls, gre, gre_eth and vxlan exclude each other and
 -- random bitfields (EXCLUSIVE_PKT_MODES); plus vxlan_id, gtpu_teid and rnd_s_ip / rnd_s_pt.
 local args = require "pktgen.args"
 local each = require "pktgen.each"

@@ -21,7 +21,11 @@ M.LINES = {
 	"  record(file[, {interval = ms, format = 'csv'|'jsonl', ports = pl}]) record_stop()   rates to a file",
 	"  chart.latency(svg, h | {h, ...}[, opts]) chart.rates(svg, recording[, {metric = 'pps'|'bps'}]) h:chart(svg)",
 	"  pageText([name[, cols]])    ours: a page as text; pages main range seq rnd pcap latency stats xstats cpu queues streams",
+	"  rxtap(pl, onoff) txtap(pl, onoff)   mirror what a port receives/sends to TAP pg_rxtapN/pg_txtapN",
+	"  tapStats(pl)                ours: {rx = {on, name, packets, dropped}, tx = {...}}",
+	"  bonding(pl, onoff)          show bonding mode and members (or that a port is not bonded)",
 	"  help() quit()",
+	"Every function, its arguments, results and errors: docs/LUA_API.md in pktgen's repository.",
 }
 
 function M.text()

@@ -1,4 +1,4 @@
---- PCAP replay (§3.1, §7, §9): `pcap(pl, onoff)` makes the file given with `-s P:file` the port's
+--- PCAP replay (docs/LUA_API.md, section 8): `pcap(pl, onoff)` makes the file given with `-s P:file` the port's
 -- send mode (exclusive with single, range and sequence; ignored, as in Pktgen, for a port without
 -- a file), and our own `pcap_timing(pl, onoff)` replays it with the capture's inter-packet gaps
 -- instead of at the port's rate.

@@ -1,5 +1,6 @@
 --- Pktgen port lists: "all", "N", "N-M", comma lists of those, or a Lua number (a port id).
--- Ports that do not exist are skipped, as Pktgen does; text that is not a port list is an error.
+-- Ports that do not exist are skipped, as Pktgen does (a list naming none of them says so on the
+-- caller's output); text that is not a port list is an error.
 local engine = require "engine"
 
 local M = {}
@@ -56,6 +57,12 @@ function M.parse(fname, pl)
 		if set[p] then
 			list[#list + 1] = p
 		end
+	end
+	if #list == 0 then
+		-- Pktgen does nothing here, silently; a user who typed a wrong port should hear why.
+		io.write(string.format("%s: port list '%s' names no port of this pktgen (ports %s); nothing done\n",
+			fname, tostring(pl), nports == 1 and "0" or ("0-" .. (nports - 1))))
+		io.flush()
 	end
 	return list
 end

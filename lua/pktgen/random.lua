@@ -96,7 +96,7 @@ function M.install(pktgen)
 		each.setter("rnd", pl, function(_, cfg)
 			cfg.rnd[idx] = { offset = offset, mask = clean, active = clean ~= "" }
 			if M.any_active(cfg) then
-				-- Random mode forces single-packet mode (§9).
+				-- Random mode forces single-packet mode, as in Pktgen.
 				cfg.random = true
 				cfg.mode = "single"
 			else

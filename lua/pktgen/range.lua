@@ -1,4 +1,4 @@
---- Range mode (§3.4): `set_range` and the `pktgen.range.*` setters, and the engine stream spec
+--- Range mode (docs/LUA_API.md, section 5): `set_range` and the `pktgen.range.*` setters, and the engine stream spec
 -- that walks each field with a non-zero increment (engine `fields` and `size`).
 local engine = require "engine"
 local args = require "pktgen.args"

@@ -1,4 +1,4 @@
---- Answering and learning on the receive side (§3.1): `process` (answer ARP for the port's source
+--- Answering and learning on the receive side (docs/LUA_API.md, section 8): `process` (answer ARP for the port's source
 -- IPv4 address), `icmp_echo` (answer ICMP echo requests to it) and the global `mac_from_arp`
 -- (learn MACs from ARP on every port; a port whose destination IP has a learned MAC sends to it).
 local engine = require "engine"
@@ -34,7 +34,7 @@ local function learn(on)
 	end
 end
 
---- reset clears mac_from_arp globally (§3.5).
+--- reset clears mac_from_arp globally, as Pktgen's does.
 function M.reset_global()
 	if mac_from_arp then
 		learn(false)

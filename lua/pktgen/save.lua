@@ -312,6 +312,12 @@ function M.ops(p)
 	sequence(ops, p, cfg, def)
 	range(ops, p, cfg, def)
 	modes(ops, p, cfg)
+	-- The TAP mirrors that are on (reset leaves them as they are).
+	for _, dir in ipairs { "rx", "tx" } do
+		if require("pktgen.tap").on(p, dir) then
+			op(ops, cliw("enable", p, dir .. "tap"), "pktgen." .. dir .. "tap", p, "on")
+		end
+	end
 	return ops
 end
 

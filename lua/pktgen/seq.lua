@@ -1,5 +1,6 @@
---- Sequence mode (§3.3): `seq`, `seqTable` and `seq_tcp_flags` fill the 16 slots of a port;
--- `set(pl, "seq_cnt", n)` sends slots 0..n-1 round-robin (see pktgen.build).
+--- Sequence mode (docs/LUA_API.md, "Sequences"): `seq`, `seqTable` and `seq_tcp_flags` fill the
+-- 16 slots of a port; `set(pl, "seq_cnt", n)` sends slots 0..n-1 round-robin (see pktgen.build).
+-- Slot sizes are clamped as every size is (config.clamp_size).
 local args = require "pktgen.args"
 local each = require "pktgen.each"
 local config = require "pktgen.config"
@@ -70,8 +71,9 @@ function M.install(pktgen)
 			local pkt = cfg.seq[sn]
 			local v = addresses("seq", pkt, dip, sip)
 			pkt.dst_mac, pkt.src_mac = dmac, smac
-			pkt.sport, pkt.dport, pkt.vlanid, pkt.size, pkt.gtpu_teid = sport, dport, vid, size, teid
+			pkt.sport, pkt.dport, pkt.vlanid, pkt.gtpu_teid = sport, dport, vid, teid
 			pkt.eth_type = (v == 6 or et == "ipv6") and "ipv6" or "ipv4"
+			pkt.size = config.clamp_size(size, pkt.eth_type)
 			pkt.proto = pr
 			pkt.cos, pkt.tos = 0, 0
 		end)
@@ -109,11 +111,11 @@ function M.install(pktgen)
 			pkt.sport = int_field(t, "sport") & 0xffff
 			pkt.dport = int_field(t, "dport") & 0xffff
 			pkt.vlanid = int_field(t, "vlanid") & 0xfff
-			pkt.size = int_field(t, "pktSize")
 			pkt.cos = int_field(t, "cos") & 7
 			pkt.tos = int_field(t, "tos") & 0xff
 			pkt.gtpu_teid = int_field(t, "gtpu_teid")
 			pkt.eth_type = et
+			pkt.size = config.clamp_size(int_field(t, "pktSize"), et)
 			pkt.proto = pr
 			if flags then pkt.tcp_flags = flags end
 		end)

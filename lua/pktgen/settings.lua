@@ -1,4 +1,4 @@
---- Changes to one port's config: the keys of `pktgen.set` (§3.2, with Pktgen's clamping) and the
+--- Changes to one port's config: the keys of `pktgen.set` (docs/LUA_API.md, section 2) and the
 -- packet-type, protocol and address rules shared by set_type, set_proto, set_ipaddr and seq.
 local args = require "pktgen.args"
 local config = require "pktgen.config"

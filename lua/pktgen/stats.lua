@@ -159,7 +159,7 @@ end
 local ETH_TYPES = { ipv4 = "IPv4", ipv6 = "IPv6", arp = "ARP" }
 local PROTO_TYPES = { tcp = "TCP", udp = "UDP", icmp = "ICMP" }
 
---- portInfo(pl)[p]: {total_stats, info} with the nested info tables of §3.7.
+--- portInfo(pl)[p]: {total_stats, info} with the nested info tables (docs/LUA_API.md, section 11).
 function M.port_info(p)
 	local cfg = config.get(p)
 	local pkt = cfg.pkt

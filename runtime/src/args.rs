@@ -134,6 +134,10 @@ pub struct Opts {
     #[argh(option)]
     pub metrics: Option<String>,
 
+    /// print pktgen's, DPDK's and Lua's versions and exit
+    #[argh(switch, short = 'V')]
+    pub version: bool,
+
     /// script or command files to run after the -f files
     #[argh(positional)]
     pub files: Vec<String>,
@@ -163,6 +167,8 @@ pub struct Args {
 pub enum Exit {
     /// `--help`: print this on stdout and exit 0.
     Help(String),
+    /// `--version`/`-V`: print the versions on stdout and exit 0.
+    Version,
     /// A bad command line: print this on stderr and exit 2.
     Usage(String),
 }
@@ -170,7 +176,8 @@ pub enum Exit {
 /// Parses `argv` (without the program name).
 ///
 /// # Errors
-/// [`Exit::Help`] for `-h`/`--help`, [`Exit::Usage`] for anything argh or we reject.
+/// [`Exit::Help`] for `-h`/`--help`, [`Exit::Version`] for `-V`/`--version`, [`Exit::Usage`]
+/// for anything argh or we reject.
 pub fn parse(argv: &[String]) -> Result<Args, Exit> {
     let (eal, ours) = match argv.iter().position(|a| a == "--") {
         Some(i) => (argv[..i].to_vec(), &argv[i + 1..]),
@@ -187,9 +194,11 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
             _ => split.push(a.clone()),
         }
     }
-    // argh refuses anything after --help; help wins wherever it stands.
+    // argh refuses anything after --help; help wins wherever it stands, then --version.
     if split.iter().any(|a| a == "-h" || a == "--help") {
         split = vec!["--help".to_string()];
+    } else if split.iter().any(|a| a == "-V" || a == "--version") {
+        return Err(Exit::Version);
     }
     let refs: Vec<&str> = split.iter().map(String::as_str).collect();
     let opts = Opts::from_args(&["pktgen"], &refs).map_err(|e| match e.status {
@@ -239,8 +248,9 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
     } else if let Some(a) = &opts.shell_addr {
         Some(shell_addr(a).map_err(|m| Exit::Usage(format!("-g: {m}")))?)
     } else {
-        // -G asks for the default address, which is also what we do without it.
-        let _ = opts.shell;
+        // -G asks for the default address, which is also what we do without it; --version
+        // never gets here (it is answered before argh parses).
+        let _ = (opts.shell, opts.version);
         Some(DEFAULT_LISTEN.to_string())
     };
     let metrics = match &opts.metrics {
@@ -398,5 +408,7 @@ mod tests {
         assert!(matches!(args("--help"), Err(Exit::Help(_))));
         assert!(matches!(args("-h"), Err(Exit::Help(_))));
         assert!(matches!(args("--help --no-listen"), Err(Exit::Help(_))));
+        assert!(matches!(args("--version"), Err(Exit::Version)));
+        assert!(matches!(args("--no-huge -- -V --exit"), Err(Exit::Version)));
     }
 }

@@ -29,6 +29,10 @@ fn main() -> ExitCode {
             println!("{}", text.trim_end());
             return ExitCode::SUCCESS;
         }
+        Err(args::Exit::Version) => {
+            println!("{}", version::versions());
+            return ExitCode::SUCCESS;
+        }
         Err(args::Exit::Usage(msg)) => {
             eprintln!("pktgen: {msg}");
             return ExitCode::from(2);

@@ -71,7 +71,6 @@ fn every_test_lua_script_passes() {
 /// as one chunk with no error coming back, and end with its ok line.
 #[test]
 fn every_test_lua_script_passes_through_the_shell() {
-    use std::io::{BufRead as _, BufReader};
     use std::process::{Command, Stdio};
 
     let files = scenarios();
@@ -86,17 +85,7 @@ fn every_test_lua_script_passes_through_the_shell() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("pktgen");
-        let mut lines = BufReader::new(srv.stderr.take().expect("stderr")).lines();
-        let port = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.strip_prefix("pktgen: Lua shell listening on 127.0.0.1:")
-                    .map(str::to_owned)
-            })
-            .expect("the shell's 'listening on' line");
-        // Keep draining stderr so pktgen never blocks on it.
-        std::thread::spawn(move || lines.for_each(drop));
+        let port = common::shell_port(&mut srv);
         let mut client = Command::new("socat");
         client
             .args(["-t", "120", "-", &format!("TCP4:127.0.0.1:{port}")])
@@ -140,14 +129,17 @@ fn the_make_run_demo_sends_and_counts() {
         o.status
     );
     assert!(out.starts_with("Ports: 2, link <UP-10000-FD>\n"), "{out}");
-    // The rate over the last second, once a whole second has passed while sending.
-    let third = out
-        .lines()
-        .find(|l| l.starts_with("  3s: "))
-        .unwrap_or_else(|| panic!("no 3s line:\n{out}"));
-    for (what, prefix) in [("port 0 tx", "port 0 tx "), ("port 1 rx", "port 1 rx ")] {
-        let pps = number_after(third, prefix).unwrap_or_else(|| panic!("{what} in {third:?}"));
-        assert!(pps > 0, "{what} rate is 0 after 3 s: {third:?}");
+    // The rate over the last second, from the first line on (it used to read 0: the rates
+    // came from samples a second apart, the first taken a second after start-up).
+    for s in 1..=3 {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("  {s}s: ")))
+            .unwrap_or_else(|| panic!("no {s}s line:\n{out}"));
+        for (what, prefix) in [("port 0 tx", "port 0 tx "), ("port 1 rx", "port 1 rx ")] {
+            let pps = number_after(line, prefix).unwrap_or_else(|| panic!("{what} in {line:?}"));
+            assert!(pps > 0, "{what} rate is 0 after {s} s: {line:?}");
+        }
     }
     let last = out.lines().last().unwrap_or_default();
     let sent = number_after(last, "port 0 sent ").unwrap_or_else(|| panic!("last line {last:?}"));

@@ -1,4 +1,4 @@
---- Pktgen's per-port defaults (PKTGEN_API §9), the clamping of `set` (§3.2), and reset.
+--- Pktgen's per-port defaults and the clamping of `set` (docs/LUA_API.md, section 2), and reset.
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 

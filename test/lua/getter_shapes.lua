@@ -1,4 +1,4 @@
---- Every getter's keys, exactly as PKTGEN_API §3.7 (HEAD) and §4 (legacy shapes).
+--- Every getter's keys, exactly as docs/LUA_API.md, section 11, gives them (Pktgen 26.02's and the legacy shapes).
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
@@ -111,11 +111,21 @@ assert(#string.gsub(rl[0][0].mask, " ", "") == 32, "mask " .. rl[0][0].mask)
 assert(rl[0][0].active == "No")
 expect("rnd_list(1)", pktgen.rnd_list(1), { "1", "n" })
 
--- pktgen.info: 8 strings
-expect("info", pktgen.info, { "Lua_Version", "Lua_Release", "Lua_Copyright", "Lua_Authors", "Pktgen_Version",
-	"Pktgen_Copyright", "Pktgen_Authors", "DPDK_Version" })
+-- pktgen.info: Pktgen 26.02's 8 strings and Pktgen 23.x's 25 integers (values in compat.lua)
+local info_strings = { "Lua_Version", "Lua_Release", "Lua_Copyright", "Lua_Authors", "Pktgen_Version",
+	"Pktgen_Copyright", "Pktgen_Authors", "DPDK_Version" }
+local info_keys = { "startSeqIdx", "singlePktIdx", "rangePktIdx", "pingPktIdx", "ratePktIdx", "numSeqPkts",
+	"numTotalPkts", "minPktSize", "maxPktSize", "minVlanID", "maxVlanID", "vlanTagSize", "mbufCacheSize", "minCos",
+	"maxCos", "minTOS", "maxTOS", "defaultPktBurst", "defaultPktRxBurst", "defaultPktTxBurst", "maxPktRxBurst",
+	"maxPktTxBurst", "defaultBuffSize", "maxMbufsPerPort", "maxPrimeCount" }
+local is_string = {}
+for _, k in ipairs(info_strings) do
+	info_keys[#info_keys + 1] = k
+	is_string[k] = true
+end
+expect("info", pktgen.info, info_keys)
 for k, v in pairs(pktgen.info) do
-	assert(type(v) == "string", "info." .. k .. " is not a string")
+	assert(type(v) == (is_string[k] and "string" or "number"), "info." .. k .. " is a " .. type(v))
 end
 assert(pktgen.info.Lua_Version == _VERSION)
 

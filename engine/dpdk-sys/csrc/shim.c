@@ -1,5 +1,6 @@
 /* One-line bodies for the wrappers declared in shim.h. */
 #include "shim.h"
+#include <rte_eth_bond.h>
 
 int shim_rte_errno(void) { return rte_errno; }
 uint16_t shim_rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **rx_pkts, uint16_t nb_pkts) { return rte_eth_rx_burst(port_id, queue_id, rx_pkts, nb_pkts); }
@@ -14,3 +15,12 @@ uint64_t shim_rte_rdtsc(void) { return rte_rdtsc(); }
 unsigned shim_rte_lcore_id(void) { return rte_lcore_id(); }
 void shim_rte_pause(void) { rte_pause(); }
 uint64_t shim_rss_ip_udp_tcp(void) { return RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP; }
+uint16_t shim_eth_next_unowned(uint16_t from) { return (uint16_t)rte_eth_find_next_owned_by(from, RTE_ETH_DEV_NO_OWNER); }
+int shim_bond_mode(uint16_t port) { return rte_eth_bond_mode_get(port); }
+/* DPDK 23.11 renamed the bonding API's "slaves" to "members". */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+int shim_bond_members(uint16_t port, int active, uint16_t *out, uint16_t len) { return active ? rte_eth_bond_active_members_get(port, out, len) : rte_eth_bond_members_get(port, out, len); }
+#else
+int shim_bond_members(uint16_t port, int active, uint16_t *out, uint16_t len) { return active ? rte_eth_bond_active_slaves_get(port, out, len) : rte_eth_bond_slaves_get(port, out, len); }
+#endif
+int shim_bond_primary(uint16_t port) { return rte_eth_bond_primary_get(port); }

@@ -47,5 +47,14 @@ unsigned shim_rte_lcore_id(void);
 void shim_rte_pause(void);
 /* The RSS hash types for IP, UDP and TCP (RTE_ETH_RSS_* are function-like macros bindgen skips). */
 uint64_t shim_rss_ip_udp_tcp(void);
+/* The first valid port id >= from that no driver owns (RTE_ETH_FOREACH_DEV's step: a bonding
+ * port owns its members), or RTE_MAX_ETHPORTS. */
+uint16_t shim_eth_next_unowned(uint16_t from);
+/* A bonding port's mode (0..6), or a negative value for a port that is not a bonding port. */
+int shim_bond_mode(uint16_t port);
+/* A bonding port's member ports (active only, or all) into out[len]; their number, or < 0. */
+int shim_bond_members(uint16_t port, int active, uint16_t *out, uint16_t len);
+/* A bonding port's primary member, or < 0. */
+int shim_bond_primary(uint16_t port);
 
 #endif

@@ -413,6 +413,7 @@ pub fn register(
     super::json_api::register(lua, &raw)?;
     super::record_api::register(lua, &raw, e, port)?;
     super::chart_api::register(lua, &raw)?;
+    super::port_api::register(lua, &raw, e, port, jumbo)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

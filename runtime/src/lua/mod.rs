@@ -7,6 +7,7 @@ pub mod io_api;
 pub mod json_api;
 pub mod latency_api;
 pub mod output;
+pub mod port_api;
 pub mod record_api;
 pub mod spec;
 pub mod stdlib;

@@ -291,9 +291,10 @@ fn rate(v: &Value) -> Result<Rate> {
     }
 }
 
-/// The packets of a pcap file as templates (one per packet, no checksums declared, short
-/// packets padded with zeros to the minimum frame) and the gaps between their timestamps (the
-/// last gap 0).
+/// The packets of a pcap file as templates (one per packet, no checksums declared) and the gaps
+/// between their timestamps (the last gap 0). Sizes are clamped as every size pktgen takes in
+/// (and as Pktgen's pcap loader does): a short packet is padded with zeros to the minimum
+/// frame, a longer one than `max_frame` cut to it.
 fn pcap_templates(v: &Value, max_frame: usize) -> Result<(Vec<Template>, Vec<u64>)> {
     let path = match v {
         Value::String(s) => s.to_string_lossy(),
@@ -309,28 +310,18 @@ fn pcap_templates(v: &Value, max_frame: usize) -> Result<(Vec<Template>, Vec<u64
     if packets.is_empty() {
         return err("spec.pcap", format_args!("'{path}' holds no packets"));
     }
-    let mut templates = Vec::with_capacity(packets.len());
-    for (i, p) in packets.iter().enumerate() {
-        if p.data.len() > max_frame {
-            return err(
-                "spec.pcap",
-                format_args!(
-                    "'{path}': packet {} has {} bytes; frames have at most {max_frame} bytes without FCS",
-                    i + 1,
-                    p.data.len()
-                ),
-            );
-        }
-        let mut data = p.data.clone();
-        if data.len() < engine::MIN_FRAME {
-            data.resize(engine::MIN_FRAME, 0);
-        }
-        templates.push(Template {
-            data,
-            checksums: Vec::new(),
-            lengths: Vec::new(),
-        });
-    }
+    let templates = packets
+        .iter()
+        .map(|p| {
+            let mut data = p.data.clone();
+            data.resize(data.len().clamp(engine::MIN_FRAME, max_frame), 0);
+            Template {
+                data,
+                checksums: Vec::new(),
+                lengths: Vec::new(),
+            }
+        })
+        .collect();
     let mut gaps: Vec<u64> = packets
         .windows(2)
         .map(|w| w[1].time_ns.saturating_sub(w[0].time_ns))
@@ -594,12 +585,14 @@ mod tests {
 
     #[test]
     fn pcap_templates_padding_and_gaps() -> Result<()> {
-        let f = pcap_file("ok.pcap", &[42, 100, 60]);
+        let f = pcap_file("ok.pcap", &[42, 100, 1515]);
         let s = conv(&format!("{{ pcap = {f:?}, pcap_gaps = true, count = 3 }}"))?;
         let lens: Vec<usize> = s.templates.iter().map(|t| t.data.len()).collect();
-        assert_eq!(lens, [60, 100, 60]);
+        // Padded to the minimum, cut to the largest frame (1514 here), as Pktgen loads them.
+        assert_eq!(lens, [60, 100, 1514]);
         assert_eq!(&s.templates[0].data[..42], &[1u8; 42][..]);
         assert!(s.templates[0].data[42..].iter().all(|&b| b == 0));
+        assert!(s.templates[2].data.iter().all(|&b| b == 3));
         assert!(
             s.templates
                 .iter()
@@ -615,8 +608,6 @@ mod tests {
 
     #[test]
     fn pcap_errors() {
-        let f = pcap_file("big.pcap", &[60, 60, 1515]);
-        assert!(msg(&format!("{{ pcap = {f:?} }}")).contains("packet 3 has 1515 bytes"));
         assert!(
             msg(r#"{ pcap = "/nonexistent.pcap" }"#).contains("spec.pcap: cannot read '/nonexistent.pcap'")
         );

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -195,4 +195,33 @@ impl Drop for Served {
             let _ = c.wait();
         }
     }
+}
+
+/// The port of a pktgen started with `--listen 127.0.0.1:0` and a piped stderr, read from its
+/// "listening on" line; the rest of its stderr is drained on a thread, so it never blocks.
+pub fn shell_port(child: &mut Child) -> String {
+    let mut lines = BufReader::new(child.stderr.take().expect("pktgen's stderr piped")).lines();
+    let port = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("pktgen: Lua shell listening on 127.0.0.1:")
+                .map(str::to_owned)
+        })
+        .expect("the shell's 'listening on' line");
+    std::thread::spawn(move || lines.for_each(drop));
+    port
+}
+
+/// The lines of `r` (a child's stdout or stderr) as they come, read on a thread of their own.
+pub fn line_reader(r: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
