@@ -191,6 +191,9 @@ pub struct StreamSpec {
     pub start_delay_ns: u64,
     /// Start only once the port's stream in this slot has ended (or if it is not running).
     pub after: Option<usize>,
+    /// End when the port's stream in this slot has ended (a companion, such as latency probes
+    /// beside the traffic they measure).
+    pub ends_with: Option<usize>,
     /// What pacing does after a stall.
     pub catch_up: CatchUp,
 }
@@ -211,6 +214,7 @@ impl Default for StreamSpec {
             mode: TxMode::Continuous,
             start_delay_ns: 0,
             after: None,
+            ends_with: None,
             catch_up: CatchUp::ExactAverage,
         }
     }

@@ -97,8 +97,8 @@ impl Engine {
         } else {
             p.layout.stream_queues
         };
-        if let Some(a) = spec.after {
-            check_slot(a)?;
+        for s in spec.after.iter().chain(&spec.ends_with) {
+            check_slot(*s)?;
         }
         let mut program = spec.compile(self.max_frame)?;
         if self.slot_sending(p, slot) {
@@ -172,6 +172,7 @@ impl Engine {
                 mode: spec.mode,
                 gap_cycles,
                 after: spec.after.filter(|&a| a != slot),
+                ends_with: spec.ends_with.filter(|&w| w != slot),
                 catch_up: spec.catch_up,
             };
             jobs.push((q, Box::new(job)));

@@ -41,6 +41,8 @@ pub(crate) struct TxJob {
     pub gap_cycles: f64,
     /// Wait for the port's stream in this slot to end first.
     pub after: Option<usize>,
+    /// End with the port's stream in this slot.
+    pub ends_with: Option<usize>,
     pub catch_up: CatchUp,
 }
 
@@ -212,7 +214,7 @@ fn run(ctx: &WorkerCtx) {
             while i < streams.len() {
                 let a = &mut streams[i];
                 let slot = a.job.slot;
-                let finished = if stop & (1 << slot) != 0 {
+                let finished = if stop & (1 << slot) != 0 || a.job.ends_with.is_some_and(|w| ended(port, w)) {
                     true
                 } else if a.waiting && !ready(port, a) {
                     wait_cycles = wait_cycles.min(sh.tsc_hz as f64 * 1e-4);
@@ -296,6 +298,14 @@ fn pick_up(sh: &Shared, pi: usize, q: usize, mask: u64, streams: &mut Vec<Active
     }
 }
 
+/// Whether the port's stream in `slot` runs on none of its queues.
+#[cold]
+fn ended(port: &PortShared, slot: usize) -> bool {
+    port.txq
+        .iter()
+        .all(|q| q.running.load(Acquire) & (1 << slot) == 0)
+}
+
 /// Whether a waiting stream may start: its start time has come and the stream it follows has
 /// ended on every queue of the port. Starts the pacing from now.
 #[cold]
@@ -305,10 +315,7 @@ fn ready(port: &PortShared, a: &mut Active) -> bool {
         return false;
     }
     if let Some(after) = a.job.after
-        && port
-            .txq
-            .iter()
-            .any(|q| q.running.load(Acquire) & (1 << after) != 0)
+        && !ended(port, after)
     {
         return false;
     }

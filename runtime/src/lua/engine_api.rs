@@ -414,6 +414,7 @@ pub fn register(
     super::record_api::register(lua, &raw, e, port)?;
     super::chart_api::register(lua, &raw)?;
     super::port_api::register(lua, &raw, e, port, jumbo)?;
+    super::stream_api::register(lua, &raw, e, port, max_frame)?;
 
     let build = lua.create_table()?;
     build.set("pktgen_version", version::PKTGEN_VERSION)?;

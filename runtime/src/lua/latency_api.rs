@@ -240,6 +240,26 @@ fn int(v: u64) -> Value {
     Value::Integer(v as i64)
 }
 
+/// A latency snapshot as Lua sees it: `{count, bytes, mean_ns, lost, reordered, duplicate,
+/// jitter_mean_ns, jitter_over, histogram}`, the histogram a `Histogram` userdata.
+pub(crate) fn snapshot_table(lua: &Lua, s: engine::LatencySnapshot) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    t.set("count", int(s.count))?;
+    t.set("bytes", int(s.bytes))?;
+    t.set("mean_ns", Value::Number(s.mean_ns))?;
+    t.set("lost", int(s.lost))?;
+    t.set("reordered", int(s.reordered))?;
+    t.set("duplicate", int(s.duplicate))?;
+    t.set("jitter_mean_ns", Value::Number(s.jitter_mean_ns))?;
+    t.set("jitter_over", int(s.jitter_over))?;
+    let h = lua.create_ser_userdata(Histogram {
+        hist: s.histogram,
+        start: SystemTime::now(),
+    })?;
+    t.set("histogram", Value::UserData(h))?;
+    Ok(t)
+}
+
 /// Adds the latency functions to the raw `engine` table (before its error wrapper).
 ///
 /// # Errors
@@ -258,23 +278,7 @@ pub fn register(
         Box::new(move |lua, a| {
             let p = port(e, "latency", &arg(&a, 0))?;
             let s = e.latency(p).map_err(|e| e.to_string())?;
-            let started = SystemTime::now() - Duration::from_secs(0);
-            let t = lua.create_table().map_err(lua_err)?;
-            let set = |k: &str, v: Value| t.set(k, v).map_err(lua_err);
-            set("count", int(s.count))?;
-            set("mean_ns", Value::Number(s.mean_ns))?;
-            set("lost", int(s.lost))?;
-            set("reordered", int(s.reordered))?;
-            set("duplicate", int(s.duplicate))?;
-            set("jitter_mean_ns", Value::Number(s.jitter_mean_ns))?;
-            set("jitter_over", int(s.jitter_over))?;
-            let h = lua
-                .create_ser_userdata(Histogram {
-                    hist: s.histogram,
-                    start: started,
-                })
-                .map_err(lua_err)?;
-            set("histogram", Value::UserData(h))?;
+            let t = snapshot_table(lua, s).map_err(lua_err)?;
             Ok(MultiValue::from_iter([Value::Table(t)]))
         }),
     )?;

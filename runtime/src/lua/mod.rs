@@ -11,6 +11,7 @@ pub mod port_api;
 pub mod record_api;
 pub mod spec;
 pub mod stdlib;
+pub mod stream_api;
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! (`engine.start: spec.fields[2].width must be 1, 2, 4 or 6`). Range checks that need the port
 //! (sizes against the buffer, offsets against the frame) are the engine's.
 
-use engine::{Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template};
+use engine::{CatchUp, Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template, TxMode};
 use mlua::{Error, Result, Table, Value};
 
 use super::engine_api::describe;
@@ -352,6 +352,12 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
             "burst",
             "stamp_every",
             "stamp_delay_ns",
+            "size_seq",
+            "bursts",
+            "start_delay_ns",
+            "after",
+            "ends_with",
+            "catch_up",
         ],
     )?;
     let mut s = StreamSpec {
@@ -443,6 +449,67 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     let dv = get(&t, "stamp_delay_ns")?;
     if !dv.is_nil() {
         s.stamp_delay_ns = int(&dv, "spec.stamp_delay_ns", 0, i64::MAX)? as u64;
+    }
+    let qv = get(&t, "size_seq")?;
+    if !qv.is_nil() {
+        for (i, v) in array(&qv, "spec.size_seq")?.iter().enumerate() {
+            s.size_seq
+                .push(int(v, &format!("spec.size_seq[{}]", i + 1), 14, max_frame as i64)? as u16);
+        }
+        if s.size_seq.is_empty() {
+            return err("spec.size_seq", "must hold at least one size");
+        }
+    }
+    let bv = get(&t, "bursts")?;
+    if !bv.is_nil() {
+        let Value::Table(b) = &bv else {
+            return err(
+                "spec.bursts",
+                format_args!("must be a table {{count, size, gap_ns}}, got {}", describe(&bv)),
+            );
+        };
+        only_keys(b, "spec.bursts", &["count", "size", "gap_ns"])?;
+        let opt = |k: &str, min: i64, max: i64| -> Result<i64> {
+            let v = get(b, k)?;
+            if v.is_nil() {
+                Ok(0)
+            } else {
+                int(&v, &format!("spec.bursts.{k}"), min, max)
+            }
+        };
+        s.mode = TxMode::Bursts {
+            bursts: opt("count", 0, i64::MAX)? as u64,
+            size: int(
+                &required(b, "spec.bursts", "size")?,
+                "spec.bursts.size",
+                1,
+                u32::MAX as i64,
+            )? as u32,
+            gap_ns: opt("gap_ns", 0, i64::MAX)? as u64,
+        };
+    }
+    let v = get(&t, "start_delay_ns")?;
+    if !v.is_nil() {
+        s.start_delay_ns = int(&v, "spec.start_delay_ns", 0, i64::MAX)? as u64;
+    }
+    let v = get(&t, "after")?;
+    if !v.is_nil() {
+        s.after = Some(int(&v, "spec.after", 0, 63)? as usize);
+    }
+    let v = get(&t, "ends_with")?;
+    if !v.is_nil() {
+        s.ends_with = Some(int(&v, "spec.ends_with", 0, 63)? as usize);
+    }
+    match get(&t, "catch_up")? {
+        Value::Nil => {}
+        Value::String(c) if c.as_bytes().as_ref() == b"smooth" => s.catch_up = CatchUp::Smooth,
+        Value::String(c) if c.as_bytes().as_ref() == b"exact" => s.catch_up = CatchUp::ExactAverage,
+        other => {
+            return err(
+                "spec.catch_up",
+                format_args!("must be \"smooth\" or \"exact\", got {}", describe(&other)),
+            );
+        }
     }
     Ok(s)
 }

@@ -1,0 +1,90 @@
+//! A port's streams in the `engine` module: start, stop and read one stream of up to 64 per
+//! port (slot 0 is the Pktgen surface's own). The stdlib's `pktgen.streams` builds on these.
+
+use engine::Engine;
+use mlua::{Lua, Table, Value};
+
+use super::engine_api::{Handler, Ret, arg, sync_fn};
+use super::latency_api::snapshot_table;
+use super::spec;
+
+type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
+
+/// The slot argument: an integer 0..=63.
+fn slot(who: &str, v: &Value) -> std::result::Result<usize, String> {
+    match v {
+        Value::Integer(i) if (0..64).contains(i) => Ok(*i as usize),
+        Value::Number(f) if f.fract() == 0.0 && (0.0..64.0).contains(f) => Ok(*f as usize),
+        other => Err(format!(
+            "engine.{who}: slot must be an integer 0..63, got {}",
+            super::engine_api::describe(other)
+        )),
+    }
+}
+
+fn ok(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
+    v.into_lua_multi(lua).map_err(|e| e.to_string())
+}
+
+/// Adds `stream_start`, `stream_stop`, `stream_sending` and `stream_stats` to the raw module.
+///
+/// # Errors
+/// Lua failing to allocate.
+pub fn register(
+    lua: &Lua,
+    raw: &Table,
+    e: &'static Engine,
+    port: PortFn,
+    max_frame: usize,
+) -> mlua::Result<()> {
+    let reg = |name: &str, f: Handler| sync_fn(lua, raw, name, f);
+    reg(
+        "stream_start",
+        Box::new(move |lua, a| {
+            let p = port(e, "stream_start", &arg(&a, 0))?;
+            let s = slot("stream_start", &arg(&a, 1))?;
+            let spec = spec::from_lua(&arg(&a, 2), max_frame).map_err(|e| match e {
+                mlua::Error::RuntimeError(m) => m,
+                other => other.to_string(),
+            })?;
+            e.start_stream(p, s, &spec).map_err(|e| e.to_string())?;
+            ok(lua, ())
+        }),
+    )?;
+    reg(
+        "stream_stop",
+        Box::new(move |lua, a| {
+            let p = port(e, "stream_stop", &arg(&a, 0))?;
+            let s = slot("stream_stop", &arg(&a, 1))?;
+            e.stop_stream(p, s).map_err(|e| e.to_string())?;
+            ok(lua, ())
+        }),
+    )?;
+    reg(
+        "stream_sending",
+        Box::new(move |lua, a| {
+            let p = port(e, "stream_sending", &arg(&a, 0))?;
+            let s = slot("stream_sending", &arg(&a, 1))?;
+            ok(lua, e.stream_sending(p, s).map_err(|e| e.to_string())?)
+        }),
+    )?;
+    reg(
+        "stream_stats",
+        Box::new(move |lua, a| {
+            let p = port(e, "stream_stats", &arg(&a, 0))?;
+            let s = slot("stream_stats", &arg(&a, 1))?;
+            let st = e.stream_stats(p, s).map_err(|e| e.to_string())?;
+            let t = (|| -> mlua::Result<Table> {
+                let t = lua.create_table()?;
+                t.set("tx_packets", st.tx_packets as i64)?;
+                t.set("tx_bytes", st.tx_bytes as i64)?;
+                t.set("tx_skipped", st.tx_skipped as i64)?;
+                t.set("rx", snapshot_table(lua, st.rx)?)?;
+                Ok(t)
+            })()
+            .map_err(|e| e.to_string())?;
+            ok(lua, t)
+        }),
+    )?;
+    Ok(())
+}
