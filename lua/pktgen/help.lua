@@ -17,6 +17,7 @@ M.LINES = {
 	"  isSending(pl) linkState(pl) portStats(pl[, 'port'|'rate']) portInfo(pl) pktStats(pl) portSizes(pl)",
 	"  portCount() totalPorts() info screen(onoff) page(name) cls() update() ports_per_page(n) port(n)",
 	"  portLayout(pl)              ours: {rx_queues, tx_queues, rx_lcores, tx_lcores, answer_lcores, rss}",
+	"  require('rfc2544').run{...} ours: RFC 2544 throughput, latency, loss, back-to-back; report (README)",
 	"  help() quit()",
 }
 
