@@ -28,7 +28,12 @@ pub fn pktgen(args: &[&str]) -> Command {
 }
 
 /// Waits for `child` up to [`TIMEOUT`], killing it past that; returns its output.
-pub fn wait(mut child: Child) -> Output {
+pub fn wait(child: Child) -> Output {
+    wait_within(child, TIMEOUT)
+}
+
+/// Waits for `child` up to `timeout`, killing it past that; returns its output.
+pub fn wait_within(mut child: Child, timeout: Duration) -> Output {
     // Drain the pipes on threads so a chatty child cannot block on a full pipe.
     let mut out = child.stdout.take();
     let mut err = child.stderr.take();
@@ -51,10 +56,10 @@ pub fn wait(mut child: Child) -> Output {
         if let Some(s) = child.try_wait().expect("try_wait") {
             break s;
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("pktgen did not finish within {TIMEOUT:?}");
+            panic!("pktgen did not finish within {timeout:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
