@@ -128,26 +128,11 @@ fn against_the_kernel_the_ndr_loss_and_delay_follow_the_shaper() {
     let vdev0 = format!("net_af_packet0,iface={name}p0");
     let vdev1 = format!("net_af_packet1,iface={name}p1");
     let file_prefix = format!("pktgen-rfc2544-{}", std::process::id());
-    let mut cmd = common::pktgen(&[
-        "--no-huge",
-        "--no-pci",
-        "--no-shconf",
-        "--no-telemetry",
-        "-m",
-        "256",
-        "-l",
-        "0-1",
-        "--file-prefix",
+    let mut cmd = common::pktgen_vdevs(
         &file_prefix,
-        "--vdev",
-        &vdev0,
-        "--vdev",
-        &vdev1,
-        "--",
-        "--exit",
-        "-f",
-        "test/rfc2544_dut.lua",
-    ]);
+        &[&vdev0, &vdev1],
+        &["--exit", "-f", "test/rfc2544_dut.lua"],
+    );
     cmd.env("DUT_NAME", &name)
         .env("RFC2544_OUTPUT", &prefix)
         .stdin(Stdio::null())

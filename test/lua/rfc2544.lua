@@ -131,6 +131,18 @@ check(lat[1].latency.count == math.floor(10e9 / (84 * 8) / 100 * 0.1 + 0.5), "la
 eq("port 0's size", pktgen.portInfo(0)[0].info.pkt_size, 128)
 eq("port 0's protocol", pktgen.portInfo(0)[0].info.proto_type, "TCP")
 
+-- Range mode walks its fields with the benchmark's size in every frame; sequence mode is refused.
+pktgen.range.dst_ip(0, "inc", "0.0.0.1")
+pktgen.set_range(0, "on")
+pktgen.clr()
+local rg = rfc2544.throughput { sizes = { 128 }, duration = 100, confirm = 0, settle = 500, progress = false }
+check(rg[1].throughput.loss == 0 and rg[1].throughput.tx > 0, "range mode: lossless")
+eq("128-byte frames received in range mode", engine.stats(1).sizes._128_255, rg[1].throughput.tx)
+pktgen.set_range(0, "off")
+pktgen.set(0, "seq_cnt", 2)
+fails("rfc2544: port 0 is in sequence mode; use single or range mode", rfc2544.throughput, { duration = 10 })
+pktgen.set(0, "seq_cnt", 0)
+
 -- line_rate replaces the ports' link speed as 100 %: 1 Gb/s here.
 local g = rfc2544.run { sizes = { 64 }, tests = { "throughput" }, line_rate = 1000, duration = 100, confirm = 0,
 	settle = 500, progress = false, summary = false }
