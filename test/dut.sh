@@ -19,6 +19,8 @@
 # The DUT routes 198.18.0.0/24 and 198.19.0.0/24 and has static ARP entries for both ports, so
 # pktgen needs no ARP: send from port 0 with dst MAC 02:00:c6:12:00:01, dst IP 198.19.0.2.
 # IPv6 is off on all four interfaces, so nothing but forwarded traffic reaches the ports.
+# The shapers sit inside the DUT: net_af_packet bypasses our own interfaces' qdisc (unless given
+# qdisc_bypass=0), and a shaper there would hold frames back in its TX ring instead of dropping.
 #
 # Exit status: 0 done, 1 failed, 77 network namespaces are not allowed here (tests skip).
 set -eu
