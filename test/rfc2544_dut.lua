@@ -2,7 +2,8 @@
 -- pairs in a network namespace (test/dut.sh), its egress shaped by tbf to a known rate. Checks the
 -- NDR against the shaper's packet rate for two sizes (one way and both ways), the loss curve
 -- where the shaper drops, the delay a full tbf queue adds, and the DUT's buffer as the longest
--- back-to-back burst. Run by runtime/tests/rfc2544.rs; by hand (as root, about a minute):
+-- back-to-back burst. Run by runtime/tests/rfc2544.rs; by hand (as root, from the repository's
+-- root, about a minute):
 --   test/dut.sh up && target/release/pktgen --vdev net_af_packet0,iface=pgdutp0 \
 --     --vdev net_af_packet1,iface=pgdutp1 -- --exit -f test/rfc2544_dut.lua; test/dut.sh down
 -- DUT_NAME names the DUT (default pgdut); RFC2544_OUTPUT is a prefix for the report's files.
