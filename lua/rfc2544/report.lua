@@ -8,10 +8,12 @@ local M = {}
 local Report = {}
 Report.__index = Report
 
+--- The options as given or defaulted (not the progress function, nor `wants`, which repeats
+-- `tests`).
 local function plain(o)
 	local s = {}
 	for k, v in pairs(o) do
-		if type(v) ~= "function" then
+		if type(v) ~= "function" and k ~= "wants" then
 			s[k] = v
 		end
 	end
