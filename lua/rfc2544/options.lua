@@ -114,6 +114,12 @@ function M.check(given)
 	number(o, "b2b_resolution", 0, 100)
 	number(o, "b2b_repeats", 1)
 	number(o, "line_rate", 1e-9)
+	-- Counts of frames and trials are whole numbers.
+	for _, k in ipairs { "max_iterations", "b2b_min", "b2b_max", "b2b_repeats" } do
+		if o[k] then
+			o[k] = math.floor(o[k])
+		end
+	end
 	if o.rate_min >= o.rate_max then
 		bad("rate_min", "must be below rate_max (" .. o.rate_max .. ")", o.rate_min)
 	end

@@ -67,7 +67,7 @@ function M.throughput(ctx, o, size, state)
 			probe = false
 		end
 	end
-	local r = { iterations = n, confirmed = nil }
+	local r = { iterations = n }
 	if best and o.confirm > 0 then
 		local t = trial.run(ctx, { size = size, rate = best.rate, ms = o.confirm, warmup = o.warmup, settle = o.settle })
 		local pass = passes(o, t)
@@ -170,7 +170,7 @@ end
 
 --- RFC 2544 26.4: the longest burst at line rate forwarded without loss, averaged over repeats.
 function M.back_to_back(ctx, o, size, state)
-	local max = o.b2b_max and math.floor(o.b2b_max) or math.floor(trial.line_pps(ctx.senders[1], size, o.line_rate) * 2)
+	local max = o.b2b_max or math.floor(trial.line_pps(ctx.senders[1], size, o.line_rate) * 2)
 	local values, sum = {}, 0
 	for _ = 1, o.b2b_repeats do
 		local v, longest = burst_search(ctx, o, size, state, max)
