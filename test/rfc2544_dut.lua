@@ -61,8 +61,22 @@ local r = rfc2544.run {
 	duration = 2000, confirm = 2000, settle = 300,
 	-- rate_max puts the loss curve's 100 % at 2.2 to 3 times the shaper's rate.
 	rate_max = 0.5, resolution = 0.002, loss_duration = 500,
+	-- A stall of this busy machine's sender or kernel looks like loss; one more run tells.
+	retries = 1,
 	output = os.getenv("RFC2544_OUTPUT"),
 }
+-- Each failing search trial was run once more at the same rate.
+local k = 1
+while k <= #r.trials do
+	local tr = r.trials[k]
+	if tr.test == "throughput" and tr.pass == false then
+		local again = r.trials[k + 1]
+		check(again and again.test == "throughput" and again.rate == tr.rate, "trial %d failed and was not run again", k)
+		k = k + 2
+	else
+		k = k + 1
+	end
+end
 for _, z in ipairs(r.sizes) do
 	local want, got = shaper_pps(z.size), z.throughput.pps
 	print(string.format("NDR %dB %.0f pps, shaper %.0f pps (%+.2f %%)", z.size, got, want, (got / want - 1) * 100))
@@ -88,7 +102,7 @@ end
 
 -- Phase 2, both ways: each direction has its own shaper, so each port's NDR is the shaper's.
 local both = rfc2544.throughput { sizes = { 64 }, bidirectional = true, duration = 2000, confirm = 0, settle = 300,
-	rate_max = 0.5, resolution = 0.002 }
+	rate_max = 0.5, resolution = 0.002, retries = 1 }
 local per_port = both[1].throughput.pps / 2
 print(string.format("NDR both ways 64B %.0f pps per port", per_port))
 check(math.abs(per_port / shaper_pps(64) - 1) <= 0.05, "both ways: %.0f pps per port, the shaper passes %.0f",
@@ -111,7 +125,7 @@ end
 
 -- Phase 4, back-to-back: the longest burst forwarded whole is at least what the bucket and the
 -- queue hold, and a longer one loses frames.
-local b = rfc2544.back_to_back { sizes = { 64 }, b2b_max = 100000, b2b_repeats = 2, settle = 300 }
+local b = rfc2544.back_to_back { sizes = { 64 }, b2b_max = 100000, b2b_repeats = 2, settle = 300, retries = 1 }
 local held = (BURST + (D / 1e9 * RATE / 8 + BURST)) / 60
 local bb = b[1].back_to_back
 print(string.format("back-to-back 64B %.1f frames (buffer %.0f frames)", bb.frames, held))

@@ -21,6 +21,7 @@ local DEFAULTS = {
 	resolution = 0.1,          -- % of line rate: the search ends when pass and fail are this close
 	max_iterations = 20,       -- trials per search at most
 	guided = true,             -- after a lossy trial, try the rate that got through next
+	retries = 0,               -- runs more of a lossy throughput or burst trial before it fails
 	warmup = 0,                -- ms of traffic at the trial's rate before each trial
 	settle = 2000,             -- ms to wait at most for frames still in flight after sending
 	rate_max = 100,            -- % of line rate: the search's top, the loss curve's 100 %
@@ -100,6 +101,7 @@ function M.check(given)
 	number(o, "confirm", 0)
 	number(o, "resolution", 1e-9, 100)
 	number(o, "max_iterations", 1)
+	number(o, "retries", 0)
 	number(o, "warmup", 0)
 	number(o, "settle", 0)
 	number(o, "rate_max", 1e-9, 100)
@@ -115,7 +117,7 @@ function M.check(given)
 	number(o, "b2b_repeats", 1)
 	number(o, "line_rate", 1e-9)
 	-- Counts of frames and trials are whole numbers.
-	for _, k in ipairs { "max_iterations", "b2b_min", "b2b_max", "b2b_repeats" } do
+	for _, k in ipairs { "max_iterations", "retries", "b2b_min", "b2b_max", "b2b_repeats" } do
 		if o[k] then
 			o[k] = math.floor(o[k])
 		end
