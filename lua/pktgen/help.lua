@@ -24,6 +24,7 @@ M.LINES = {
 	"  rxtap(pl, onoff) txtap(pl, onoff)   mirror what a port receives/sends to TAP pg_rxtapN/pg_txtapN",
 	"  tapStats(pl)                ours: {rx = {on, name, packets, dropped}, tx = {...}}",
 	"  bonding(pl, onoff)          show bonding mode and members (or that a port is not bonded)",
+	"  require('rfc2544').run{...} ours: RFC 2544 throughput, latency, loss, back-to-back; report (README)",
 	"  help() quit()",
 	"Every function, its arguments, results and errors: docs/LUA_API.md in pktgen's repository.",
 }

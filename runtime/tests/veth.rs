@@ -160,24 +160,7 @@ fn kernel_peer_answers_and_is_answered() {
 
     let vdev = format!("net_af_packet0,iface={}", peer.ours);
     let prefix = format!("pktgen-veth-{pid}");
-    let mut cmd = common::pktgen(&[
-        "--no-huge",
-        "--no-pci",
-        "--no-shconf",
-        "--no-telemetry",
-        "-m",
-        "256",
-        "-l",
-        "0-1",
-        "--file-prefix",
-        &prefix,
-        "--vdev",
-        &vdev,
-        "--",
-        "--exit",
-        "-f",
-        &file.to_string_lossy(),
-    ]);
+    let mut cmd = common::pktgen_vdevs(&prefix, &[&vdev], &["--exit", "-f", &file.to_string_lossy()]);
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(Stdio::null());

@@ -329,24 +329,7 @@ fn run_scenario(dir: &Path, script: &str, out: &Path) -> Result<(), String> {
     let prefix = format!("pktgen-wire-{}-{script}", std::process::id());
     let vdev = format!("net_pcap0,rx_pcap={},tx_pcap={}", rx.display(), out.display());
     let file = format!("test/wire/{script}.lua");
-    let cmd = common::pktgen(&[
-        "--no-huge",
-        "--no-pci",
-        "--no-shconf",
-        "--no-telemetry",
-        "-m",
-        "256",
-        "-l",
-        "0-1",
-        "--file-prefix",
-        &prefix,
-        "--vdev",
-        &vdev,
-        "--",
-        "--exit",
-        "-f",
-        &file,
-    ]);
+    let cmd = common::pktgen_vdevs(&prefix, &[&vdev], &["--exit", "-f", &file]);
     let o = common::run(cmd, "");
     let (stdout, stderr) = common::text(&o);
     if o.status.success() {

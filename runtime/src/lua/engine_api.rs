@@ -332,6 +332,12 @@ pub fn register(
     })?;
     sync_fn(lua, &raw, "max_frame", move |lua, _| values(lua, max_frame))?;
     sync_fn(lua, &raw, "tsc_hz", move |lua, _| values(lua, e.tsc_hz()))?;
+    // Scripts that time what they do (a benchmark trial's sending time) need a clock finer than
+    // os.time's seconds; os.clock is CPU time, which the busy workers inflate.
+    let epoch = std::time::Instant::now();
+    sync_fn(lua, &raw, "now", move |lua, _| {
+        values(lua, epoch.elapsed().as_secs_f64())
+    })?;
     sync_fn(lua, &raw, "dpdk_version", move |lua, _| {
         values(lua, engine::dpdk_version())
     })?;

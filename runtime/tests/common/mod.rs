@@ -27,6 +27,30 @@ pub fn pktgen(args: &[&str]) -> Command {
     c
 }
 
+/// A `pktgen` command on virtual devices instead of the embedded default: EAL without hugepages,
+/// PCI or shared files, lcores 0-1, its own `--file-prefix`, one `--vdev` per entry of `vdevs`,
+/// then `--` and `args` (pktgen's own arguments; `--no-listen` is appended as for [`pktgen`]).
+pub fn pktgen_vdevs(file_prefix: &str, vdevs: &[&str], args: &[&str]) -> Command {
+    let mut eal = vec![
+        "--no-huge",
+        "--no-pci",
+        "--no-shconf",
+        "--no-telemetry",
+        "-m",
+        "256",
+        "-l",
+        "0-1",
+        "--file-prefix",
+        file_prefix,
+    ];
+    for v in vdevs {
+        eal.extend(["--vdev", v]);
+    }
+    eal.push("--");
+    eal.extend(args);
+    pktgen(&eal)
+}
+
 /// Waits for `child` up to [`TIMEOUT`], killing it past that; returns its output.
 pub fn wait(child: Child) -> Output {
     wait_within(child, TIMEOUT)
