@@ -10,6 +10,7 @@ local stats = require "pktgen.stats"
 local settings = require "pktgen.settings"
 local random = require "pktgen.random"
 local ports = require "pktgen.each"
+local portstream = require "pktgen.portstream"
 
 local M = {}
 
@@ -32,8 +33,8 @@ end
 function M.start(...)
 	arity("start", select("#", ...), 1)
 	each("start", (...), function(p, cfg)
-		if not engine.sending(p) then
-			engine.start(p, build.spec(cfg))
+		if not portstream.sending(p) then
+			portstream.start(p, cfg)
 		end
 	end)
 end

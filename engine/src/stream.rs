@@ -154,8 +154,9 @@ pub enum CatchUp {
     /// Never more than one TX burst back to back: the packets a stall delayed beyond that are
     /// not sent, and counted as skipped. The stream's rate drops by what the stall cost.
     Smooth,
-    /// Send what the stall delayed (up to 10 ms of it) as fast as the port takes it, so the
-    /// average rate is exact; after a stall the packets leave back to back.
+    /// Send what the stall delayed (up to 10 ms of it, the rest counted as skipped) as fast as
+    /// the port takes it, so the average rate is exact; after a stall the packets leave back
+    /// to back.
     ExactAverage,
 }
 

@@ -18,7 +18,8 @@ pub struct StreamStats {
     pub tx_packets: u64,
     /// Bytes sent (frames without FCS).
     pub tx_bytes: u64,
-    /// Packets a smooth catch-up let go after stalls (`CatchUp::Smooth`).
+    /// Packets the pacing let go after stalls: beyond one burst (`CatchUp::Smooth`), or beyond
+    /// 10 ms of lag (`CatchUp::ExactAverage`).
     pub tx_skipped: u64,
     /// The stream's stamped packets as received: count, bytes, loss, reordering, duplicates and
     /// the latency histogram (empty for a stream that does not stamp).

@@ -450,9 +450,11 @@ fn transmit(a: &mut Active, port: &PortShared, queue: usize, tsc_hz: u64) -> (us
             let now = ffi::rdtsc() as f64;
             // After a stall (the worker preempted on a shared machine), catch up on what is due,
             // but on no more than 10 ms of it (at least 4096 packets): a longer outage is lost
-            // rather than sent as one huge burst.
+            // rather than sent as one huge burst, and counted as skipped.
             let max_lag = (job.cycles_per_packet.max(1.0) * 4096.0).max(tsc_hz as f64 * 0.01);
             if now - a.next_tsc > max_lag {
+                let lost = ((now - max_lag - a.next_tsc) / job.cycles_per_packet) as u64;
+                bump(&txq.streams[job.slot].skipped, lost);
                 a.next_tsc = now - max_lag;
             }
         }

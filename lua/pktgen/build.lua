@@ -249,24 +249,28 @@ local function resolved(cfg)
 	return c
 end
 
---- Stream spec for the port's current mode, with random bitfields applied.
+--- Stream spec for the port's current mode, with random bitfields applied, and with latency
+-- on, the spec of the probes that measure it when its frames have no room for a stamp.
 function M.spec(cfg)
-	local spec
+	local spec, base
 	local resolve = require("pktgen.respond").resolve
 	if cfg.mode == "pcap" then
 		-- The capture's bytes go out as they are: no random bitfields.
-		return require("pktgen.latency").apply(cfg.pid, cfg, require("pktgen.pcap").spec(cfg, M.rate(cfg)))
+		return require("pktgen.latency").apply(cfg.pid, cfg, require("pktgen.pcap").spec(cfg, M.rate(cfg)), cfg.pkt)
 	elseif cfg.mode == "sequence" and cfg.seq_cnt > 0 then
 		local templates = {}
 		for i = 0, cfg.seq_cnt - 1 do
 			templates[#templates + 1] = (M.frame(resolve(cfg.pid, M.slot(cfg, i))))
 		end
 		spec = { templates = templates, rate = M.rate(cfg), count = cfg.count, burst = cfg.tx_burst }
+		base = resolve(cfg.pid, M.slot(cfg, 0))
 	elseif cfg.mode == "range" then
-		spec = require("pktgen.range").spec(cfg)
+		spec, base = require("pktgen.range").spec(cfg)
 	else
 		local off
-		spec, off = M.single(resolved(cfg))
+		local c = resolved(cfg)
+		base = c.pkt
+		spec, off = M.single(c)
 		-- Pktgen applies rnd_s_ip / rnd_s_pt in single-packet mode only.
 		local f = M.src_random_fields(cfg, cfg.pkt, off)
 		if #f > 0 then
@@ -280,7 +284,7 @@ function M.spec(cfg)
 			spec.fields[#spec.fields + 1] = f
 		end
 	end
-	return require("pktgen.latency").apply(cfg.pid, cfg, spec)
+	return require("pktgen.latency").apply(cfg.pid, cfg, spec, base)
 end
 
 --- Stream spec for one packet sent on its own (send_arp, ping4).

@@ -1,6 +1,5 @@
 --- Per-port loops shared by the pktgen functions: run a change on every port of a list, and
 -- push it to a port that is sending forever (Pktgen edits its live template).
-local engine = require "engine"
 local portlist = require "pktgen.portlist"
 local config = require "pktgen.config"
 
@@ -18,9 +17,8 @@ end
 function M.touched(p, cfg)
 	-- The responder answers for the source IP, which the change may have moved.
 	require("pktgen.respond").apply(p, cfg)
-	if cfg.count == 0 and engine.sending(p) then
-		engine.stop(p)
-		engine.start(p, require("pktgen.build").spec(cfg))
+	if cfg.count == 0 then
+		require("pktgen.portstream").restart(p, cfg)
 	end
 end
 

@@ -17,6 +17,7 @@ M.LINES = {
 	"  isSending(pl) linkState(pl) portStats(pl[, 'port'|'rate']) portInfo(pl) pktStats(pl) portSizes(pl)",
 	"  portCount() totalPorts() info screen(onoff) page(name) cls() update() ports_per_page(n) port(n)",
 	"  portLayout(pl)              ours: {rx_queues, tx_queues, rx_lcores, tx_lcores, answer_lcores, rss}",
+	"  latencyProbes(pl)           ours: {probes, share} sent beside frames too small for a stamp",
 	"  json.encode(v[, {pretty = true}]) json.decode(text) json.null   JSON, e.g. of any getter's result",
 	"  record(file[, {interval = ms, format = 'csv'|'jsonl', ports = pl}]) record_stop()   rates to a file",
 	"  chart.latency(svg, h | {h, ...}[, opts]) chart.rates(svg, recording[, {metric = 'pps'|'bps'}]) h:chart(svg)",

@@ -39,37 +39,87 @@ local function pps(p, cfg)
 	return speed * 1e6 * (cfg.rate or 100) / 100 / ((size + 20) * 8)
 end
 
---- Adds stamping to a stream spec built for port p: the frames grow to hold the stamp after
--- the headers, and a probe rate becomes "1 stamped packet in N".
-function M.apply(p, cfg, spec)
+--- Microseconds between probes when the port's latency rate is 0 (every packet, for frames
+-- with room for the stamp).
+M.PROBE_US = 100
+
+--- Whether every frame of `spec` has room for the stamp after `need` bytes of headers.
+local function room(spec, need)
+	for _, t in ipairs(spec.templates) do
+		if #t.data < need then
+			return false
+		end
+	end
+	return not (spec.size and spec.size.min < need)
+end
+
+-- Probe notes already written, so each reaches the caller once.
+local told = {}
+
+--- The probe stream for a stream whose frames have no room for a stamp: UDP frames with the
+-- addresses, ports and encapsulation of `base` (a packet description), of the smallest size that
+-- holds a stamp, `pps` of them a second, stamped, ending with the stream in slot `with`.
+function M.probe(base, probe_pps, with)
+	local build = require "pktgen.build"
+	local pkt = config.copy_pkt(base)
+	if pkt.eth_type == "arp" then
+		pkt.eth_type = "ipv4"
+	end
+	pkt.proto = "udp"
+	pkt.size = config.min_size(pkt.eth_type)
+	local _, off = build.frame(pkt)
+	pkt.size = config.clamp_size(off.hdr + STAMP + config.FCS, pkt.eth_type)
+	local t = build.frame(pkt)
+	return { templates = { t }, rate = { pps = probe_pps }, count = 0, burst = 1, stamp_every = 1,
+		ends_with = with }, pkt.size
+end
+
+--- Adds latency measurement to a stream spec built for port p, whose first frame `base`
+-- describes. Frames never change size for it: a stream whose frames have room carries the
+-- stamp (every packet, or 1 in N when a probe rate is set); one without gets no stamps, and the
+-- second value is the spec of probe frames beside it (see M.probe), 1 per `rate` us (default
+-- M.PROBE_US), whose wire bits come out of the stream's rate so the port's total stays exact.
+function M.apply(p, cfg, spec, base)
 	local l = cfg.latency
 	if not (l and l.on) then
 		return spec
 	end
 	local need = header_len(cfg) + STAMP
-	for _, t in ipairs(spec.templates) do
-		if #t.data < need then
-			t.data = t.data .. string.rep("\0", need - #t.data)
+	if room(spec, need) then
+		local every = 1
+		if l.rate_us > 0 then
+			every = math.max(1, math.floor(pps(p, cfg) * l.rate_us / 1e6 + 0.5))
 		end
+		spec.stamp_every = every
+		if l.entropy > 0 and not spec.fields and cfg.pkt.sport then
+			-- Spread stamped packets over `entropy` source ports, as Pktgen's probes do (RSS).
+			local _, o = require("pktgen.build").frame(cfg.pkt)
+			local lo = cfg.pkt.sport
+			spec.fields = { { offset = o.l4, width = 2, start = lo, min = lo,
+				max = math.min(0xffff, lo + l.entropy - 1), step = 1 } }
+		end
+		return spec
 	end
-	if spec.size and spec.size.min < need then
-		spec.size.min = need
-		spec.size.start = math.max(spec.size.start, need)
-		spec.size.max = math.max(spec.size.max, need)
+	local us = l.rate_us > 0 and l.rate_us or M.PROBE_US
+	local probe_pps = 1e6 / us
+	local probe, probe_size = M.probe(base or cfg.pkt, probe_pps, 0)
+	local speed = engine.info(p).speed or 0
+	if spec.rate and spec.rate.percent and speed > 0 then
+		local total = speed * 1e6 * spec.rate.percent / 100
+		local left = total - probe_pps * (probe_size + 20) * 8
+		if left <= 0 then
+			error(string.format("latency: probes every %d us alone exceed port %d's rate of %g%%; raise the rate or the probe interval (pktgen.latency(pl, \"rate\", us))",
+				us, p, spec.rate.percent), 0)
+		end
+		spec.rate = { bps = left }
 	end
-	local every = 1
-	if l.rate_us > 0 then
-		every = math.max(1, math.floor(pps(p, cfg) * l.rate_us / 1e6 + 0.5))
+	local why = string.format("port %d: %d-byte %s frames have no room for the %d-byte latency stamp; they keep their size and latency is measured on %d-byte UDP probes every %d us beside them (pktgen.latencyProbes shows how many)",
+		p, (base or cfg.pkt).size, string.upper((base or cfg.pkt).proto or "?"), STAMP, probe_size, us)
+	if not told[why] then
+		told[why] = true
+		io.write(why .. "\n")
 	end
-	spec.stamp_every = every
-	if l.entropy > 0 and not spec.fields and cfg.pkt.sport then
-		-- Spread stamped packets over `entropy` source ports, as Pktgen's probes do (RSS).
-		local _, o = require("pktgen.build").frame(cfg.pkt)
-		local lo = cfg.pkt.sport
-		spec.fields = { { offset = o.l4, width = 2, start = lo, min = lo,
-			max = math.min(0xffff, lo + l.entropy - 1), step = 1 } }
-	end
-	return spec
+	return spec, probe
 end
 
 --- Whether latency is on for the port (used by encapsulations, which turn it off as Pktgen does).
@@ -290,6 +340,13 @@ function M.install(pktgen)
 				l.sampling = false
 			end
 		end)
+	end
+
+	--- Ours: latencyProbes(pl)[p] = {probes, share}, the probe frames sent beside the port's
+	-- stream since it started (when its frames have no room for a stamp; 0 otherwise).
+	function pktgen.latencyProbes(...)
+		arity("latencyProbes", select("#", ...), 1)
+		return each.collect("latencyProbes", (...), require("pktgen.portstream").probes)
 	end
 
 	--- Our histogram object for port p (a snapshot; see Histogram methods).

@@ -1,7 +1,6 @@
 --- The last corners of Pktgen's registry: port_restart, blink, clock_gettime, continue, input.
 -- Virtual ports have no LED and our clock is always the TSC, so some are accepted settings;
 -- continue/input read pktgen's own stdin, as Pktgen's do (the shell refuses that for clients).
-local engine = require "engine"
 local args = require "pktgen.args"
 local each = require "pktgen.each"
 
@@ -17,10 +16,7 @@ function M.install(pktgen)
 	function pktgen.port_restart(...)
 		arity("port_restart", select("#", ...), 1)
 		each.port("port_restart", (...), function(p, cfg)
-			if engine.sending(p) then
-				engine.stop(p)
-				engine.start(p, require("pktgen.build").spec(cfg))
-			end
+			require("pktgen.portstream").restart(p, cfg)
 		end)
 	end
 

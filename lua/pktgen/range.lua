@@ -1,6 +1,5 @@
 --- Range mode (docs/LUA_API.md, section 5): `set_range` and the `pktgen.range.*` setters, and the engine stream spec
 -- that walks each field with a non-zero increment (engine `fields` and `size`).
-local engine = require "engine"
 local args = require "pktgen.args"
 local each = require "pktgen.each"
 local config = require "pktgen.config"
@@ -44,7 +43,8 @@ local function visits(f, limit)
 	return out
 end
 
---- The engine stream spec for a port in range mode.
+--- The engine stream spec for a port in range mode, and the packet description of its first
+-- frame (the walks' start values).
 function M.spec(cfg)
 	local build = require "pktgen.build"
 	local r = cfg.range
@@ -131,7 +131,7 @@ function M.spec(cfg)
 		local start = math.max(lo, math.min(hi, config.clamp_size(sz.start, pkt.eth_type) - config.FCS))
 		spec.size = { start = start, min = lo, max = hi, step = sz.inc }
 	end
-	return spec
+	return spec, pkt
 end
 
 --- Install set_range and the pktgen.range table.
@@ -144,7 +144,7 @@ function M.install(pktgen)
 		local on = args.onoff(onoff)
 		each.port("set_range", pl, function(p, cfg)
 			if on then
-				if engine.sending(p) then
+				if require("pktgen.portstream").sending(p) then
 					print(string.format("set_range: port %d is sending, stop it before enabling range mode", p))
 					return
 				end

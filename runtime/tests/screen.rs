@@ -286,7 +286,8 @@ fn pages_switch_from_the_cli_from_lua_and_with_keys() {
     assert_eq!(cells(&s, "dst.ip")[0], "10.1.2.3", "{s}");
     assert!(!s.contains("<Main Page>"));
 
-    t.line("pktgen.latency('0', 'on') pktgen.set('0', 'count', 2000) pktgen.port(1)");
+    // UDP: a 64-byte UDP frame has room for the stamp (a TCP one sends probes beside it).
+    t.line("pktgen.set_proto('0', 'udp') pktgen.latency('0', 'on') pktgen.set('0', 'count', 2000) pktgen.port(1)");
     t.line("pktgen.page('latency') pktgen.start('0')");
     let s = t.wait_for("2,000 stamps on port 1", |s| {
         s.contains("<Latency Page>") && cells(s, "Stamps Rx") == ["0", "2,000"]
@@ -318,7 +319,7 @@ fn pages_switch_from_the_cli_from_lua_and_with_keys() {
         (
             "streams",
             "<Streams Page>",
-            "192.168.0.1:1234 -> 192.168.1.1:5678 IPV4/TCP",
+            "192.168.0.1:1234 -> 192.168.1.1:5678 IPV4/UDP",
         ),
         ("main", "<Main Page>", "Link State"),
     ] {

@@ -73,10 +73,12 @@ def start(*args: str) -> Server:
 
 
 def send_stamped(pg, count: int, size: int = 64) -> None:
-    """Port 0 sends `count` latency-stamped packets to port 1 (back to back) at 1 %; returns once
-    port 1's histogram has them all. Counters are cleared first."""
+    """Port 0 sends `count` latency-stamped UDP packets to port 1 (back to back) at 1 %; returns
+    once port 1's histogram has them all. Counters are cleared first. UDP, because a 64-byte TCP
+    frame has no room for the stamp (latency is then measured on probes beside the traffic)."""
     import time
 
+    pg.run("pktgen.set_proto(0, 'udp')")
     pg.latency("0-1")
     pg.set(0, "size", size)
     pg.set(0, "rate", 1)

@@ -2,6 +2,7 @@
 -- p99, p99.9, max, lost, reordered, duplicate, jitter), and a bar chart of the current port's
 -- histogram. Ours: Pktgen shows min/avg/max and three percentiles of 1,024 samples.
 local engine = require "engine"
+local portstream = require "pktgen.portstream"
 local config = require "pktgen.config"
 local ns = require("pktgen.latency").ns_text
 local draw = require "pktgen.page.draw"
@@ -20,8 +21,11 @@ return function(ctx)
 		local cfg = config.get(p)
 		local on = cfg.latency and cfg.latency.on
 		per[i] = {
-			stamp = on and (cfg.latency.rate_us > 0 and string.format("every %d us", cfg.latency.rate_us) or "every packet")
-				or "off",
+			stamp = not on and "off"
+				-- Frames without room for a stamp: probes beside them (pktgen.latencyProbes).
+				or engine.stream_sending(p, portstream.PROBE) and string.format("probes/%d us",
+					cfg.latency.rate_us > 0 and cfg.latency.rate_us or require("pktgen.latency").PROBE_US)
+				or cfg.latency.rate_us > 0 and string.format("every %d us", cfg.latency.rate_us) or "every packet",
 			count = draw.num(n), min = ns(n > 0 and h:min() or 0), mean = ns(l.mean_ns or 0), p50 = ns(q[1]),
 			p99 = ns(q[2]), p999 = ns(q[3]), max = ns(n > 0 and h:max() or 0),
 			loss = draw.pair(l.lost, l.reordered), dup = draw.num(l.duplicate),

@@ -1,0 +1,92 @@
+//! Latency must not change what is measured: `test/probes/probes.lua` through the real binary,
+//! its capture read back by `tshark` (every frame 60 bytes without FCS: TCP traffic and UDP
+//! probes, the probes at the configured interval), and the probe note reaching a shell client.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Served, pktgen, run, text};
+
+#[test]
+fn tcp_64_byte_frames_keep_their_size_and_probes_measure_latency() {
+    let out = run(pktgen(&["--exit", "-f", "test/probes/probes.lua"]), "");
+    let (so, se) = text(&out);
+    assert!(out.status.success(), "stdout:\n{so}\nstderr:\n{se}");
+    assert_eq!(so.lines().last(), Some("probes: ok"), "{so}");
+    assert!(
+        so.contains("no room for the 16-byte latency stamp"),
+        "the note: {so}"
+    );
+    // pktgen writes the capture in its working directory, the workspace root.
+    let name = so
+        .lines()
+        .find_map(|l| l.strip_prefix("CAPTURE "))
+        .expect("the capture's file");
+    let file = common::root().join(name);
+    let tshark = Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.len",
+            "-e",
+            "ip.proto",
+            "-e",
+            "frame.time_epoch",
+        ])
+        .output()
+        .expect("tshark is installed (make deps)");
+    assert!(
+        tshark.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tshark.stderr)
+    );
+    let rows: Vec<Vec<String>> = String::from_utf8_lossy(&tshark.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect();
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(
+        rows.len(),
+        10_000 + rows.iter().filter(|r| r[1] == "17").count(),
+        "traffic and probes"
+    );
+    assert!(
+        rows.iter().all(|r| r[0] == "60"),
+        "every frame 60 bytes without FCS"
+    );
+    let probes: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[1] == "17")
+        .map(|r| r[2].parse().expect("time"))
+        .collect();
+    assert!(probes.len() > 300, "{} probes", probes.len());
+    // 10 us apart on average (the receiver stamps a burst's packets with one time).
+    let mean = (probes[probes.len() - 1] - probes[0]) / (probes.len() - 1) as f64;
+    assert!((9e-6..11e-6).contains(&mean), "mean probe interval {mean} s");
+    assert!(
+        rows.iter().all(|r| r[1] == "17" || r[1] == "6"),
+        "only TCP traffic and UDP probes"
+    );
+}
+
+#[test]
+fn the_probe_note_reaches_a_shell_client() {
+    let pg = Served::start(&[]);
+    let script = "pktgen.set(0, 'size', 64)\npktgen.latency('0-1', 'on')\npktgen.set(0, 'count', 1000)\npktgen.start(0)\n";
+    let mut socat = Command::new("socat");
+    socat.args(["-t", "5", "-", &format!("TCP4:127.0.0.1:{}", pg.port)]);
+    let out = run(socat, script);
+    let (so, se) = text(&out);
+    assert!(
+        so.contains("port 0: 64-byte TCP frames have no room"),
+        "client output: {so:?} {se}"
+    );
+    assert!(
+        !pg.stderr().contains("no room"),
+        "the note is the client's, not the console's"
+    );
+}
