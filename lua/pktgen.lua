@@ -170,6 +170,9 @@ function M.reset(...)
 		require("pktgen.respond").apply(p, config.reset(p))
 		engine.clear(p)
 	end)
+	each("reset", (...), function(p)
+		require("pktgen.streams").reset(p)
+	end)
 	-- Pktgen's reset also turns mac_from_arp off, for every port.
 	require("pktgen.respond").reset_global()
 	stats.clear_totals()
@@ -329,6 +332,8 @@ require("pktgen.record").install(M)
 M.chart = require "pktgen.chart"
 -- The console's live pages: screen, page, port, ports_per_page, cls, update, pageText.
 require("pktgen.screen").install(M)
+-- Ours: several streams per port (pktgen.streams).
+require("pktgen.streams").install(M)
 -- Mirrors to TAP interfaces (rxtap, txtap, tapStats) and bonding information.
 require("pktgen.tap").install(M)
 require("pktgen.bonding").install(M)

@@ -190,6 +190,10 @@ pub struct StreamSpec {
     pub mode: TxMode,
     /// Nanoseconds to wait after the start before the first packet.
     pub start_delay_ns: u64,
+    /// Go on from where the slot's stream stopped (a pause): each queue continues its part of
+    /// the walks, sizes and templates, sends what is left of its share of `count` (the stream's
+    /// whole count), and the stream's counters keep counting from its last fresh start.
+    pub resume: bool,
     /// Start only once the port's stream in this slot has ended (or if it is not running).
     pub after: Option<usize>,
     /// End when the port's stream in this slot has ended (a companion, such as latency probes
@@ -214,6 +218,7 @@ impl Default for StreamSpec {
             size_seq: Vec::new(),
             mode: TxMode::Continuous,
             start_delay_ns: 0,
+            resume: false,
             after: None,
             ends_with: None,
             catch_up: CatchUp::ExactAverage,
@@ -735,20 +740,20 @@ impl Program {
     }
 
     /// Moves `cur` on by `n` packets of the stream without building them.
-    pub(crate) fn skip(&self, cur: &mut Cursor, n: u32) {
+    pub(crate) fn skip(&self, cur: &mut Cursor, n: u64) {
         if n == 0 {
             return;
         }
-        cur.template = (cur.template + n as usize) % self.templates.len();
+        cur.template = ((cur.template as u64 + n) % self.templates.len() as u64) as usize;
         if !self.size_seq.is_empty() {
-            cur.size_at = (cur.size_at + n as usize) % self.size_seq.len();
+            cur.size_at = ((cur.size_at as u64 + n) % self.size_seq.len() as u64) as usize;
             cur.size = usize::from(self.size_seq[cur.size_at]);
         } else if let Some(s) = self.size {
-            cur.size = walk_n(cur.size as u64, s.min as u64, s.max as u64, s.step as i64, n) as usize;
+            cur.size = walk_far(cur.size as u64, s.min as u64, s.max as u64, s.step as i64, n) as usize;
         }
         for (fi, f) in self.fields.iter().enumerate() {
             if let FieldOp::Walk { min, max, step, .. } = f.op {
-                cur.values[fi] = walk_n(cur.values[fi], min, max, step, n);
+                cur.values[fi] = walk_far(cur.values[fi], min, max, step, n);
             }
         }
     }
@@ -1257,6 +1262,22 @@ fn walk_n(v: u64, min: u64, max: u64, step: i64, n: u32) -> u64 {
     (0..n).fold(v, |v, _| walk_next(v, min, max, step))
 }
 
+/// The value of a walk `n` packets on, for any `n`, in constant time: the walk steps towards
+/// one end, wraps to the other, and from there repeats the cycle `min + k * step` (or
+/// `max - k * |step|`) as [`walk_next`] would.
+fn walk_far(v: u64, min: u64, max: u64, step: i64, n: u64) -> u64 {
+    if step == 0 || n == 0 {
+        return v;
+    }
+    let s = step.unsigned_abs();
+    let to_end = if step > 0 { (max - v) / s } else { (v - min) / s };
+    if n <= to_end {
+        return if step > 0 { v + n * s } else { v - n * s };
+    }
+    let k = (n - to_end - 1) % ((max - min) / s + 1);
+    if step > 0 { min + k * s } else { max - k * s }
+}
+
 /// The next value of a walk: `+ step`, wrapping past `max` to `min` and below `min` to `max`.
 /// Values and steps fit in 48 bits (checked at compile time), so i64 arithmetic cannot overflow.
 #[inline(always)]
@@ -1477,6 +1498,28 @@ mod tests {
         }
     }
 
+    /// A walk `n` packets on in one step equals `n` single steps, both ways, past several wraps.
+    #[test]
+    fn walk_far_matches_walking() {
+        for (start, min, max, step) in [
+            (7, 5, 17, 3),
+            (1000, 990, 1004, -4),
+            (0, 0, 255, 1),
+            (9, 3, 9, 0),
+            (4, 4, 4, 7),
+        ] {
+            let mut v = start;
+            for n in 0..200u64 {
+                assert_eq!(
+                    walk_far(start, min, max, step, n),
+                    v,
+                    "start {start} min {min} max {max} step {step}, n {n}"
+                );
+                v = walk_next(v, min, max, step);
+            }
+        }
+    }
+
     /// Queue q of Q, from the shared program with `skip(q)`, builds exactly packets q, q + Q,
     /// q + 2Q, ... of the stream one queue builds: field walks that wrap (stepping both ways),
     /// a size walk and a sequence of templates alike, in both builders.
@@ -1540,7 +1583,7 @@ mod tests {
                 for q in 0..nq {
                     let share = one.share(nq, 0);
                     let mut cur = share.cursor(1);
-                    share.skip(&mut cur, q);
+                    share.skip(&mut cur, u64::from(q));
                     let mine = build_n(&share, &mut cur, 400 / nq as usize - 1);
                     for (i, p) in mine.iter().enumerate() {
                         let at = q as usize + i * nq as usize;

@@ -50,6 +50,8 @@ impl SenderBook {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StreamBase {
     tx: [u64; 3],
+    /// Packets each TX queue had sent of the stream (a resume goes on from there).
+    per_queue: Vec<u64>,
     rx: LatencyTotals,
 }
 
@@ -142,11 +144,18 @@ impl Engine {
         };
         let mut jobs = Vec::with_capacity(nq);
         let t0 = ffi::rdtsc() as f64 + ticks_of(spec.start_delay_ns) as f64;
+        // What each queue sent of the stream since its last fresh start (resuming goes on from it).
+        let base = lock(&self.stream_base)[global(pi, slot)].per_queue.clone();
         for q in 0..nq {
+            let sent = if spec.resume {
+                p.txq[q].streams[slot].packets.load(Relaxed) - base.get(q).copied().unwrap_or(0)
+            } else {
+                0
+            };
             let share = if count == 0 {
                 0
             } else {
-                count / nq as u64 + u64::from((q as u64) < count % nq as u64)
+                (count / nq as u64 + u64::from((q as u64) < count % nq as u64)).saturating_sub(sent)
             };
             if count > 0 && share == 0 {
                 continue;
@@ -167,7 +176,8 @@ impl Engine {
                 tag,
                 cycles_per_packet: cycles_per_packet * nq as f64,
                 start_at: (nq > 1 || spec.start_delay_ns > 0).then_some(t0 + turn),
-                offset: q as u32,
+                // Queue q sends packets q, q + nq, ...: after `sent` of them, it goes on there.
+                offset: q as u64 + sent * nq as u64,
                 gap_ticks: if t > 0 { gap_ticks.clone() } else { Box::new([]) },
                 slot,
                 mode: spec.mode,
@@ -179,7 +189,9 @@ impl Engine {
             jobs.push((q, Box::new(job)));
         }
         *lock(&self.senders).started.entry(pi).or_default() |= 1 << slot;
-        self.rebase_stream(pi, slot);
+        if !spec.resume {
+            self.rebase_stream(pi, slot);
+        }
         let bit = 1u64 << slot;
         p.stop.fetch_and(!bit, AcqRel);
         for (q, _) in &jobs {
@@ -304,6 +316,11 @@ impl Engine {
                 *t += a.load(Relaxed);
             }
         }
+        let per_queue = self.shared.ports[pi]
+            .txq
+            .iter()
+            .map(|q| q.streams[slot].packets.load(Relaxed))
+            .collect();
         let gi = global(pi, slot);
         let parts = self
             .shared
@@ -313,6 +330,7 @@ impl Engine {
             .filter_map(|q| q.streams[gi].get().copied());
         StreamBase {
             tx,
+            per_queue,
             rx: LatencyTotals::sum(&self.shared.layout, parts),
         }
     }

@@ -31,7 +31,7 @@ pub(crate) struct TxJob {
     /// turn, so that together they keep the port's schedule; alone, when the job is picked up.
     pub start_at: Option<f64>,
     /// Packets of the stream this queue skips before its first (its index among the queues).
-    pub offset: u32,
+    pub offset: u64,
     /// Per template, TSC cycles to wait after it (replaying a capture's gaps); empty: none.
     pub gap_ticks: Box<[u64]>,
     /// The stream's slot on the port.
@@ -366,9 +366,15 @@ fn transmit(a: &mut Active, port: &PortShared, queue: usize, tsc_hz: u64) -> (us
             0
         };
         let now = tsc as f64;
-        if bursts && now < a.next_tsc {
-            // Between two bursts (or, paced, between two packets of one).
-            return (0, a.next_tsc - now);
+        if let TxMode::Bursts { size, .. } = job.mode {
+            if now < a.next_tsc {
+                // Between two bursts (or, paced, between two packets of one).
+                return (0, a.next_tsc - now);
+            }
+            if a.burst_left == u64::from(size) {
+                // A burst starts when the worker comes to it: its pacing runs from now.
+                a.next_tsc = now;
+            }
         }
         if !job.gap_ticks.is_empty() {
             // Replay the capture's timing: send the packets whose moment has come.
@@ -390,7 +396,8 @@ fn transmit(a: &mut Active, port: &PortShared, queue: usize, tsc_hz: u64) -> (us
             }
             let behind = now - a.next_tsc;
             let due = (behind / job.cycles_per_packet) as u64 + 1;
-            if job.catch_up == CatchUp::Smooth && due > u64::from(prog.burst) {
+            // (A burst of a burst-mode stream is its own catch-up unit: its packets go as due.)
+            if job.catch_up == CatchUp::Smooth && !bursts && due > u64::from(prog.burst) {
                 // Behind by more than a burst after a stall: send one burst now and let the rest go.
                 let skip = due - u64::from(prog.burst);
                 a.next_tsc += skip as f64 * job.cycles_per_packet;

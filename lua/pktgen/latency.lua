@@ -50,6 +50,11 @@ local function room(spec, need)
 			return false
 		end
 	end
+	for _, len in ipairs(spec.size_seq or {}) do
+		if len < need then
+			return false
+		end
+	end
 	return not (spec.size and spec.size.min < need)
 end
 
@@ -383,5 +388,6 @@ function M.legacy(p)
 end
 
 M.ns_text = ns_text
+M.wrap = wrap
 
 return M

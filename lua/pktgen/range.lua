@@ -43,6 +43,24 @@ local function visits(f, limit)
 	return out
 end
 
+--- The range fields by their pktgen.range names: {key, parse} (filled by M.install).
+M.FIELDS = {}
+
+--- Sets `what` ("start", "min", "max", "inc" or Pktgen's other spellings; anything else is
+-- ignored, as Pktgen does) of range field `name` in `cfg` to `value`; `fname` names the caller
+-- in errors.
+function M.set_field(cfg, name, what, value, fname)
+	local fd = M.FIELDS[name]
+	if not fd then
+		error(string.format("%s: no range field '%s'", fname, tostring(name)), 0)
+	end
+	local w = WHAT[what]
+	if w then
+		local f = type(fd.key) == "function" and fd.key(cfg) or cfg.range[fd.key]
+		f[w] = fd.parse(fname, value, w, cfg)
+	end
+end
+
 --- The engine stream spec for a port in range mode, and the packet description of its first
 -- frame (the walks' start values).
 function M.spec(cfg)
@@ -162,15 +180,12 @@ function M.install(pktgen)
 	-- A range setter (pl, what, value): parse(name, value, what, cfg) -> stored value.
 	local function field(name, key, parse)
 		local fname = "range." .. name
+		M.FIELDS[name] = { key = key, parse = parse }
 		range[name] = function(...)
 			arity(fname, select("#", ...), 3)
 			local pl, what, value = ...
-			local w = WHAT[what]
 			each.setter(fname, pl, function(_, cfg)
-				if w then
-					local f = type(key) == "function" and key(cfg) or cfg.range[key]
-					f[w] = parse(fname, value, w, cfg)
-				end
+				M.set_field(cfg, name, what, value, fname)
 			end)
 		end
 	end

@@ -1,7 +1,8 @@
 //! Several queues per port through the real binary, on more lcores than this machine has CPUs
 //! (EAL's `--lcores` maps five lcores onto two CPUs: a check of correctness, never of speed):
 //! `test/lua/queues.lua` with 2 and 4 queue pairs and with a `-m` matrix that splits RX and TX
-//! lcores, and every kind of bad matrix refused at start-up with the item named.
+//! lcores, `test/lua/streams.lua` on two queues, and every kind of bad matrix refused at
+//! start-up with the item named.
 
 mod common;
 
@@ -33,6 +34,16 @@ fn two_and_four_queue_pairs_send_one_stream() {
         let want = format!("port 0: RX queues {q} on lcores");
         assert!(se.contains(&want), "-v shows the layout: {se}");
     }
+}
+
+#[test]
+fn streams_on_two_tx_queues_count_exactly() {
+    let mut args = LCORES.to_vec();
+    args.extend(["--", "--queues", "2", "--exit", "test/lua/streams.lua"]);
+    let out = run(pktgen(&args), "");
+    let (so, se) = text(&out);
+    assert!(out.status.success(), "stdout:\n{so}\nstderr:\n{se}");
+    assert_eq!(so.lines().last(), Some("streams: ok"), "{so}");
 }
 
 #[test]

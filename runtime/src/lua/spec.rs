@@ -357,6 +357,7 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
             "start_delay_ns",
             "after",
             "ends_with",
+            "resume",
             "catch_up",
         ],
     )?;
@@ -495,6 +496,16 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     let v = get(&t, "after")?;
     if !v.is_nil() {
         s.after = Some(int(&v, "spec.after", 0, 63)? as usize);
+    }
+    match get(&t, "resume")? {
+        Value::Nil => {}
+        Value::Boolean(b) => s.resume = b,
+        other => {
+            return err(
+                "spec.resume",
+                format_args!("must be a boolean, got {}", describe(&other)),
+            );
+        }
     }
     let v = get(&t, "ends_with")?;
     if !v.is_nil() {
