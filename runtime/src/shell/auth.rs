@@ -291,29 +291,44 @@ impl Book {
         (e.failures, d, unlogged)
     }
 
-    /// Logs `line` (given the count of refusals not logged since) unless `source` had a line
-    /// logged within [`LOG_EVERY`]; then it is only counted.
-    fn log(&self, source: IpAddr, line: impl FnOnce(u64) -> String) {
+    /// Logs `line` unless `source` had a line logged within [`LOG_EVERY`]; then it is only
+    /// counted. Returns whether it was the first counted since: the caller then calls
+    /// [`Book::summary`] once that spell is over (see [`quiet_spell`]).
+    fn log(&self, source: IpAddr, line: impl FnOnce() -> String) -> bool {
         let now = Instant::now();
         let mut map = self.by_source.borrow_mut();
         let e = map.entry(source).or_default();
         if e.last_log.is_some_and(|t| now - t < LOG_EVERY) {
             e.unlogged += 1;
-            return;
+            return e.unlogged == 1;
         }
         e.last_log = Some(now);
+        eprintln!("{}", line());
+        false
+    }
+
+    /// Logs how many refusals from `source` went unlogged, if any.
+    fn summary(&self, source: IpAddr) {
+        let mut map = self.by_source.borrow_mut();
+        let Some(e) = map.get_mut(&source) else {
+            return;
+        };
         let n = std::mem::take(&mut e.unlogged);
-        eprintln!("{}", line(n));
+        if n > 0 {
+            e.last_log = Some(Instant::now());
+            eprintln!(
+                "pktgen: Lua shell: {n} more connections from {source} refused (not logged one by one)"
+            );
+        }
     }
 }
 
-/// ", and N more since the last line" for a log line, or nothing.
-fn more(n: u64) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        format!(" (and {n} more refused from there since the last line)")
-    }
+/// After a refusal that started a spell of unlogged ones: waits the spell out (no longer counted
+/// as pending) and logs their number.
+async fn quiet_spell(book: &Book, source: IpAddr, pending: Pending, closing: &Latch) {
+    drop(pending);
+    hold(LOG_EVERY, closing).await;
+    book.summary(source);
 }
 
 /// What protects the shell: TLS, the token, the book of failures.
@@ -348,6 +363,13 @@ pub const WRONG: &str = "pktgen shell: authentication failed: wrong token; closi
 pub const NOT_HERE: &str = "pktgen shell: this shell takes no token (pktgen runs without --shell-token-file \
      and $PKTGEN_SHELL_TOKEN); send the Lua without the auth line; closing";
 
+/// How the line to a client from a source that failed lately starts.
+const LOCKED: &str = "pktgen shell: too many failed attempts from";
+
+/// The line to a client over the limit of pending connections per source.
+const PENDING: &str =
+    "pktgen shell: too many connections from your address are waiting to authenticate; try again later";
+
 /// What a plain-text client of a TLS shell is told (in plain text).
 const NOT_TLS: &str = "pktgen shell: this shell speaks TLS (pktgen runs with --shell-tls-cert); connect \
      with TLS, e.g. socat - OPENSSL:host:port,cafile=ca.pem";
@@ -361,6 +383,14 @@ async fn hold(d: Duration, closing: &Latch) {
     .await;
 }
 
+/// How a connection was turned away, for [`admit`] to say and log.
+enum Refusal {
+    /// The line to send (`None`: nothing readable can be sent) and the line to log (rate-limited).
+    Say(Option<Box<Conn>>, String, String),
+    /// Already logged and answered.
+    Done,
+}
+
 /// Takes a new connection through the gate: returns it ready for the session (the auth line
 /// consumed), or `None` once it was refused. Without a gate it passes at once.
 pub async fn admit(ctx: &Ctx, tcp: TcpStream, peer: SocketAddr) -> Option<Conn> {
@@ -368,124 +398,133 @@ pub async fn admit(ctx: &Ctx, tcp: TcpStream, peer: SocketAddr) -> Option<Conn> 
         return Some(Conn::plain(tcp, peer));
     };
     let src = source(peer.ip());
-    let Some(_pending) = gate.book.enter(src) else {
-        gate.book.log(src, |n| {
+    let Some(pending) = gate.book.enter(src) else {
+        let quiet = gate.book.log(src, || {
             format!(
-                "pktgen: Lua shell: refused {peer}: {PENDING_PER_ADDR} connections from {src} (or {PENDING_MAX} in all) are waiting to authenticate{}",
-                more(n)
+                "pktgen: Lua shell: refused {peer}: {PENDING_PER_ADDR} connections from {src} (or {PENDING_MAX} in all) are waiting to authenticate"
             )
         });
         if gate.tls.is_some() {
             // Nothing it could read can be said before the handshake.
             let _ = tcp.shutdown(std::net::Shutdown::Both);
         } else {
-            Conn::plain(tcp, peer)
-                .refuse("pktgen shell: too many connections from your address are waiting to authenticate; try again later")
-                .await;
+            Conn::plain(tcp, peer).refuse(PENDING).await;
+        }
+        if quiet {
+            hold(LOG_EVERY, &ctx.closing).await;
+            gate.book.summary(src);
         }
         return None;
     };
+    match check(ctx, gate, tcp, peer, src).await {
+        Ok(conn) => Some(conn),
+        Err(Refusal::Done) => None,
+        Err(Refusal::Say(conn, reply, log)) => {
+            let quiet = gate.book.log(src, || log);
+            if let Some(conn) = conn {
+                conn.refuse(&reply).await;
+            }
+            if quiet {
+                quiet_spell(&gate.book, src, pending, &ctx.closing).await;
+            }
+            None
+        }
+    }
+}
+
+/// The gate's checks in order: the TLS handshake, the lock of a source that failed lately, the
+/// token line.
+async fn check(
+    ctx: &Ctx,
+    gate: &Gate,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    src: IpAddr,
+) -> Result<Conn, Refusal> {
     let mut conn = match &gate.tls {
         None => Conn::plain(tcp, peer),
-        Some(tls) => {
-            let hs = async { Some(tls.accept(&tcp, AUTH_WAIT).await) }
-                .or(async {
-                    ctx.closing.wait().await;
-                    None
-                })
-                .await?;
-            match hs {
-                Ok(s) => Conn::tls(tcp, s, peer),
-                Err(Failed::NotTls) => {
-                    gate.book.log(src, |n| {
-                        format!(
-                            "pktgen: Lua shell: refused {peer}: it does not speak TLS{}",
-                            more(n)
-                        )
-                    });
-                    Conn::plain(tcp, peer).refuse(NOT_TLS).await;
-                    return None;
-                }
-                Err(Failed::ClientCert(why)) => {
-                    let (n, d, unlogged) = gate.book.failed(src);
-                    eprintln!(
-                        "pktgen: Lua shell: authentication failed from {peer}: {why} (failure {n} from {src}; closed after {d:?}){}",
-                        more(unlogged)
-                    );
-                    hold(d, &ctx.closing).await;
-                    let _ = tcp.shutdown(std::net::Shutdown::Both);
-                    return None;
-                }
-                Err(Failed::Other(why)) => {
-                    gate.book.log(src, |n| {
-                        format!(
-                            "pktgen: Lua shell: TLS handshake with {peer} failed: {why}{}",
-                            more(n)
-                        )
-                    });
-                    let _ = tcp.shutdown(std::net::Shutdown::Both);
-                    return None;
-                }
+        Some(tls) => match async { Ok(tls.accept(&tcp, AUTH_WAIT).await) }
+            .or(closed(&ctx.closing))
+            .await?
+        {
+            Ok(s) => Conn::tls(tcp, s, peer),
+            Err(Failed::NotTls) => {
+                let log = format!("pktgen: Lua shell: refused {peer}: it does not speak TLS");
+                return Err(Refusal::Say(
+                    Some(Box::new(Conn::plain(tcp, peer))),
+                    NOT_TLS.into(),
+                    log,
+                ));
             }
-        }
+            Err(Failed::ClientCert(why)) => {
+                // rustls has sent its alert; the close waits like a wrong token's answer.
+                failure(gate, src, peer, &why, &ctx.closing).await;
+                let _ = tcp.shutdown(std::net::Shutdown::Both);
+                return Err(Refusal::Done);
+            }
+            Err(Failed::Other(why)) => {
+                let _ = tcp.shutdown(std::net::Shutdown::Both);
+                let log = format!("pktgen: Lua shell: TLS handshake with {peer} failed: {why}");
+                return Err(Refusal::Say(None, String::new(), log));
+            }
+        },
     };
     if let Some(left) = gate.book.locked(src) {
         let secs = left.as_secs() + 1;
-        gate.book.log(src, |n| {
-            format!(
-                "pktgen: Lua shell: refused {peer} unchecked: {src} failed to authenticate and waits {secs} s more{}",
-                more(n)
-            )
-        });
-        conn.refuse(&format!(
-            "pktgen shell: too many failed attempts from {src}; try again in {secs} s; closing"
-        ))
-        .await;
-        return None;
+        let log = format!(
+            "pktgen: Lua shell: refused {peer} unchecked: {src} failed to authenticate and waits {secs} s more"
+        );
+        let reply = format!("{LOCKED} {src}; try again in {secs} s; closing");
+        return Err(Refusal::Say(Some(Box::new(conn)), reply, log));
     }
     let Some(token) = &gate.token else {
-        return Some(conn);
+        return Ok(conn);
     };
     let deadline = Instant::now() + AUTH_WAIT;
     // Anything that cannot become an auth line is refused at once, not after the wait.
     let could_be = |b: &[u8]| AUTH.starts_with(b) || b.starts_with(AUTH);
     let ahead = async {
-        Some(
-            conn.first_line(AUTH.len() + TOKEN_MAX + 2, deadline, could_be)
-                .await,
-        )
+        Ok(conn
+            .first_line(AUTH.len() + TOKEN_MAX + 2, deadline, could_be)
+            .await)
     }
-    .or(async {
-        ctx.closing.wait().await;
-        None
-    })
+    .or(closed(&ctx.closing))
     .await?;
     match ahead.line().and_then(|l| l.strip_prefix(AUTH)) {
         Some(given) if token.check(given) => {
             ahead.consume(&mut conn);
-            Some(conn)
+            Ok(conn)
         }
         Some(_) => {
-            let (n, d, unlogged) = gate.book.failed(src);
-            eprintln!(
-                "pktgen: Lua shell: authentication failed from {peer}: wrong token (failure {n} from {src}; answered after {d:?}, then {src} is refused for as long again){}",
-                more(unlogged)
-            );
-            hold(d, &ctx.closing).await;
+            failure(gate, src, peer, "wrong token", &ctx.closing).await;
             conn.refuse(WRONG).await;
-            None
+            Err(Refusal::Done)
         }
         None => {
-            gate.book.log(src, |n| {
-                format!(
-                    "pktgen: Lua shell: refused {peer}: its first line is not `auth <token>`{}",
-                    more(n)
-                )
-            });
-            conn.refuse(REQUIRED).await;
-            None
+            let log = format!("pktgen: Lua shell: refused {peer}: its first line is not `auth <token>`");
+            Err(Refusal::Say(Some(Box::new(conn)), REQUIRED.into(), log))
         }
     }
+}
+
+/// Resolves once pktgen closes, as a refusal that needs no more words.
+async fn closed<T>(closing: &Latch) -> Result<T, Refusal> {
+    closing.wait().await;
+    Err(Refusal::Done)
+}
+
+/// Counts and logs a failed attempt, then waits its delay.
+async fn failure(gate: &Gate, src: IpAddr, peer: SocketAddr, why: &str, closing: &Latch) {
+    let (n, d, unlogged) = gate.book.failed(src);
+    let since = if unlogged > 0 {
+        format!("; {unlogged} more connections from there refused since the last line")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "pktgen: Lua shell: authentication failed from {peer}: {why} (failure {n} from {src}; answered after {d:?}, and {src} is refused unchecked for as long again{since})"
+    );
+    hold(d, closing).await;
 }
 
 #[cfg(test)]
