@@ -91,6 +91,15 @@ impl Net {
         python_json(c)
     }
 
+    /// Python's `ssl` through the client (`clients.py tls`), from the namespace: pktgen on
+    /// `port` checked with `ca`, with these `more` arguments (`--token-file`, `--cert`/`--key`).
+    fn python_tls(&self, port: u16, ca: &str, more: &[&str]) -> Value {
+        let (ours, port) = (self.ours.to_string(), port.to_string());
+        let mut args = vec!["tls", &ours, &port, "--cafile", ca];
+        args.extend_from_slice(more);
+        self.python(&args)
+    }
+
     fn path(&self, name: &str) -> String {
         self.dir.join(name).to_string_lossy().into_owned()
     }
@@ -120,16 +129,52 @@ fn python_json(mut c: Command) -> Value {
     serde_json::from_str(last).unwrap_or_else(|e| panic!("clients.py said {last:?} ({e})\n{err}"))
 }
 
-/// The certificates of `clients/python/tests/conftest.py`'s `make_pki`, pktgen's for `ip`.
-fn pki(dir: &str, ip: Ipv4Addr) -> Value {
+/// The certificates of `clients/python/tests/conftest.py`'s `make_pki` in `dir`, pktgen's for
+/// `ip`.
+fn pki(dir: &str, ip: Ipv4Addr) -> Certs {
     let mut c = Command::new("python3");
     c.arg(clients_py()).args(["pki", dir, &ip.to_string()]);
-    python_json(c)
+    Certs(python_json(c))
 }
 
 fn text(o: &Output) -> String {
     let (out, err) = common::text(o);
     format!("--- stdout\n{out}--- stderr\n{err}")
+}
+
+/// The certificates of [`pki`], by name.
+struct Certs(Value);
+
+impl Certs {
+    fn get(&self, name: &str) -> String {
+        self.0[name].as_str().unwrap_or_default().to_string()
+    }
+}
+
+/// Certificates for `net.ours`, and pktgen speaking TLS there with `more` arguments.
+fn tls_served(net: &Net, more: &[&str]) -> (Served, Certs) {
+    let c = pki(&net.path(""), net.ours);
+    let (cert, key) = (c.get("server_cert"), c.get("server_key"));
+    let mut args = vec!["--shell-tls-cert", &cert, "--shell-tls-key", &key];
+    args.extend_from_slice(more);
+    (Served::start_on(&net.ours.to_string(), &args), c)
+}
+
+/// The README's way to run hello-world with a token: the auth line, then the file, into socat's
+/// `target` address.
+fn hello_with_token(tok: &str, target: &str) -> String {
+    format!("(echo \"auth $(cat {tok})\"; cat test/hello-world.lua) | socat -t 10 - {target}")
+}
+
+/// Asserts that pktgen logged a failed attempt from the namespace, saying `why`; returns its
+/// stderr.
+fn failure_logged(srv: &Served, net: &Net, why: &str) -> String {
+    let log = srv.stderr();
+    assert!(
+        log.contains(&format!("authentication failed from {}:", net.theirs)) && log.contains(why),
+        "{log}"
+    );
+    log
 }
 
 /// A chunk that leaves a file behind if it runs.
@@ -196,22 +241,14 @@ fn a_token_lets_in_only_who_has_it() {
         took >= Duration::from_millis(250),
         "a wrong token was answered after {took:?}, not slowed"
     );
-    let log = srv.stderr();
-    assert!(
-        log.contains(&format!("authentication failed from {}:", net.theirs))
-            && log.contains("wrong token (failure 1 from"),
-        "{log}"
-    );
+    let log = failure_logged(&srv, &net, "wrong token (failure 1 from");
     assert!(
         log.contains(&format!("refused {}:", net.theirs)) && log.contains("is not `auth <token>`"),
         "{log}"
     );
 
     // The right token, as README shows it: the seed's hello world runs.
-    let o = after_the_lock(
-        &net,
-        &format!("(echo \"auth $(cat {tok})\"; cat test/hello-world.lua) | socat -t 10 - TCP:{addr}"),
-    );
+    let o = after_the_lock(&net, &hello_with_token(&tok, &format!("TCP:{addr}")));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains(HELLO) && out.contains("Lua Version"), "{}", text(&o));
     assert!(!marker.exists(), "a refused client's chunk ran");
@@ -221,41 +258,28 @@ fn a_token_lets_in_only_who_has_it() {
 #[test]
 fn tls_with_socat_and_python_and_a_wrong_ca_refused() {
     let net = Net::new(1);
-    let p = pki(&net.path(""), net.ours);
-    let f = |k: &str| p[k].as_str().unwrap_or_default().to_string();
     let tok = net.path("token");
-    let srv = Served::start_on(
-        &net.ours.to_string(),
-        &[
-            "--shell-tls-cert",
-            &f("server_cert"),
-            "--shell-tls-key",
-            &f("server_key"),
-            "--shell-token-file",
-            &tok,
-        ],
-    );
+    let (srv, c) = tls_served(&net, &["--shell-token-file", &tok]);
+    let f = |k: &str| c.get(k);
     let addr = format!("{}:{}", net.ours, srv.port);
-    let port = srv.port.to_string();
-    let ours = net.ours.to_string();
 
     // socat over TLS, checking pktgen's certificate with the CA, the token first.
-    let (o, _) = net.sh(&format!(
-        "(echo \"auth $(cat {tok})\"; cat test/hello-world.lua) | socat -t 10 - OPENSSL:{addr},cafile={}",
-        f("ca")
+    let (o, _) = net.sh(&hello_with_token(
+        &tok,
+        &format!("OPENSSL:{addr},cafile={}", f("ca")),
     ));
     assert!(String::from_utf8_lossy(&o.stdout).contains(HELLO), "{}", text(&o));
 
     // Python's ssl module, through the client, in program mode.
-    let v = net.python(&["tls", &ours, &port, "--token-file", &tok, "--cafile", &f("ca")]);
+    let v = net.python_tls(srv.port, &f("ca"), &["--token-file", &tok]);
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["value"], 42, "{v}");
     assert!(v["output"].as_str().is_some_and(|s| s.contains(HELLO)), "{v}");
 
     // A CA that did not sign pktgen's certificate: both clients refuse to go on.
-    let (o, _) = net.sh(&format!(
-        "(echo \"auth $(cat {tok})\"; cat test/hello-world.lua) | socat -t 10 - OPENSSL:{addr},cafile={}",
-        f("other_ca")
+    let (o, _) = net.sh(&hello_with_token(
+        &tok,
+        &format!("OPENSSL:{addr},cafile={}", f("other_ca")),
     ));
     assert!(
         !o.status.success() && !String::from_utf8_lossy(&o.stdout).contains(HELLO),
@@ -267,15 +291,7 @@ fn tls_with_socat_and_python_and_a_wrong_ca_refused() {
         "{}",
         text(&o)
     );
-    let v = net.python(&[
-        "tls",
-        &ours,
-        &port,
-        "--token-file",
-        &tok,
-        "--cafile",
-        &f("other_ca"),
-    ]);
+    let v = net.python_tls(srv.port, &f("other_ca"), &["--token-file", &tok]);
     assert_eq!(v["ok"], false, "{v}");
     assert_eq!(v["error"], "PktgenConnectionError", "{v}");
     assert!(
@@ -298,24 +314,13 @@ fn tls_with_socat_and_python_and_a_wrong_ca_refused() {
 #[test]
 fn mutual_tls_refuses_a_client_without_a_certificate() {
     let net = Net::new(2);
-    let p = pki(&net.path(""), net.ours);
-    let f = |k: &str| p[k].as_str().unwrap_or_default().to_string();
     // Client certificates are enough to listen off loopback: no token, no --shell-allow-remote.
-    let srv = Served::start_on(
-        &net.ours.to_string(),
-        &[
-            "--shell-tls-cert",
-            &f("server_cert"),
-            "--shell-tls-key",
-            &f("server_key"),
-            "--shell-tls-client-ca",
-            &f("ca"),
-        ],
-    );
+    let ca = net.path("ca.pem"); // where make_pki puts the CA
+
+    let (srv, c) = tls_served(&net, &["--shell-tls-client-ca", &ca]);
+    let f = |k: &str| c.get(k);
     srv.stderr_with("clients need a certificate signed by");
     let addr = format!("{}:{}", net.ours, srv.port);
-    let port = srv.port.to_string();
-    let ours = net.ours.to_string();
     let (chunk, marker) = marker_chunk(&net);
 
     let (o, _) = net.sh(&format!(
@@ -325,17 +330,11 @@ fn mutual_tls_refuses_a_client_without_a_certificate() {
         f("client_key")
     ));
     assert!(String::from_utf8_lossy(&o.stdout).contains(HELLO), "{}", text(&o));
-    let v = net.python(&[
-        "tls",
-        &ours,
-        &port,
-        "--cafile",
+    let v = net.python_tls(
+        srv.port,
         &f("ca"),
-        "--cert",
-        &f("client_cert"),
-        "--key",
-        &f("client_key"),
-    ]);
+        &["--cert", &f("client_cert"), "--key", &f("client_key")],
+    );
     assert_eq!(v["value"], 42, "{v}");
 
     // Without a certificate: the handshake is refused, nothing runs.
@@ -348,7 +347,7 @@ fn mutual_tls_refuses_a_client_without_a_certificate() {
         "{}",
         text(&o)
     );
-    let v = net.python(&["tls", &ours, &port, "--cafile", &f("ca")]);
+    let v = net.python_tls(srv.port, &f("ca"), &[]);
     assert_eq!(v["error"], "AuthenticationError", "{v}");
     assert!(
         v["message"]
@@ -356,28 +355,17 @@ fn mutual_tls_refuses_a_client_without_a_certificate() {
             .is_some_and(|m| m.contains("CERTIFICATE_REQUIRED")),
         "{v}"
     );
-    let log = srv.stderr();
-    assert!(
-        log.contains(&format!("authentication failed from {}:", net.theirs))
-            && log.contains("no client certificate presented"),
-        "{log}"
-    );
+    failure_logged(&srv, &net, "no client certificate presented");
     // A certificate signed by another CA is refused as well.
     let mine = Path::new(&net.path("")).join("mine");
     std::fs::create_dir_all(&mine).expect("dir");
     let q = pki(&mine.to_string_lossy(), net.ours);
-    let g = |k: &str| q[k].as_str().unwrap_or_default().to_string();
-    let v = net.python(&[
-        "tls",
-        &ours,
-        &port,
-        "--cafile",
+    let g = |k: &str| q.get(k);
+    let v = net.python_tls(
+        srv.port,
         &f("ca"),
-        "--cert",
-        &g("client_cert"),
-        "--key",
-        &g("client_key"),
-    ]);
+        &["--cert", &g("client_cert"), "--key", &g("client_key")],
+    );
     assert_eq!(v["error"], "AuthenticationError", "{v}");
     assert!(
         !marker.exists(),
