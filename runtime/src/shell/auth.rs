@@ -353,11 +353,11 @@ impl Gate {
 }
 
 /// The line a client without the token line gets.
-pub const REQUIRED: &str = "pktgen shell: authentication required: send `auth <token>` as the first line \
+const REQUIRED: &str = "pktgen shell: authentication required: send `auth <token>` as the first line \
      (the token pktgen was given in --shell-token-file or $PKTGEN_SHELL_TOKEN); closing";
 
 /// The line a client with a wrong token gets.
-pub const WRONG: &str = "pktgen shell: authentication failed: wrong token; closing";
+const WRONG: &str = "pktgen shell: authentication failed: wrong token; closing";
 
 /// The line a client sending `auth` to a shell without a token gets.
 pub const NOT_HERE: &str = "pktgen shell: this shell takes no token (pktgen runs without --shell-token-file \
