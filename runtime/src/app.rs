@@ -229,9 +229,31 @@ fn start_shell(lua: &mlua::Lua, args: &Args, ex: &Rc<LocalExecutor<'static>>) ->
         return Ok(None);
     };
     let o = &args.opts;
+    let token = match (&o.shell_token_file, std::env::var(shell::TOKEN_ENV)) {
+        (Some(f), _) => Some(shell::TokenSource::File(f.into())),
+        (None, Ok(v)) => Some(shell::TokenSource::Env(v)),
+        (None, Err(std::env::VarError::NotPresent)) => None,
+        (None, Err(std::env::VarError::NotUnicode(_))) => {
+            eprintln!(
+                "pktgen: ${} is not UTF-8; a token is printable ASCII",
+                shell::TOKEN_ENV
+            );
+            return Err(1);
+        }
+    };
+    let tls = match (&o.shell_tls_cert, &o.shell_tls_key) {
+        (Some(cert), Some(key)) => Some(shell::TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+            client_ca: o.shell_tls_client_ca.as_ref().map(Into::into),
+        }),
+        _ => None,
+    };
     let cfg = shell::Config {
         addr: addr.clone(),
         allow_remote: o.shell_allow_remote,
+        token,
+        tls,
         max_clients: o.shell_max_clients,
         max_input: o.shell_max_input,
         // Enough for a big prints() dump; a client that reads nothing is dropped past it.
@@ -240,17 +262,27 @@ fn start_shell(lua: &mlua::Lua, args: &Args, ex: &Rc<LocalExecutor<'static>>) ->
     match shell::start(lua, &cfg, ex) {
         Ok(sh) => {
             eprintln!("pktgen: Lua shell listening on {}", sh.local);
-            if sh.remote {
+            for n in &sh.notes {
+                eprintln!("{n}");
+            }
+            if sh.remote && sh.open {
                 eprintln!(
                     "pktgen: WARNING: the Lua shell on {} is reachable from other hosts. It has no \
-                     authentication and runs any Lua code it is sent (os.execute included) with this \
-                     process's privileges. See README.md, \"Remote shell\".",
+                     authentication (no --shell-token-file, no --shell-tls-client-ca) and runs any \
+                     Lua code it is sent (os.execute included) with this process's privileges. See \
+                     README.md, \"Remote shell\".",
                     sh.local
                 );
             }
             Ok(Some(sh))
         }
-        Err(msg) if o.listen.is_some() || o.shell_addr.is_some() || o.shell => {
+        Err(msg)
+            if o.listen.is_some()
+                || o.shell_addr.is_some()
+                || o.shell
+                || o.shell_token_file.is_some()
+                || o.shell_tls_cert.is_some() =>
+        {
             eprintln!("pktgen: {msg}");
             Err(1)
         }

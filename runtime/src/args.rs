@@ -110,9 +110,25 @@ pub struct Opts {
     #[argh(option)]
     pub listen: Option<String>,
 
-    /// let the Lua shell listen on an address that is not loopback (it runs any Lua code sent to it, os.execute included)
+    /// let the Lua shell listen on an address that is not loopback without a token or client certificates (it runs any Lua code sent to it, os.execute included)
     #[argh(switch)]
     pub shell_allow_remote: bool,
+
+    /// file holding the token shell clients must send as their first line (`auth <token>`); created with a random token, mode 0600, when missing (default: $PKTGEN_SHELL_TOKEN, if set)
+    #[argh(option)]
+    pub shell_token_file: Option<String>,
+
+    /// PEM certificate (chain) of the Lua shell, which then speaks TLS only; needs --shell-tls-key
+    #[argh(option)]
+    pub shell_tls_cert: Option<String>,
+
+    /// PEM private key of --shell-tls-cert
+    #[argh(option)]
+    pub shell_tls_key: Option<String>,
+
+    /// PEM CA certificate(s): shell clients must present a certificate signed by one (mutual TLS)
+    #[argh(option)]
+    pub shell_tls_client_ca: Option<String>,
 
     /// let shell clients stop pktgen with pktgen.quit() or os.exit() (refused by default)
     #[argh(switch)]
@@ -241,6 +257,22 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
             "--no-listen cannot be combined with --listen or -g".into(),
         ));
     }
+    if opts.shell_tls_cert.is_some() != opts.shell_tls_key.is_some() {
+        return Err(Exit::Usage(
+            "--shell-tls-cert and --shell-tls-key go together (the certificate and its private key)".into(),
+        ));
+    }
+    if opts.shell_tls_client_ca.is_some() && opts.shell_tls_cert.is_none() {
+        return Err(Exit::Usage(
+            "--shell-tls-client-ca needs TLS: add --shell-tls-cert and --shell-tls-key".into(),
+        ));
+    }
+    if opts.no_listen && (opts.shell_token_file.is_some() || opts.shell_tls_cert.is_some()) {
+        return Err(Exit::Usage(
+            "--shell-token-file and --shell-tls-* configure the Lua shell, which --no-listen turns off"
+                .into(),
+        ));
+    }
     let listen = if opts.no_listen {
         None
     } else if let Some(a) = &opts.listen {
@@ -367,6 +399,21 @@ mod tests {
         assert_eq!(a.opts.shell_max_clients, 2);
         assert_eq!(a.opts.shell_max_input, 1 << 20);
         assert!(a.opts.shell_allow_quit && !a.opts.shell_allow_remote);
+    }
+
+    #[test]
+    fn shell_tls_and_token_options() {
+        let a = args(
+            "--shell-token-file t --shell-tls-cert c.pem --shell-tls-key k.pem --shell-tls-client-ca ca.pem",
+        )
+        .unwrap_or_else(|_| panic!("parse"));
+        assert_eq!(a.opts.shell_token_file.as_deref(), Some("t"));
+        assert_eq!(a.opts.shell_tls_client_ca.as_deref(), Some("ca.pem"));
+        let usage = |s: &str, want: &str| matches!(args(s), Err(Exit::Usage(m)) if m.contains(want));
+        assert!(usage("--shell-tls-cert c.pem", "go together"));
+        assert!(usage("--shell-tls-key k.pem", "go together"));
+        assert!(usage("--shell-tls-client-ca ca.pem", "needs TLS"));
+        assert!(usage("--no-listen --shell-token-file t", "--no-listen"));
     }
 
     #[test]

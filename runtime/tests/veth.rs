@@ -12,71 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn ip(args: &[&str]) -> Result<String, String> {
-    let o = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run ip: {e}"))?;
-    if o.status.success() {
-        Ok(String::from_utf8_lossy(&o.stdout).into_owned())
-    } else {
-        Err(format!(
-            "ip {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&o.stderr)
-        ))
-    }
-}
-
-/// The namespace and the veth pair; dropping it removes both.
-struct Peer {
-    ns: String,
-    ours: String,
-    theirs: String,
-}
-
-impl Peer {
-    fn create(tag: u32, subnet: &str) -> Result<Peer, String> {
-        let p = Peer {
-            ns: format!("pg-{tag}"),
-            ours: format!("pg{tag}a"),
-            theirs: format!("pg{tag}b"),
-        };
-        ip(&["netns", "add", &p.ns])?;
-        ip(&["link", "add", &p.ours, "type", "veth", "peer", "name", &p.theirs])?;
-        ip(&["link", "set", &p.theirs, "netns", &p.ns])?;
-        ip(&[
-            "-n",
-            &p.ns,
-            "addr",
-            "add",
-            &format!("{subnet}.2/24"),
-            "dev",
-            &p.theirs,
-        ])?;
-        ip(&["-n", &p.ns, "link", "set", &p.theirs, "up"])?;
-        ip(&["-n", &p.ns, "link", "set", "lo", "up"])?;
-        ip(&["link", "set", &p.ours, "up"])?;
-        Ok(p)
-    }
-
-    fn their_mac(&self) -> String {
-        let out = ip(&["-n", &self.ns, "-o", "link", "show", &self.theirs]).unwrap_or_default();
-        out.split_whitespace()
-            .skip_while(|w| *w != "link/ether")
-            .nth(1)
-            .unwrap_or("")
-            .to_string()
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        // Deleting one end removes the pair; the namespace goes last.
-        let _ = ip(&["link", "del", &self.ours]);
-        let _ = ip(&["netns", "del", &self.ns]);
-    }
-}
+use common::netns::{Peer, ip};
 
 fn script(subnet: &str, go: &str) -> String {
     format!(
@@ -150,7 +86,8 @@ fn kernel_peer_answers_and_is_answered() {
     }
     let pid = std::process::id();
     let subnet = format!("10.{}.{}", (pid >> 8) & 0xff, pid & 0xff);
-    let peer = Peer::create(pid, &subnet).unwrap_or_else(|e| panic!("setting up the veth pair: {e}"));
+    let peer = Peer::create(&pid.to_string(), &format!("{subnet}.2/24"))
+        .unwrap_or_else(|e| panic!("setting up the veth pair: {e}"));
     let dir = std::env::temp_dir().join(format!("pktgen-veth-{pid}"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let go = dir.join("go");

@@ -116,3 +116,43 @@ def pktgen_factory() -> Iterator[Callable[..., Server]]:
 def server(pktgen_factory: Callable[..., Server]) -> Server:
     """One pktgen."""
     return pktgen_factory()
+
+
+@dataclass
+class Pki:
+    """Certificates made with the openssl command-line tool: a CA, pktgen's certificate for an
+    IP address (127.0.0.1 here) signed by it, a client certificate signed by it, and an
+    unrelated CA. runtime/tests/remote_shell.rs makes its own with `make_pki` too."""
+
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+    other_ca: Path
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        pytest.fail(f"openssl {' '.join(args)}: {r.stderr}")
+
+
+def make_pki(d: Path, server_ip: str = "127.0.0.1") -> Pki:
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for ca in ("ca", "other"):
+        openssl("req", "-x509", *ec, "-keyout", f"{ca}.key", "-out", f"{ca}.pem", "-days", "2",
+                "-subj", f"/CN=pktgen test {ca}", cwd=d)
+    (d / "server.ext").write_text(f"subjectAltName=IP:{server_ip}\n")
+    (d / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
+    for who, cn in (("server", server_ip), ("client", "pktgen test client")):
+        openssl("req", *ec, "-keyout", f"{who}.key", "-out", f"{who}.csr", "-subj", f"/CN={cn}", cwd=d)
+        openssl("x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", f"{who}.pem", "-days", "2", "-extfile", f"{who}.ext", cwd=d)
+    return Pki(d / "ca.pem", d / "server.pem", d / "server.key", d / "client.pem", d / "client.key", d / "other.pem")
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """One set of certificates for the module's tests."""
+    return make_pki(tmp_path_factory.mktemp("pki"))

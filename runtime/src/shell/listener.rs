@@ -1,5 +1,6 @@
-//! The listening socket: resolving and checking the address (loopback unless
-//! `--shell-allow-remote`), and the accept loop that starts a session per client up to the limit.
+//! The listening socket: resolving and checking the address (loopback, unless clients must
+//! authenticate or `--shell-allow-remote`), and the accept loop: a task per connection that
+//! takes it through the gate, then starts its session if the client limit allows.
 
 use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::rc::Rc;
@@ -7,15 +8,15 @@ use std::time::Duration;
 
 use smol::LocalExecutor;
 use smol::future::FutureExt as _;
-use smol::io::AsyncWriteExt as _;
 use smol::net::{TcpListener, TcpStream};
 
-use super::{Ctx, program};
+use super::{Ctx, auth, program};
 
 /// Binds `addr` (`host:port`). Returns the listener and whether it is reachable from other hosts.
 ///
 /// # Errors
-/// The address not resolving, not being loopback without `allow_remote`, or the bind failing.
+/// The address not resolving, not being loopback without `allow_remote` (clients authenticate,
+/// or `--shell-allow-remote`), or the bind failing.
 pub fn bind(addr: &str, allow_remote: bool) -> Result<(std::net::TcpListener, bool), String> {
     let addrs: Vec<SocketAddr> = addr
         .to_socket_addrs()
@@ -25,7 +26,9 @@ pub fn bind(addr: &str, allow_remote: bool) -> Result<(std::net::TcpListener, bo
     if remote && !allow_remote {
         return Err(format!(
             "Lua shell address {addr} is not loopback: anyone who can reach it could run any Lua \
-             code (os.execute included) as this process; add --shell-allow-remote to listen there anyway"
+             code (os.execute included) as this process; make clients authenticate with \
+             --shell-token-file PATH (or $PKTGEN_SHELL_TOKEN) or --shell-tls-client-ca, or add \
+             --shell-allow-remote to listen there without authentication"
         ));
     }
     let l = std::net::TcpListener::bind(&addrs[..])
@@ -33,18 +36,23 @@ pub fn bind(addr: &str, allow_remote: bool) -> Result<(std::net::TcpListener, bo
     Ok((l, remote))
 }
 
-/// Tells a client over the limit why it is turned away, without waiting on it for long.
-async fn refuse(mut stream: TcpStream, max: usize) {
-    let msg =
-        format!("pktgen shell: too many clients ({max} connected, --shell-max-clients); try again later\n");
-    let _ = stream
-        .write_all(msg.as_bytes())
-        .or(async {
-            smol::Timer::after(Duration::from_secs(1)).await;
-            Ok(())
-        })
+/// Takes one connection through the gate, then serves it if the client limit allows.
+async fn connection(ctx: Rc<Ctx>, stream: TcpStream, peer: SocketAddr) {
+    let Some(conn) = auth::admit(&ctx, stream, peer).await else {
+        return;
+    };
+    if ctx.active.get() >= ctx.max_clients {
+        let max = ctx.max_clients;
+        conn.refuse(&format!(
+            "pktgen shell: too many clients ({max} connected, --shell-max-clients); try again later"
+        ))
         .await;
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
+    }
+    ctx.active.set(ctx.active.get() + 1);
+    let slot = Slot(Rc::clone(&ctx));
+    program::serve(ctx, conn).await;
+    drop(slot);
 }
 
 /// Counts a session for the client limit for as long as it lives.
@@ -75,17 +83,6 @@ pub async fn accept_loop(ctx: Rc<Ctx>, listener: TcpListener, ex: Rc<LocalExecut
                 continue;
             }
         };
-        if ctx.active.get() >= ctx.max_clients {
-            ex.spawn(refuse(stream, ctx.max_clients)).detach();
-            continue;
-        }
-        ctx.active.set(ctx.active.get() + 1);
-        let slot = Slot(Rc::clone(&ctx));
-        let c = Rc::clone(&ctx);
-        ex.spawn(async move {
-            program::serve(c, stream, peer.to_string()).await;
-            drop(slot);
-        })
-        .detach();
+        ex.spawn(connection(Rc::clone(&ctx), stream, peer)).detach();
     }
 }

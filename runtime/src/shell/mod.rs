@@ -2,6 +2,8 @@
 //! the console and the scripts, and every chunk's output sent to the client that sent it.
 //!
 //! - `listener`: address checks, bind, accept loop, client limit.
+//! - `auth`: who gets in: the token line, failed attempts per address; `tls`: the handshake.
+//! - `conn`: a connection, plain or TLS, as the sessions read and write it.
 //! - `session`: one client: reading, running chunks in order, writing, cancelling.
 //! - `chunker`: when received bytes form a chunk; rejected input.
 //! - `output`: the client's writer task.
@@ -10,11 +12,17 @@
 //! Which client's code runs (and so where `print` goes, and its CPU budget) is
 //! `crate::lua::output`'s business; the quit policy lives there too.
 
+mod auth;
 mod chunker;
+mod conn;
 mod listener;
 mod output;
 mod program;
 mod session;
+mod tls;
+
+pub use auth::{TOKEN_ENV, TokenSource};
+pub use tls::Files as TlsFiles;
 
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -63,8 +71,13 @@ impl Latch {
 pub struct Config {
     /// `host:port` to listen on.
     pub addr: String,
-    /// `--shell-allow-remote`: a non-loopback address is allowed.
+    /// `--shell-allow-remote`: a non-loopback address is allowed without a token or client
+    /// certificates.
     pub allow_remote: bool,
+    /// Where the token clients must send first comes from, if one is required.
+    pub token: Option<TokenSource>,
+    /// TLS, if asked for.
+    pub tls: Option<TlsFiles>,
     /// `--shell-max-clients`.
     pub max_clients: usize,
     /// `--shell-max-input`: bytes pending per client before it is closed.
@@ -83,6 +96,8 @@ pub struct Ctx {
     max_output: usize,
     active: Cell<usize>,
     closing: Latch,
+    /// TLS and the token, when either is configured.
+    gate: Option<auth::Gate>,
 }
 
 /// A running shell.
@@ -93,16 +108,45 @@ pub struct Shell {
     pub local: SocketAddr,
     /// Whether other hosts can reach it.
     pub remote: bool,
+    /// Whether clients get in without a token or a client certificate.
+    pub open: bool,
+    /// Start-up lines saying how it is protected (the token file, TLS).
+    pub notes: Vec<String>,
 }
 
 /// Binds the listener now (so clients can connect as soon as this returns, before any script
 /// runs, as in Pktgen) and spawns the accept loop on `ex`.
 ///
 /// # Errors
-/// See [`listener::bind`]; also the router missing from `lua`.
+/// See [`listener::bind`]; the token or the TLS files unusable; the router missing from `lua`.
 pub fn start(lua: &Lua, cfg: &Config, ex: &Rc<LocalExecutor<'static>>) -> Result<Shell, String> {
     let router = crate::lua::output::router(lua).ok_or("the Lua state has no output router")?;
-    let (std_listener, remote) = listener::bind(&cfg.addr, cfg.allow_remote)?;
+    let mut notes = Vec::new();
+    let tls = match &cfg.tls {
+        None => None,
+        Some(f) => {
+            let t = tls::load(f)?;
+            notes.push(format!(
+                "pktgen: Lua shell speaks TLS only (certificate {}){}",
+                f.cert.display(),
+                match &f.client_ca {
+                    Some(ca) => format!("; clients need a certificate signed by {}", ca.display()),
+                    None => String::new(),
+                }
+            ));
+            Some(t)
+        }
+    };
+    let token = match &cfg.token {
+        None => None,
+        Some(src) => {
+            let (t, note) = auth::load_token(src)?;
+            notes.push(note);
+            Some(t)
+        }
+    };
+    let open = token.is_none() && !tls.as_ref().is_some_and(|t| t.client_certs);
+    let (std_listener, remote) = listener::bind(&cfg.addr, cfg.allow_remote || !open)?;
     let local = std_listener
         .local_addr()
         .map_err(|e| format!("Lua shell on {}: {e}", cfg.addr))?;
@@ -116,10 +160,17 @@ pub fn start(lua: &Lua, cfg: &Config, ex: &Rc<LocalExecutor<'static>>) -> Result
         max_output: cfg.max_output,
         active: Cell::new(0),
         closing: Latch::default(),
+        gate: (token.is_some() || tls.is_some()).then(|| auth::Gate::new(token, tls)),
     });
     ex.spawn(listener::accept_loop(Rc::clone(&ctx), l, Rc::clone(ex)))
         .detach();
-    Ok(Shell { ctx, local, remote })
+    Ok(Shell {
+        ctx,
+        local,
+        remote,
+        open,
+        notes,
+    })
 }
 
 impl Shell {

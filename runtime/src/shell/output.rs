@@ -5,8 +5,8 @@
 use std::rc::Rc;
 
 use smol::io::AsyncWriteExt as _;
-use smol::net::TcpStream;
 
+use super::conn::Writer;
 use crate::lua::output::OutBuf;
 
 /// LF to CR LF, leaving existing CR LF pairs alone. `prev_cr`: the last byte sent was CR.
@@ -24,9 +24,10 @@ fn to_crlf(data: &[u8], prev_cr: bool) -> Vec<u8> {
 }
 
 /// Writes `out` to `stream` until `done()` says the session is over and everything was sent, or
-/// a write fails (the client is gone: `out` is marked broken so its chunk stops).
+/// a write fails (the client is gone: `out` is marked broken so its chunk stops). Each write is
+/// flushed: TLS may hold bytes back until then.
 pub async fn write_loop(
-    mut stream: TcpStream,
+    stream: &mut Writer,
     out: Rc<OutBuf>,
     crlf: impl Fn() -> bool,
     done: impl Fn() -> bool,
@@ -43,12 +44,11 @@ pub async fn write_loop(
         }
         let data = if crlf() { to_crlf(&data, prev_cr) } else { data };
         prev_cr = data.last() == Some(&b'\r');
-        if stream.write_all(&data).await.is_err() {
+        if stream.write_all(&data).await.is_err() || stream.flush().await.is_err() {
             out.set_broken();
             return;
         }
     }
-    let _ = stream.flush().await;
 }
 
 #[cfg(test)]

@@ -15,10 +15,10 @@ use serde_json::{Map, Value as Json, json};
 use smol::channel::{Receiver, Sender};
 use smol::future::{FutureExt as _, zip};
 use smol::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use smol::net::TcpStream;
 
 use super::chunker::{Chunker, Ready};
-use super::{Ctx, Latch, session};
+use super::conn::{Conn, Reader, Writer};
+use super::{Ctx, Latch, auth, session};
 use crate::lua::json_api;
 use crate::lua::output::{OutBuf, Scoped, budget_message};
 
@@ -35,44 +35,34 @@ const HELLO_WAIT: Duration = Duration::from_secs(2);
 const QUEUE: usize = 8;
 
 /// Serves one connection: program mode after a hello line, the text shell otherwise.
-pub async fn serve(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
-    match hello(&ctx, &stream).await {
-        Some(true) => program(ctx, stream, peer).await,
-        Some(false) => session::serve(ctx, stream, peer).await,
-        None => {}
-    }
-}
-
-/// Whether the connection opens with [`HELLO`] (which is then consumed); `None` if pktgen is
-/// closing. Only peeks otherwise, so a text client's bytes are all still there for its session.
-async fn hello(ctx: &Ctx, stream: &TcpStream) -> Option<bool> {
-    let want = HELLO.as_bytes();
-    let mut buf = [0u8; 64];
+pub async fn serve(ctx: Rc<Ctx>, mut conn: Conn) {
     let deadline = Instant::now() + HELLO_WAIT;
-    loop {
-        let peeked = async { Some(stream.peek(&mut buf).await) }
-            .or(async {
-                ctx.closing.wait().await;
-                None
-            })
-            .await?;
-        // Errors and EOF are the text session's to handle.
-        let Ok(n) = peeked else { return Some(false) };
-        let got = &buf[..n];
-        if let Some(i) = got.iter().position(|&b| b == b'\n') {
-            let line = got[..i].strip_suffix(b"\r").unwrap_or(&got[..i]);
-            if line != want {
-                return Some(false);
-            }
-            let mut line = vec![0u8; i + 1];
-            return Some(stream.clone().read_exact(&mut line).await.is_ok());
-        }
-        let partial = want.starts_with(got) || got.strip_suffix(b"\r") == Some(want);
-        if n == 0 || !partial || Instant::now() >= deadline {
-            return Some(false);
-        }
-        // The start of a hello line without its end: wait for the rest (peek would not).
-        smol::Timer::after(Duration::from_millis(5)).await;
+    // Only the start of a hello line is worth waiting for; anything else goes to the text
+    // session at once, every byte of it.
+    let could_be = |b: &[u8]| {
+        let b = b.strip_suffix(b"\r").unwrap_or(b);
+        HELLO.as_bytes().starts_with(b)
+    };
+    let Some(ahead) = async { Some(conn.first_line(HELLO.len() + 2, deadline, could_be).await) }
+        .or(async {
+            ctx.closing.wait().await;
+            None
+        })
+        .await
+    else {
+        return;
+    };
+    let line = ahead.line();
+    if line == Some(HELLO.as_bytes()) {
+        ahead.consume(&mut conn);
+        program(ctx, conn).await;
+    } else if ctx.gate.as_ref().is_none_or(|g| g.token.is_none()) && line.is_some_and(auth::is_auth_line) {
+        // A client that thinks it needs a token (a client configured for another pktgen, or
+        // this one started without its token): say so rather than run the line as Lua.
+        conn.refuse(auth::NOT_HERE).await;
+    } else {
+        ahead.put_back(&mut conn);
+        session::serve(ctx, conn).await;
     }
 }
 
@@ -100,26 +90,23 @@ enum Outcome {
     Error(String),
 }
 
-async fn program(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
+async fn program(ctx: Rc<Ctx>, mut conn: Conn) {
     // Replies are small and the client waits for them.
-    let _ = stream.set_nodelay(true);
+    let _ = conn.tcp.set_nodelay(true);
     let hello = json!({"hello": "pktgen", "protocol": PROTOCOL, "version": crate::version::PKTGEN_VERSION});
-    if stream
-        .clone()
-        .write_all(format!("{hello}\n").as_bytes())
-        .await
-        .is_err()
-    {
+    let line = format!("{hello}\n");
+    if conn.wr.write_all(line.as_bytes()).await.is_err() || conn.wr.flush().await.is_err() {
         return;
     }
     let abort = Latch::default();
     let (tx, rx) = smol::channel::bounded(QUEUE);
+    let peer = conn.peer.to_string();
     let read = async {
-        read_requests(&ctx, stream.clone(), tx, &abort)
+        read_requests(&ctx, &mut conn.rd, tx, &abort)
             .or(ctx.closing.wait())
             .await;
     };
-    let run = run_requests(&ctx, rx, stream.clone(), &peer, &abort);
+    let run = run_requests(&ctx, rx, &mut conn.wr, &peer, &abort);
     // A client that is gone (a failed read or write) has its running request dropped, which
     // cancels it at its current yield.
     async {
@@ -127,12 +114,17 @@ async fn program(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
     }
     .or(abort.wait())
     .await;
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+    if abort.is_fired() {
+        // Over its input limit, the client may still be sending: drain, so the reply reaches it.
+        conn.close_draining().await;
+    } else {
+        conn.close().await;
+    }
 }
 
 /// Reads request lines until EOF (the channel then closes), the client is gone (`abort`), or a
 /// line outgrows `--shell-max-input`.
-async fn read_requests(ctx: &Ctx, mut stream: TcpStream, jobs: Sender<Request>, abort: &Latch) {
+async fn read_requests(ctx: &Ctx, stream: &mut Reader, jobs: Sender<Request>, abort: &Latch) {
     let mut buf: Vec<u8> = Vec::new();
     let mut scanned = 0;
     let mut chunk = vec![0u8; 64 * 1024];
@@ -237,7 +229,7 @@ fn parse(line: &[u8]) -> Option<Request> {
 
 /// Runs requests in order and writes one reply for each; returns when the reader is done and
 /// the queue is empty, after a limit's closing reply, or when a reply cannot be written.
-async fn run_requests(ctx: &Ctx, jobs: Receiver<Request>, mut stream: TcpStream, peer: &str, abort: &Latch) {
+async fn run_requests(ctx: &Ctx, jobs: Receiver<Request>, stream: &mut Writer, peer: &str, abort: &Latch) {
     while let Ok(Request { id, job }) = jobs.recv().await {
         let out = Rc::new(OutBuf::new(peer.to_string(), ctx.max_output));
         let last = matches!(job, Job::Close(_));
@@ -272,7 +264,7 @@ async fn run_requests(ctx: &Ctx, jobs: Receiver<Request>, mut stream: TcpStream,
             outcome
         };
         let line = reply(id, &out.take(), outcome);
-        if stream.write_all(line.as_bytes()).await.is_err() {
+        if stream.write_all(line.as_bytes()).await.is_err() || stream.flush().await.is_err() {
             abort.fire();
             return;
         }

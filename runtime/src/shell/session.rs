@@ -24,6 +24,7 @@ use smol::io::AsyncReadExt as _;
 use smol::net::TcpStream;
 
 use super::chunker::{Chunker, PAUSE, Ready};
+use super::conn::{Conn, Reader};
 use super::output::write_loop;
 use super::{Ctx, Latch};
 use crate::lua::output::{OutBuf, Scoped};
@@ -56,7 +57,7 @@ enum Event {
     Gone,
 }
 
-async fn next_event(stream: &mut TcpStream, buf: &mut [u8], timed: bool) -> Event {
+async fn next_event(stream: &mut Reader, buf: &mut [u8], timed: bool) -> Event {
     let read = async {
         match stream.read(buf).await {
             Ok(0) => Event::Eof,
@@ -79,7 +80,7 @@ async fn next_event(stream: &mut TcpStream, buf: &mut [u8], timed: bool) -> Even
 /// when the client is gone or over its input limit (after firing `abort`).
 async fn read_loop(
     ctx: &Ctx,
-    mut stream: TcpStream,
+    stream: &mut Reader,
     jobs: Sender<Job>,
     out: &OutBuf,
     abort: &Latch,
@@ -92,7 +93,7 @@ async fn read_loop(
     let mut dirty = false;
     loop {
         let mut eof = false;
-        match next_event(&mut stream, &mut buf, chunker.pending() && dirty).await {
+        match next_event(stream, &mut buf, chunker.pending() && dirty).await {
             Event::Gone => {
                 abort.fire();
                 return;
@@ -235,11 +236,11 @@ async fn run_loop(ctx: &Ctx, jobs: Receiver<Job>, out: &Rc<OutBuf>) {
 }
 
 /// Serves one client until it half-closes, goes away, breaks a limit, or the shell closes.
-pub async fn serve(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
+pub async fn serve(ctx: Rc<Ctx>, mut conn: Conn) {
     // Replies are small and the client waits for them.
-    let _ = stream.set_nodelay(true);
-    let _ = keepalive(&stream);
-    let out = Rc::new(OutBuf::new(peer, ctx.max_output));
+    let _ = conn.tcp.set_nodelay(true);
+    let _ = keepalive(&conn.tcp);
+    let out = Rc::new(OutBuf::new(conn.peer.to_string(), ctx.max_output));
     let abort = Latch::default();
     let crlf = Cell::new(false);
     let ended = Latch::default();
@@ -247,9 +248,9 @@ pub async fn serve(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
 
     let work = async {
         let input = async {
-            read_loop(&ctx, stream.clone(), tx, &out, &abort, &crlf).await;
+            read_loop(&ctx, &mut conn.rd, tx, &out, &abort, &crlf).await;
             // Past EOF the client may still read (half-closed) or be gone: only a hang-up says.
-            hung_up(&stream).await;
+            hung_up(&conn.tcp).await;
         };
         let run = run_loop(&ctx, rx, &out);
         let stop = async {
@@ -262,18 +263,18 @@ pub async fn serve(ctx: Rc<Ctx>, stream: TcpStream, peer: String) {
         out.wake();
     };
     let write = async {
-        write_loop(
-            stream.clone(),
-            Rc::clone(&out),
-            || crlf.get(),
-            || ended.is_fired(),
-        )
-        .or(async {
-            ended.wait().await;
-            smol::Timer::after(FLUSH_GRACE).await;
-        })
-        .await;
+        write_loop(&mut conn.wr, Rc::clone(&out), || crlf.get(), || ended.is_fired())
+            .or(async {
+                ended.wait().await;
+                smol::Timer::after(FLUSH_GRACE).await;
+            })
+            .await;
     };
     zip(work, write).await;
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+    if abort.is_fired() {
+        // Over its input limit, the client may still be sending: drain, so the error reaches it.
+        conn.close_draining().await;
+    } else {
+        conn.close().await;
+    }
 }

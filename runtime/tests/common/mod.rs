@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod netns;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -143,10 +145,16 @@ impl Served {
     /// Starts `pktgen --listen 127.0.0.1:0 <args>` and waits for its "listening" lines (and the
     /// metrics one when `args` has `--metrics`).
     pub fn start(args: &[&str]) -> Served {
+        Served::start_on("127.0.0.1", args)
+    }
+
+    /// [`Served::start`] with the shell on `host` (an IPv4 address), on a free port.
+    pub fn start_on(host: &str, args: &[&str]) -> Served {
         use std::io::{BufRead as _, BufReader};
+        let shell_prefix = format!("pktgen: Lua shell listening on {host}:");
         let mut child = Command::new(env!("CARGO_BIN_EXE_pktgen"))
             .current_dir(root())
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", &format!("{host}:0")])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -161,7 +169,7 @@ impl Served {
             for line in BufReader::new(err).lines() {
                 let Ok(line) = line else { return };
                 for (what, prefix) in [
-                    ("shell", "pktgen: Lua shell listening on 127.0.0.1:"),
+                    ("shell", shell_prefix.as_str()),
                     ("metrics", "pktgen: metrics on http://127.0.0.1:"),
                 ] {
                     if let Some(p) = line.strip_prefix(prefix) {
@@ -195,6 +203,22 @@ impl Served {
     /// What pktgen wrote on stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Waits (up to [`TIMEOUT`]) until stderr has `needle`; returns all of it so far.
+    pub fn stderr_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let s = self.stderr();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} on pktgen's stderr:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGTERM (the clean shutdown path); returns the output once it exited, with all of stderr.

@@ -1,19 +1,31 @@
 """The client: one connection to a pktgen shell in program mode (docs/PROGRAM_MODE.md).
 
 Each request is one JSON line with an id; each reply is one JSON line with the same id, the
-output the request printed, and either its returned values or its error and traceback.
+output the request printed, and either its returned values or its error and traceback. A shell
+that wants a token gets the line ``auth <token>`` first; one that speaks TLS gets TLS.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Union
 
 #: The line that switches a connection to program mode.
 HELLO = b"#pktgen-program 1\n"
+
+#: The environment variable a token is taken from when none is given (as pktgen does).
+TOKEN_ENV = "PKTGEN_SHELL_TOKEN"
+
+#: How pktgen's refusals before the hello start (one text line, then it closes).
+_REFUSAL = "pktgen shell: "
+
+#: Refusals that are about who the client is, not about the shell's state.
+_AUTH_REFUSALS = ("authentication", "too many failed attempts", "this shell takes no token")
 
 #: The protocol version this client speaks.
 PROTOCOL = 1
@@ -37,6 +49,12 @@ class PktgenConnectionError(PktgenError, ConnectionError):
 class PktgenTimeout(PktgenError, TimeoutError):
     """No reply within the timeout. pktgen may still be running the request: its reply is
     discarded when it comes, and the connection stays usable."""
+
+
+class AuthenticationError(PktgenConnectionError):
+    """pktgen turned the client away: no token or a wrong one, a client certificate missing or
+    refused, or too many failed attempts from this address lately (pktgen's words are the
+    message)."""
 
 
 class ProtocolError(PktgenError):
@@ -74,6 +92,37 @@ class Result:
     values: List[Any]
 
 
+def _token(token: Optional[str], token_file: Optional[Union[str, "os.PathLike[str]"]]) -> Optional[str]:
+    """The token to send: given, read from a file, or from ``$PKTGEN_SHELL_TOKEN``."""
+    if token is None and token_file is not None:
+        with open(token_file, encoding="ascii") as f:
+            token = f.read().strip()
+    if token is None:
+        token = os.environ.get(TOKEN_ENV) or None
+    if token is not None and (not token or any(c.isspace() or not c.isprintable() for c in token)):
+        raise ValueError("a pktgen token is printable ASCII without spaces")
+    return token
+
+
+def _tls_context(
+    tls: Union[bool, ssl.SSLContext, None],
+    cafile: Optional[Union[str, "os.PathLike[str]"]],
+    certfile: Optional[Union[str, "os.PathLike[str]"]],
+    keyfile: Optional[Union[str, "os.PathLike[str]"]],
+) -> Optional[ssl.SSLContext]:
+    """The TLS context asked for, or ``None`` for plain TCP."""
+    if isinstance(tls, ssl.SSLContext):
+        return tls
+    if tls is False and (cafile is not None or certfile is not None):
+        raise ValueError("cafile and certfile are for TLS, which tls=False turns off")
+    if not tls and cafile is None and certfile is None:
+        return None
+    context = ssl.create_default_context(cafile=cafile)
+    if certfile is not None:
+        context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 def portlist(ports: Ports) -> str:
     """A port list as pktgen's functions take it: ``"all"``, ``"0-1"``, ``0`` or ``[0, 2]``."""
     if isinstance(ports, str):
@@ -105,10 +154,25 @@ class Pktgen:
         host: where pktgen runs.
         port: its shell port (``--listen``; 22022 by default).
         timeout: seconds to wait for each reply (``None``: no limit); a call can override it.
-        connect_timeout: seconds to wait for the connection and pktgen's hello.
+        connect_timeout: seconds to wait for the connection, the TLS handshake and pktgen's hello.
+        token: the token pktgen wants (``--shell-token-file``), sent as the line ``auth <token>``
+            before the program-mode hello.
+        token_file: a file holding the token (pktgen's token file, or a copy of it).
+        tls: ``True`` to speak TLS (``--shell-tls-cert``), verifying pktgen's certificate with
+            ``cafile`` (or the system's CAs); or an ``ssl.SSLContext`` of your own. Giving
+            ``cafile`` or ``certfile`` implies TLS.
+        cafile: the CA certificate(s) that signed pktgen's certificate.
+        certfile, keyfile: this client's certificate and key, for a pktgen with
+            ``--shell-tls-client-ca`` (mutual TLS).
+        server_hostname: the name pktgen's certificate must carry (default: ``host``).
+
+        Without ``token`` and ``token_file``, ``$PKTGEN_SHELL_TOKEN`` is the token if it is set.
 
     Raises:
-        PktgenConnectionError: nothing listens there, or it closed the connection.
+        PktgenConnectionError: nothing listens there, the TLS handshake failed (pktgen's
+            certificate is not signed by ``cafile``, or does not name ``host``), or it closed the
+            connection.
+        AuthenticationError: pktgen refused the token or the client certificate.
         ProtocolError: what answered is not pktgen speaking protocol 1 (for example the shell
             turned the client away because ``--shell-max-clients`` were connected).
     """
@@ -120,6 +184,13 @@ class Pktgen:
         *,
         timeout: Optional[float] = 30.0,
         connect_timeout: float = 10.0,
+        token: Optional[str] = None,
+        token_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        tls: Union[bool, ssl.SSLContext, None] = None,
+        cafile: Optional[Union[str, "os.PathLike[str]"]] = None,
+        certfile: Optional[Union[str, "os.PathLike[str]"]] = None,
+        keyfile: Optional[Union[str, "os.PathLike[str]"]] = None,
+        server_hostname: Optional[str] = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -128,20 +199,46 @@ class Pktgen:
         self._next_id = 1
         # Requests given up on (timed out) whose replies are still to come, to be skipped.
         self._abandoned: Set[int] = set()
+        secret = _token(token, token_file)
+        context = _tls_context(tls, cafile, certfile, keyfile)
+        where = f"{host}:{port}"
         try:
-            self._sock: Optional[socket.socket] = socket.create_connection((host, port), connect_timeout)
+            sock = socket.create_connection((host, port), connect_timeout)
         except OSError as e:
-            raise PktgenConnectionError(f"cannot connect to pktgen at {host}:{port}: {e}") from e
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            raise PktgenConnectionError(f"cannot connect to pktgen at {where}: {e}") from e
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if context is not None:
+            try:
+                sock = context.wrap_socket(sock, server_hostname=server_hostname or host)
+            except (OSError, ValueError) as e:
+                sock.close()
+                raise PktgenConnectionError(f"TLS handshake with pktgen at {where} failed: {e}") from e
+        self._sock: Optional[socket.socket] = sock
+        first = HELLO if secret is None else b"auth " + secret.encode() + b"\n" + HELLO
         try:
-            self._send(HELLO)
+            self._send(first)
             line = self._read_line(time.monotonic() + connect_timeout)
         except PktgenTimeout as e:
             self.close()
-            raise ProtocolError(f"{host}:{port} did not answer the program-mode hello") from e
+            raise ProtocolError(f"{where} did not answer the program-mode hello") from e
+        except PktgenConnectionError as e:
+            self.close()
+            if isinstance(e.__cause__, ssl.SSLError) and "ALERT" in str(e.__cause__).upper():
+                # TLS 1.3 finishes the client's side of the handshake first: pktgen refusing the
+                # client's certificate (missing, or not signed by its CA) shows up here.
+                raise AuthenticationError(
+                    f"pktgen at {where} refused the TLS connection (client certificate missing or refused): {e.__cause__}"
+                ) from e
+            raise
         except PktgenError:
             self.close()
             raise
+        text = line.decode("utf-8", "replace")
+        if text.startswith(_REFUSAL):
+            self.close()
+            if any(text[len(_REFUSAL) :].startswith(r) for r in _AUTH_REFUSALS):
+                raise AuthenticationError(f"pktgen at {where}: {text}")
+            raise ProtocolError(f"pktgen at {where}: {text}")
         try:
             hello = json.loads(line)
         except ValueError:
