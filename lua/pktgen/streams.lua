@@ -454,13 +454,23 @@ function M.list(pl)
 	return out
 end
 
+--- 1500000 -> "1.5 M".
+local function si(v)
+	for _, u in ipairs({ { 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" } }) do
+		if v >= u[1] then
+			return string.format("%g %s", v / u[1], u[2])
+		end
+	end
+	return string.format("%g ", v)
+end
+
 local function rate_text(r)
 	if r.percent then
 		return string.format("%g%%", r.percent)
 	elseif r.pps then
-		return string.format("%gpps", r.pps)
+		return si(r.pps) .. "pps"
 	elseif r.bps then
-		return string.format("%gbps", r.bps)
+		return si(r.bps) .. "bps"
 	end
 	return "max"
 end

@@ -55,6 +55,9 @@ pktgen.streams.remove(0, "three")
 -- probes, and a paused stream that resumes where it stopped.
 pktgen.streams.add(0, { name = "imix", proto = "udp", imix = "7:4:1", rate = "50kpps", count = 1200 })
 pktgen.streams.add(0, { name = "tcp", size = 64, rate = "20kpps", count = 2000 })
+local page = pktgen.pageText("streams", 140)
+t.check(string.find(page, "imix 64-1518 B", 1, true) and string.find(page, "tcp", 1, true),
+	"the streams page shows the streams:\n%s", page)
 pktgen.clr()
 pktgen.streams.start(0)
 pktgen.streams.pause(0, "imix")

@@ -1,6 +1,5 @@
---- The streams page (ours): what each shown port sends, one entry per stream. Today a port has
--- one stream, its single, range, sequence or pcap mode; the page takes a list so that ports with
--- several streams show them all.
+--- The streams page (ours): what each shown port sends, one entry per stream: the port's own
+-- (its single, range, sequence or pcap mode, stream 0) and those of pktgen.streams.
 local engine = require "engine"
 local config = require "pktgen.config"
 local args = require "pktgen.args"
@@ -58,25 +57,56 @@ local function streams(p)
 	if cfg.random then
 		s.mode = s.mode .. "+rnd"
 	end
-	return { s }
+	s.sending = require("pktgen.portstream").sending(p)
+	s.count = cfg.count == 0 and "forever" or draw.num(cfg.count)
+	s.rate = string.format("%g%% %s pps", cfg.rate, draw.num(stats.tx_pps(p, cfg)))
+	s.packets = engine.stream_stats(p, 0).tx_packets
+	s.latency = cfg.latency and cfg.latency.on
+	local out = { s }
+	for _, u in ipairs(require("pktgen.streams").of(p)) do
+		local spec, r = u.spec, u.spec.rate or {}
+		local sizes = string.format("%d B", #spec.templates[1].data + config.FCS)
+		if spec.size_seq then
+			local lo, hi = math.huge, 0
+			for _, l in ipairs(spec.size_seq) do
+				lo, hi = math.min(lo, l), math.max(hi, l)
+			end
+			sizes = string.format("imix %d-%d B", lo + config.FCS, hi + config.FCS)
+		end
+		out[#out + 1] = {
+			name = tostring(u.id) .. " " .. u.name,
+			mode = spec.bursts and string.format("%dx%d", spec.bursts.count, spec.bursts.size) or (spec.fields and #spec.fields > 0 and "range" or "single"),
+			fields = spec.fields and #spec.fields or 0,
+			frames = sizes,
+			what = "",
+			sending = u.sending,
+			count = (spec.count or 0) == 0 and (spec.bursts and "bursts" or "forever") or draw.num(spec.count),
+			rate = r.percent and string.format("%g%%", r.percent) or r.pps and string.format("%s pps", draw.num(math.floor(r.pps)))
+				or r.bps and string.format("%g b/s", r.bps) or "max",
+			packets = engine.stream_stats(p, u.id).tx_packets,
+			latency = (spec.stamp_every or 0) > 0,
+		}
+	end
+	return out
 end
 
 return function(ctx)
 	local lines = draw.lines()
 	draw.title(lines, "Streams", draw.ports_text(ctx.ports))
-	lines:add("stats.port.status", string.format("  %-4s %-6s %-12s %-7s %-14s %-22s %-6s %-13s %s", "Port", "Stream",
+	lines:add("stats.port.status", string.format("  %-4s %-12s %-12s %-7s %-14s %-22s %-6s %-15s %s", "Port", "Stream",
 		"Mode", "State", "Count", "Rate", "Walks", "Frames", "Packets"))
 	for _, p in ipairs(ctx.ports) do
-		local cfg = config.get(p)
-		local sending = engine.sending(p)
-		local lat = cfg.latency and cfg.latency.on
 		for _, s in ipairs(streams(p)) do
-			lines:add(sending and "stats.stat.values" or "stats.port.data",
-				string.format("  %-4d %-6s %-12s %-7s %-14s %-22s %-6d %-13s ", p, s.name, s.mode,
-					sending and "sending" or "idle", cfg.count == 0 and "forever" or draw.num(cfg.count),
-					string.format("%g%% %s pps", cfg.rate, draw.num(stats.tx_pps(p, cfg))), s.fields, s.frames),
-				"stats.port.totals", draw.num(engine.stats(p).tx_packets))
-			lines:add("stats.stat.label", string.format("  %-4s %-6s %s%s", "", "", s.what, lat and ", latency stamps" or ""))
+			lines:add(s.sending and "stats.stat.values" or "stats.port.data",
+				string.format("  %-4d %-12s %-12s %-7s %-14s %-22s %-6d %-15s ", p, s.name, s.mode,
+					s.sending and "sending" or "idle", s.count, s.rate, s.fields, s.frames),
+				"stats.port.totals", draw.num(s.packets))
+			local notes = {}
+			notes[#notes + 1] = s.what ~= "" and s.what or nil
+			notes[#notes + 1] = s.latency and "latency stamps" or nil
+			if #notes > 0 then
+				lines:add("stats.stat.label", string.format("  %-4s %-12s %s", "", "", table.concat(notes, ", ")))
+			end
 		end
 	end
 	return lines
