@@ -15,6 +15,26 @@ echo "TX scaling (\`target/release/bench --scaling N 3\`: 1..N TX lcores on one 
 echo
 target/release/bench --scaling "$(nproc)" 3
 echo
+echo "Streams on one port (\`target/release/bench --streams-bench 3\`: 1, 4 and 16 streams of 64-byte frames on one net_null port and one TX lcore, each stream its own buffer pool; unpaced, then paced to 100 % of 10 Gb/s in total, each at its share, exact-average catch-up; medians of 5 interleaved processes):"
+echo
+target/release/bench --streams-bench 3
+echo
+echo "Pacing quality (\`target/release/pktgen --no-listen --exit bench/pacing.lua\`, 3 processes, medians: one stream of 64-byte UDP frames on the embedded default for 2 s; departures from the stamps' TSC, one per TX burst, so a burst's packets count as back to back; a stall is a gap over 10 times the target):"
+echo
+echo "| rate, catch-up | within ±64 ns | ±128 ns | ±256 ns | ±512 ns | back to back | stalls | skipped | sent |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for i in 1 2 3; do target/release/pktgen --no-listen --exit bench/pacing.lua; done | python3 -c '
+import json, sys, statistics
+rows = {}
+for line in sys.stdin:
+    if line.startswith("{"):
+        r = json.loads(line)
+        rows.setdefault(r["case"], []).append(r)
+for case, rs in rows.items():
+    m = lambda k: statistics.median(r[k] for r in rs)
+    print("| %s | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %d | %d | %d |" % (case, m("w64"), m("w128"), m("w256"), m("w512"), m("b2b"), m("stalls"), m("skipped"), m("sent")))
+'
+echo
 echo "Shell (\`target/release/shell target/release/pktgen\`):"
 echo
 target/release/shell target/release/pktgen

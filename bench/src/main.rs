@@ -406,6 +406,97 @@ fn scaling(max: usize, secs: f64, rounds: usize) {
     }
 }
 
+/// Child mode: `k` streams on port 0 of `net_null` (one TX lcore), each a 64-byte UDP frame of its
+/// own; prints the total packets per second unpaced, then, paced to 100 % of the link in total
+/// (100/k % each), the total and each stream's rate against its share, over `secs`.
+fn streams_child(k: usize, secs: f64) {
+    let eal = format!(
+        "--no-huge --no-pci --no-shconf --no-telemetry -m 512 -l 0-1 --log-level=warning --file-prefix bench-{} --vdev net_null0,no-rx=1",
+        std::process::id()
+    );
+    let cfg = Config {
+        eal_args: eal.split_whitespace().map(str::to_owned).collect(),
+        ..Config::default()
+    };
+    let e = Engine::init(&cfg).expect("engine on net_null0");
+    let spec = |i: usize, rate: Rate| {
+        let mut t = udp_frame();
+        t.data[33] = i as u8;
+        StreamSpec {
+            templates: vec![t],
+            rate,
+            burst: 64,
+            catch_up: engine::CatchUp::ExactAverage,
+            ..Default::default()
+        }
+    };
+    let run = |rate: Rate| -> (f64, Vec<f64>) {
+        for i in 0..k {
+            e.start_stream(0, i + 1, &spec(i, rate)).expect("start");
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let count = |i: usize| {
+            let s = e.stream_stats(0, i + 1).expect("stats");
+            s.tx_packets + s.tx_skipped
+        };
+        // Each stream's own window: reading a stream's counters takes a while.
+        let read = |i: usize| {
+            let n = count(i);
+            (Instant::now(), n)
+        };
+        let a: Vec<(Instant, u64)> = (0..k).map(read).collect();
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        let b: Vec<(Instant, u64)> = (0..k).map(read).collect();
+        e.stop(0).expect("stop");
+        let each: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .map(|(a, b)| (b.1 - a.1) as f64 / b.0.duration_since(a.0).as_secs_f64())
+            .collect();
+        (each.iter().sum(), each)
+    };
+    let (unpaced, _) = run(Rate::Unpaced);
+    let (paced, each) = run(Rate::Percent(100.0 / k as f64));
+    let speed = e.port_info(0).expect("port 0").speed_mbps;
+    e.shutdown();
+    let share = speed as f64 * 1e6 / (84.0 * 8.0) / k as f64;
+    let worst = each.iter().map(|r| (r / share - 1.0).abs()).fold(0.0, f64::max);
+    println!("{unpaced:.0} {paced:.0} {:.5}", worst * 100.0);
+}
+
+/// 1, 4 and 16 streams on one port, each count in `rounds` processes interleaved: a Markdown
+/// table of medians.
+fn streams_bench(secs: f64, rounds: usize) {
+    let secs_arg = secs.to_string();
+    let ks = [1usize, 4, 16];
+    let mut got: Vec<Vec<Vec<f64>>> = vec![Vec::new(); ks.len()];
+    for _ in 0..rounds {
+        for (i, k) in ks.iter().enumerate() {
+            got[i].push(child(&["--streams", &k.to_string(), &secs_arg]));
+        }
+    }
+    println!(
+        "| streams on one port | unpaced, Mpps (range) | ratio to 1 stream | paced to 100 % of 10G in total, Mpps | worst stream vs its share |"
+    );
+    println!("|---|---|---|---|---|");
+    let col = |i: usize, j: usize| -> Vec<f64> { got[i].iter().map(|v| v[j]).collect() };
+    let one = spread(&col(0, 0)).0;
+    for (i, k) in ks.iter().enumerate() {
+        let ((u, lo, hi), p, w) = (spread(&col(i, 0)), spread(&col(i, 1)).0, spread(&col(i, 2)));
+        println!(
+            "| {k} | {:.1} ({:.1}-{:.1}) | {:.2}x | {:.3} ({:+.2} % of 14.881) | {:.3} % median, {:.3} % at worst |",
+            u / 1e6,
+            lo / 1e6,
+            hi / 1e6,
+            u / one,
+            p / 1e6,
+            (p / (10e9 / 672.0) - 1.0) * 100.0,
+            w.0,
+            w.2
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let secs: f64 = args.iter().skip(1).find_map(|s| s.parse().ok()).unwrap_or(2.0);
@@ -415,6 +506,14 @@ fn main() {
     if let Some(k) = flag_value(&args, "--tx-lcores") {
         let secs = args.last().and_then(|s| s.parse().ok()).unwrap_or(2.0);
         return scaling_child(k, secs);
+    }
+    if let Some(k) = flag_value(&args, "--streams") {
+        let secs = args.last().and_then(|s| s.parse().ok()).unwrap_or(2.0);
+        return streams_child(k, secs);
+    }
+    if args.iter().any(|a| a == "--streams-bench") {
+        let secs = args.last().and_then(|s| s.parse().ok()).unwrap_or(2.0);
+        return streams_bench(secs, PROCESSES);
     }
     if let Some(max) = flag_value(&args, "--scaling") {
         let secs = args.last().and_then(|s| s.parse().ok()).unwrap_or(2.0);

@@ -89,9 +89,10 @@ pub fn eal_args(cfg: &Config) -> Vec<String> {
         vec!["--lcores".into(), "0@0,1@0".into()]
     };
     // Each queue has a pool of buffers (2.3 KB, or 9.8 KB with jumbo frames); beyond that, rings,
-    // and EAL's own needs.
+    // EAL's own needs, and room for the pools of streams started later (memory without hugepages
+    // is only reserved: what is not used costs no resident memory).
     let pools = pool_estimate(cfg) * u64::from(cfg.mbufs_per_pool) * buf_bytes(data_room(cfg.jumbo));
-    let mb = (64 + pools / (1 << 20)).max(256);
+    let mb = (64 + pools / (1 << 20)).max(1024);
     let mut v: Vec<String> = [
         "--no-huge",
         "--no-pci",

@@ -60,6 +60,9 @@ fn global(pi: usize, slot: usize) -> usize {
     pi * MAX_STREAMS + slot
 }
 
+/// Buffers in a stream's own pool on a TX queue: a TX ring's worth and more in flight.
+const STREAM_POOL: u32 = 4095;
+
 fn check_slot(slot: usize) -> Result<()> {
     if slot >= MAX_STREAMS {
         return Err(Error::Stream(format!(
@@ -172,7 +175,7 @@ impl Engine {
             };
             let job = TxJob {
                 program,
-                pool: p.txq[q].pool,
+                pool: self.stream_pool(pi, q, slot),
                 tag,
                 cycles_per_packet: cycles_per_packet * nq as f64,
                 start_at: (nq > 1 || spec.start_delay_ns > 0).then_some(t0 + turn),
@@ -243,6 +246,30 @@ impl Engine {
                 s << GEN_BITS | *g
             })
             .collect())
+    }
+
+    /// The buffer pool stream `slot` of port index `pi` sends from on TX queue `q`. The port's
+    /// own stream and its probes use the queue's pool; every other stream gets one of its own
+    /// (made when it first starts, then kept), so that a buffer comes back holding a packet of
+    /// its stream and a fixed template is not copied again. Where memory runs out, the queue's.
+    fn stream_pool(&self, pi: usize, q: usize, slot: usize) -> ffi::Pool {
+        let queue = self.shared.ports[pi].txq[q].pool;
+        if slot == 0 || slot == MAX_STREAMS - 1 {
+            return queue;
+        }
+        let mut pools = lock(&self.stream_pools);
+        if let Some(&p) = pools.get(&(pi, q, slot)) {
+            return p;
+        }
+        let room = if self.max_frame > 1514 { 9728 } else { 2048 };
+        match ffi::Pool::create(&format!("pktgen_s{pi}_{q}_{slot}"), STREAM_POOL, room, -1) {
+            Ok(p) => {
+                ffi::clear_tags(p, self.shared.tag_off);
+                pools.insert((pi, q, slot), p);
+                p
+            }
+            Err(_) => queue,
+        }
     }
 
     fn slot_sending(&self, p: &PortShared, slot: usize) -> bool {
