@@ -98,6 +98,8 @@ pub struct Engine {
     /// Per stream of the process (port index * MAX_STREAMS + slot): its counters at its start.
     stream_base: Mutex<Vec<streams::StreamBase>>,
     senders: Mutex<streams::SenderBook>,
+    /// Wire bits per second each paced stream asked for at its start, by (port index, slot).
+    stream_bps: Mutex<std::collections::HashMap<(usize, usize), f64>>,
     /// Buffer pools of the streams beside a port's own, by (port index, queue, slot).
     stream_pools: Mutex<std::collections::HashMap<(usize, usize, usize), ffi::Pool>>,
     rates: &'static Mutex<Vec<Rates>>,
@@ -820,6 +822,7 @@ impl Engine {
             stream_base: Mutex::new(vec![Default::default(); np * MAX_STREAMS]),
             senders: Default::default(),
             stream_pools: Default::default(),
+            stream_bps: Default::default(),
             rates: Box::leak(Box::new(Mutex::new(vec![Rates::default(); np]))),
             down: AtomicBool::new(false),
             next_tag: AtomicU32::new(1),

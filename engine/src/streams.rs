@@ -119,6 +119,7 @@ impl Engine {
             Rate::Percent(_) if speed == 0 => 0.0,
             Rate::Percent(p) => speed as f64 * 1e6 * p / 100.0 / (program.mean_wire_bytes * 8.0),
         };
+        self.check_link(port, slot, pps, program.mean_wire_bytes, &spec.mode, speed)?;
         let hz = self.shared.tsc_hz;
         let ticks_of = |ns: u64| (u128::from(ns) * u128::from(hz) / 1_000_000_000) as u64;
         // The stream's packet interval: each queue sends every nq-th packet, nq intervals apart.
@@ -209,6 +210,52 @@ impl Engine {
             }
             txq.new_jobs.fetch_or(bit, Release);
         }
+        Ok(())
+    }
+
+    /// Refuses a paced stream that, with the port's other paced streams still sending, would ask
+    /// for more than the link: the streams could not all hold their rates. `pps` is the stream's
+    /// packet rate (within a burst, for bursts: their gaps count), `wire` its mean bytes on the
+    /// wire; unpaced streams take what is left.
+    fn check_link(
+        &self,
+        port: u16,
+        slot: usize,
+        pps: f64,
+        wire: f64,
+        mode: &TxMode,
+        speed_mbps: u32,
+    ) -> Result<()> {
+        let pi = usize::from(port);
+        let avg_pps = match *mode {
+            TxMode::Bursts { size, gap_ns, .. } if pps > 0.0 => {
+                f64::from(size) / (f64::from(size) / pps + gap_ns as f64 / 1e9)
+            }
+            _ => pps,
+        };
+        let bps = avg_pps * wire * 8.0;
+        let mut asked = lock(&self.stream_bps);
+        let p = &self.shared.ports[pi];
+        // Only streams still sending count (a finished one needs no part of the link).
+        asked.retain(|&(q, s), _| q != pi || self.slot_sending(p, s));
+        let link = f64::from(speed_mbps) * 1e6;
+        let others: f64 = asked
+            .iter()
+            .filter(|((q, s), _)| *q == pi && *s != slot)
+            .map(|(_, b)| b)
+            .sum();
+        let total = bps + others;
+        // One stream alone may ask for more than the link (it then sends what the link takes, as
+        // Pktgen does); only a combination that cannot all hold is refused.
+        if speed_mbps > 0 && bps > 0.0 && others > 0.0 && total > link * 1.0001 {
+            return Err(Error::Stream(format!(
+                "port {port}'s paced streams would ask for {:.3} Gb/s of its {:.3} Gb/s link with this one ({:.3} Gb/s); lower a rate or stop a stream",
+                total / 1e9,
+                link / 1e9,
+                bps / 1e9
+            )));
+        }
+        asked.insert((pi, slot), bps);
         Ok(())
     }
 

@@ -51,6 +51,20 @@ t.eq("stream three lost", pktgen.streams.stats(0, "three").lost, 0)
 pktgen.streams.remove(0, "one")
 pktgen.streams.remove(0, "three")
 
+-- 2a. Paced streams that together ask for more than the link are refused, naming the sum; the
+-- running one goes on, and once it has stopped the other starts.
+pktgen.streams.add(0, { name = "most", size = SIZE, proto = "udp", rate = "90%" })
+pktgen.streams.add(0, { name = "more", size = SIZE, proto = "udp", rate = "20%", count = 100 })
+pktgen.streams.start(0, "most")
+t.fails("port 0's paced streams would ask for 11.000 Gb/s of its 10.000 Gb/s link", pktgen.streams.start, 0, "more")
+t.check(pktgen.streams.stats(0, "most").sending, "the running stream goes on after the refusal")
+pktgen.streams.stop(0, "most")
+pktgen.streams.start(0, "more")
+t.wait_for("the second stream alone", function() return not pktgen.streams.stats(0, "more").sending end)
+t.eq("the second stream's packets", pktgen.streams.stats(0, "more").tx_packets, 100)
+pktgen.streams.remove(0, "most")
+pktgen.streams.remove(0, "more")
+
 -- 3. Exact counts: 7:4:1 IMIX over 100 whole cycles, a 64-byte TCP stream beside it measured by
 -- probes, and a paused stream that resumes where it stopped.
 pktgen.streams.add(0, { name = "imix", proto = "udp", imix = "7:4:1", rate = "50kpps", count = 1200 })

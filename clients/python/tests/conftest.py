@@ -37,6 +37,18 @@ class Server:
     def stderr(self) -> str:
         return "".join(self.log)
 
+    def wait_log(self, text: str, timeout: float = 10.0) -> bool:
+        """True once `text` appears in stderr; the server logs after the client already has its
+        answer, so a check right after the client's side can be too early."""
+        import time
+
+        end = time.monotonic() + timeout
+        while text not in self.stderr:
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.02)
+        return True
+
 
 def start(*args: str) -> Server:
     proc = subprocess.Popen(

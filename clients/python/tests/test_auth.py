@@ -17,7 +17,7 @@ from conftest import Pki
 def test_token_from_a_file_or_the_environment(pktgen_factory, tmp_path: Path, monkeypatch) -> None:
     tok = tmp_path / "token"
     srv = pktgen_factory("--shell-token-file", str(tok))
-    assert f"token file: {tok} (created" in srv.stderr
+    assert srv.wait_log(f"token file: {tok} (created"), srv.stderr
     assert tok.stat().st_mode & 0o777 == 0o600
     with Pktgen("127.0.0.1", srv.port, token_file=tok) as pg:
         assert pg.eval("6 * 7") == 42
@@ -48,7 +48,7 @@ def test_a_wrong_token_is_refused_slowly_then_the_address_waits(pktgen_factory, 
         except AuthenticationError:
             assert time.monotonic() < deadline, "still locked out after 10 s"
             time.sleep(0.05)
-    assert "authentication failed from 127.0.0.1" in srv.stderr
+    assert srv.wait_log("authentication failed from 127.0.0.1"), srv.stderr
 
 
 def test_a_token_sent_to_a_shell_without_one_is_refused(server) -> None:
@@ -80,4 +80,4 @@ def test_mutual_tls_and_a_token_together(pktgen_factory, pki: Pki, tmp_path: Pat
         assert pg.eval("pktgen.portCount()") == 2
     with pytest.raises(AuthenticationError, match="client certificate missing or refused"):
         Pktgen("127.0.0.1", srv.port, token="a-token-of-our-own-choosing", cafile=pki.ca, connect_timeout=5)
-    assert "no client certificate presented" in srv.stderr
+    assert srv.wait_log("no client certificate presented"), srv.stderr
