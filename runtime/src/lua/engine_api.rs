@@ -29,6 +29,14 @@ pub(crate) type Ret = std::result::Result<MultiValue, String>;
 /// A native function as the registering helpers of the other API files take it.
 pub(crate) type Handler = Box<dyn Fn(&Lua, MultiValue) -> Ret>;
 
+/// How the other API files read a port argument: `(engine, function name, value)`.
+pub(crate) type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
+
+/// Values for Lua as a [`Ret`].
+pub(crate) fn ret(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
+    v.into_lua_multi(lua).map_err(|e| e.to_string())
+}
+
 /// Turns a native result into what the Lua wrapper expects (`FAIL, message` on error).
 pub(crate) fn finish(lua: &Lua, r: Ret) -> Result<MultiValue> {
     match r {

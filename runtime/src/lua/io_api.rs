@@ -7,9 +7,7 @@ use std::path::Path;
 use engine::{CapturedPacket, Engine};
 use mlua::{Lua, Table, Value};
 
-use super::engine_api::{Handler, Ret, arg, describe, sync_fn};
-
-type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
+use super::engine_api::{Handler, PortFn, arg, describe, ret, sync_fn};
 
 /// Capture defaults: enough for a long test run, small beside the hugepage-free default memory.
 const CAPTURE_BYTES: usize = 64 << 20;
@@ -161,9 +159,6 @@ pub fn register(
     max_frame: usize,
 ) -> mlua::Result<()> {
     let reg = |name: &str, f: Handler| sync_fn(lua, raw, name, f);
-    fn ret(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
-        v.into_lua_multi(lua).map_err(lua_err)
-    }
 
     reg(
         "capture_start",

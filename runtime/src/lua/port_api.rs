@@ -4,9 +4,7 @@
 use engine::{Engine, MirrorStats};
 use mlua::{Lua, Table, Value};
 
-use super::engine_api::{Ret, arg, describe, sync_fn};
-
-type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
+use super::engine_api::{PortFn, arg, describe, ret, sync_fn};
 
 fn lua_err(e: mlua::Error) -> String {
     e.to_string()
@@ -26,9 +24,6 @@ fn mirror_table(lua: &Lua, m: &MirrorStats) -> mlua::Result<Table> {
 /// # Errors
 /// Lua failing to allocate.
 pub fn register(lua: &Lua, raw: &Table, e: &'static Engine, port: PortFn, jumbo: bool) -> mlua::Result<()> {
-    fn ret(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
-        v.into_lua_multi(lua).map_err(lua_err)
-    }
     sync_fn(lua, raw, "tap", move |lua, a| {
         let p = port(e, "tap", &arg(&a, 0))?;
         let rx = match arg(&a, 1) {

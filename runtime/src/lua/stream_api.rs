@@ -4,11 +4,9 @@
 use engine::Engine;
 use mlua::{Lua, Table, Value};
 
-use super::engine_api::{Handler, Ret, arg, sync_fn};
+use super::engine_api::{Handler, PortFn, arg, ret, sync_fn};
 use super::latency_api::snapshot_table;
 use super::spec;
-
-type PortFn = fn(&Engine, &str, &Value) -> std::result::Result<u16, String>;
 
 /// The slot argument: an integer 0..=63.
 fn slot(who: &str, v: &Value) -> std::result::Result<usize, String> {
@@ -20,10 +18,6 @@ fn slot(who: &str, v: &Value) -> std::result::Result<usize, String> {
             super::engine_api::describe(other)
         )),
     }
-}
-
-fn ok(lua: &Lua, v: impl mlua::IntoLuaMulti) -> Ret {
-    v.into_lua_multi(lua).map_err(|e| e.to_string())
 }
 
 /// Adds `stream_start`, `stream_stop`, `stream_sending` and `stream_stats` to the raw module.
@@ -48,7 +42,7 @@ pub fn register(
                 other => other.to_string(),
             })?;
             e.start_stream(p, s, &spec).map_err(|e| e.to_string())?;
-            ok(lua, ())
+            ret(lua, ())
         }),
     )?;
     reg(
@@ -57,7 +51,7 @@ pub fn register(
             let p = port(e, "stream_stop", &arg(&a, 0))?;
             let s = slot("stream_stop", &arg(&a, 1))?;
             e.stop_stream(p, s).map_err(|e| e.to_string())?;
-            ok(lua, ())
+            ret(lua, ())
         }),
     )?;
     reg(
@@ -65,7 +59,7 @@ pub fn register(
         Box::new(move |lua, a| {
             let p = port(e, "stream_sending", &arg(&a, 0))?;
             let s = slot("stream_sending", &arg(&a, 1))?;
-            ok(lua, e.stream_sending(p, s).map_err(|e| e.to_string())?)
+            ret(lua, e.stream_sending(p, s).map_err(|e| e.to_string())?)
         }),
     )?;
     reg(
@@ -83,7 +77,7 @@ pub fn register(
                 Ok(t)
             })()
             .map_err(|e| e.to_string())?;
-            ok(lua, t)
+            ret(lua, t)
         }),
     )?;
     Ok(())

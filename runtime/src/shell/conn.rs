@@ -135,6 +135,12 @@ impl Conn {
 
     /// Ends the connection: the writer closed (a TLS close_notify), then the socket shut.
     pub async fn close(mut self) {
+        self.close_writer().await;
+        let _ = self.tcp.shutdown(std::net::Shutdown::Both);
+    }
+
+    /// Closes the writer, waiting at most [`CLOSE_WAIT`] for a client that reads nothing.
+    async fn close_writer(&mut self) {
         let _ = self
             .wr
             .close()
@@ -143,7 +149,6 @@ impl Conn {
                 Ok(())
             })
             .await;
-        let _ = self.tcp.shutdown(std::net::Shutdown::Both);
     }
 
     /// Sends `msg` as one line and closes, reading what the client still sends for a moment so
@@ -166,14 +171,7 @@ impl Conn {
     /// closed, then what the client still sends read and dropped for a moment, so that the last
     /// reply reaches it instead of being cut by a reset (see [`DRAIN_WAIT`]).
     pub async fn close_draining(mut self) {
-        let _ = self
-            .wr
-            .close()
-            .or(async {
-                smol::Timer::after(CLOSE_WAIT).await;
-                Ok(())
-            })
-            .await;
+        self.close_writer().await;
         self.drain_and_shut().await;
     }
 
