@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use engine::{Checksum, Config, Engine, Field, FieldOp, LengthField, Rate, StreamSpec, Template};
+use engine::{Checksum, Config, Engine, Field, LengthField, Rate, StreamSpec, Template};
 
 fn udp_frame() -> Template {
     let mut d = vec![0u8; 60];
@@ -35,19 +35,6 @@ fn udp_frame() -> Template {
                 adjust: 34,
             },
         ],
-    }
-}
-
-fn walk(offset: u16, width: u8, min: u64, max: u64) -> Field {
-    Field {
-        offset,
-        width,
-        op: FieldOp::Walk {
-            start: min,
-            min,
-            max,
-            step: 1,
-        },
     }
 }
 
@@ -365,7 +352,10 @@ fn scaling_child(k: usize, secs: f64) {
         ..Default::default()
     };
     let mut range2 = fixed.clone();
-    range2.fields = vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)];
+    range2.fields = vec![
+        Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
+        Field::walk(34, 2, 0, 65535, 1),
+    ];
     let (f, r) = (engine_pps(e, &fixed, secs), engine_pps(e, &range2, secs));
     e.shutdown();
     println!("{f:.0} {r:.0}");
@@ -543,7 +533,10 @@ fn main() {
             ..Default::default()
         };
         if only.starts_with("range2") {
-            spec.fields = vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)];
+            spec.fields = vec![
+                Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
+                Field::walk(34, 2, 0, 65535, 1),
+            ];
         }
         if only.ends_with("stamped") {
             spec.stamp_every = Some(1);
@@ -573,7 +566,10 @@ fn main() {
     }
 
     let mut range2 = fixed.clone();
-    range2.fields = vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)];
+    range2.fields = vec![
+        Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
+        Field::walk(34, 2, 0, 65535, 1),
+    ];
     // The reference, the two headline rates and the stamped template in three interleaved
     // rounds, medians reported: the machine is shared, and one noisy moment should not decide a
     // ratio.
@@ -596,9 +592,10 @@ fn main() {
     assert!(!packed.is_null(), "packed naive pool");
     let naive_packed = naive_pps(packed, secs);
     let mut range4 = range2.clone();
-    range4
-        .fields
-        .extend([walk(36, 2, 1000, 2000), walk(26, 4, 0x0a00_0001, 0x0a00_ffff)]);
+    range4.fields.extend([
+        Field::walk(36, 2, 1000, 2000, 1),
+        Field::walk(26, 4, 0x0a00_0001, 0x0a00_ffff, 1),
+    ]);
     let range4_pps = engine_pps(e, &range4, secs);
     let mut seq16 = fixed.clone();
     seq16.templates = (0..16u8)

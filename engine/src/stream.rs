@@ -104,6 +104,22 @@ pub struct Field {
     pub op: FieldOp,
 }
 
+impl Field {
+    /// A field walking from `min` to `max` by `step`, starting at `min`.
+    pub fn walk(offset: u16, width: u8, min: u64, max: u64, step: i64) -> Self {
+        Self {
+            offset,
+            width,
+            op: FieldOp::Walk {
+                start: min,
+                min,
+                max,
+                step,
+            },
+        }
+    }
+}
+
 /// A walk over frame sizes (without FCS), one step per packet, wrapping like [`FieldOp::Walk`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SizeWalk {
@@ -1342,23 +1358,13 @@ mod tests {
     /// The linear and per-packet builders give identical bytes, and every checksum verifies.
     #[test]
     fn linear_matches_per_packet_and_verifies() {
-        let walk = |offset, width, min: u64, max: u64, step| Field {
-            offset,
-            width,
-            op: FieldOp::Walk {
-                start: min,
-                min,
-                max,
-                step,
-            },
-        };
         let spec = StreamSpec {
             templates: vec![udp_template()],
             fields: vec![
-                walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
-                walk(34, 2, 0, 65535, 7),
-                walk(43, 1, 0, 255, 3),
-                walk(44, 6, 1, 1 << 40, 99),
+                Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
+                Field::walk(34, 2, 0, 65535, 7),
+                Field::walk(43, 1, 0, 255, 3),
+                Field::walk(44, 6, 1, 1 << 40, 99),
             ],
             ..Default::default()
         };
@@ -1417,21 +1423,14 @@ mod tests {
     /// Stamps written by the linear builder equal the per-packet builder's.
     #[test]
     fn linear_stamps_match_per_packet_stamps() {
-        let walk = |offset, width, min: u64, max: u64, step| Field {
-            offset,
-            width,
-            op: FieldOp::Walk {
-                start: min,
-                min,
-                max,
-                step,
-            },
-        };
         let mut t = udp_template();
         t.data.resize(80, b'x');
         let spec = StreamSpec {
             templates: vec![t],
-            fields: vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_0108, 1), walk(35, 1, 0, 255, 5)],
+            fields: vec![
+                Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_0108, 1),
+                Field::walk(35, 1, 0, 255, 5),
+            ],
             stamp_every: Some(3),
             ..Default::default()
         };
@@ -1602,19 +1601,12 @@ mod tests {
     #[test]
     #[ignore]
     fn build_speed() {
-        let walk = |offset, width, min: u64, max: u64| Field {
-            offset,
-            width,
-            op: FieldOp::Walk {
-                start: min,
-                min,
-                max,
-                step: 1,
-            },
-        };
         let spec = StreamSpec {
             templates: vec![udp_template()],
-            fields: vec![walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe), walk(34, 2, 0, 65535)],
+            fields: vec![
+                Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
+                Field::walk(34, 2, 0, 65535, 1),
+            ],
             ..Default::default()
         };
         let prog = spec.compile(2048).expect("compiles");

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{L4, assert_child_ok, engine, ipv4_frame, private_eal, run_child, serial};
-use engine::{Config, Engine, Field, FieldOp, StreamSpec};
+use engine::{Config, Engine, Field, StreamSpec};
 
 #[test]
 #[ignore = "runs in its own process, started by its parent test"]
@@ -11,17 +11,7 @@ fn child_unknown_vdev() {
     if !common::in_child("child_unknown_vdev") {
         return;
     }
-    let eal = std::env::var("ENGINE_TEST_EAL")
-        .unwrap()
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    let err = Engine::init(&Config {
-        eal_args: eal,
-        ..Config::default()
-    })
-    .unwrap_err()
-    .to_string();
+    let err = Engine::init(&common::config()).unwrap_err().to_string();
     assert!(err.contains("Check the --vdev device(s) net_bogus0"), "{err}");
 }
 
@@ -46,17 +36,7 @@ fn child_in_memory_with_no_huge() {
     if !common::in_child("child_in_memory_with_no_huge") {
         return;
     }
-    let eal = std::env::var("ENGINE_TEST_EAL")
-        .unwrap()
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    let err = Engine::init(&Config {
-        eal_args: eal,
-        ..Config::default()
-    })
-    .unwrap_err()
-    .to_string();
+    let err = Engine::init(&common::config()).unwrap_err().to_string();
     assert!(err.starts_with("DPDK EAL failed to start"), "{err}");
     assert!(
         err.contains("--in-memory cannot be combined with --no-huge"),
@@ -111,30 +91,12 @@ fn bad_port_size_burst_and_fields_are_named() {
     );
 
     let mut field = ok.clone();
-    field.fields.push(Field {
-        offset: 58,
-        width: 4,
-        op: FieldOp::Walk {
-            start: 0,
-            min: 0,
-            max: 1,
-            step: 1,
-        },
-    });
+    field.fields.push(Field::walk(58, 4, 0, 1, 1));
     let err = e.start(0, &field).unwrap_err().to_string();
     assert!(err.contains("offset 58") && err.contains("past the end"), "{err}");
 
     let mut width = ok.clone();
-    width.fields.push(Field {
-        offset: 20,
-        width: 3,
-        op: FieldOp::Walk {
-            start: 0,
-            min: 0,
-            max: 1,
-            step: 1,
-        },
-    });
+    width.fields.push(Field::walk(20, 3, 0, 1, 1));
     assert!(e.start(0, &width).unwrap_err().to_string().contains("width 3"));
 
     let mut rate = ok.clone();

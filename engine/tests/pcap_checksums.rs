@@ -20,25 +20,15 @@ fn child_send_to_pcap() {
     }
     let e = engine();
     assert_eq!(e.port_count(), 1);
-    let walk = |offset, width, min: u64, max: u64, step| Field {
-        offset,
-        width,
-        op: FieldOp::Walk {
-            start: min,
-            min,
-            max,
-            step,
-        },
-    };
     let specs = [
         // UDP with the source IP, both ports and the payload changing, and a size walk.
         StreamSpec {
             templates: vec![ipv4_frame(60, L4::Udp)],
             fields: vec![
-                walk(26, 4, 0x0a00_0001, 0x0a00_00ff, 1),
-                walk(34, 2, 1, 65535, 257),
-                walk(36, 2, 1000, 2000, -1),
-                walk(43, 1, 0, 255, 3),
+                Field::walk(26, 4, 0x0a00_0001, 0x0a00_00ff, 1),
+                Field::walk(34, 2, 1, 65535, 257),
+                Field::walk(36, 2, 1000, 2000, -1),
+                Field::walk(43, 1, 0, 255, 3),
                 Field {
                     offset: 50,
                     width: 2,
@@ -64,9 +54,9 @@ fn child_send_to_pcap() {
         StreamSpec {
             templates: vec![ipv4_frame(128, L4::Tcp)],
             fields: vec![
-                walk(30, 4, 0xc0a8_0000, 0xc0a8_ffff, 77),
-                walk(55, 1, 0, 255, 1),
-                walk(38, 4, 0, u32::MAX as u64, 1_000_003),
+                Field::walk(30, 4, 0xc0a8_0000, 0xc0a8_ffff, 77),
+                Field::walk(55, 1, 0, 255, 1),
+                Field::walk(38, 4, 0, u32::MAX as u64, 1_000_003),
                 Field {
                     offset: 48,
                     width: 2,
@@ -84,7 +74,7 @@ fn child_send_to_pcap() {
         // ICMP echo with the identifier and TTL walking (the linear builder).
         StreamSpec {
             templates: vec![ipv4_frame(98, L4::Icmp)],
-            fields: vec![walk(38, 2, 0, 65535, 1), walk(22, 1, 1, 255, 1)],
+            fields: vec![Field::walk(38, 2, 0, 65535, 1), Field::walk(22, 1, 1, 255, 1)],
             count: PER_KIND,
             rate: Rate::Unpaced,
             ..Default::default()

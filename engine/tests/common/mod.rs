@@ -7,19 +7,21 @@ use std::time::{Duration, Instant};
 
 use engine::{Checksum, Config, Engine, LengthField, Template};
 
-/// The process's engine on the embedded default (or `ENGINE_TEST_EAL` args, split on spaces).
+/// The embedded default's configuration, or `ENGINE_TEST_EAL`'s args (split on spaces) if set.
+pub fn config() -> Config {
+    let eal_args = std::env::var("ENGINE_TEST_EAL")
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    Config {
+        eal_args,
+        ..Config::default()
+    }
+}
+
+/// The process's engine, started from [`config`].
 pub fn engine() -> &'static Engine {
     static E: OnceLock<&'static Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        let eal_args = std::env::var("ENGINE_TEST_EAL")
-            .map(|s| s.split_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default();
-        Engine::init(&Config {
-            eal_args,
-            ..Config::default()
-        })
-        .expect("engine init")
-    })
+    E.get_or_init(|| Engine::init(&config()).expect("engine init"))
 }
 
 /// Serialises tests that use the ports of one process.
