@@ -37,11 +37,23 @@ pub fn register(
         Box::new(move |lua, a| {
             let p = port(e, "stream_start", &arg(&a, 0))?;
             let s = slot("stream_start", &arg(&a, 1))?;
-            let spec = spec::from_lua(&arg(&a, 2), max_frame).map_err(|e| match e {
-                mlua::Error::RuntimeError(m) => m,
-                other => other.to_string(),
-            })?;
-            e.start_stream(p, s, &spec).map_err(|e| e.to_string())?;
+            let spec_of = |v: &Value| {
+                spec::from_lua(v, max_frame).map_err(|e| match e {
+                    mlua::Error::RuntimeError(m) => m,
+                    other => other.to_string(),
+                })
+            };
+            let spec = spec_of(&arg(&a, 2))?;
+            // An optional companion (slot, spec), such as latency probes, starts in the same step.
+            let with = match arg(&a, 3) {
+                Value::Nil => None,
+                v => Some((slot("stream_start", &v)?, spec_of(&arg(&a, 4))?)),
+            };
+            match &with {
+                None => e.start_stream(p, s, &spec),
+                Some((ws, wspec)) => e.start_streams(p, &[(s, &spec), (*ws, wspec)]),
+            }
+            .map_err(|e| e.to_string())?;
             ret(lua, ())
         }),
     )?;
