@@ -28,22 +28,31 @@ function M.fails(want, f, ...)
 	end
 end
 
---- Polls `cond` every 10 ms until it holds; fails naming `what` after `secs` seconds (default 5).
+--- Polls `cond` every 10 ms until it holds; fails naming `what` after `secs` seconds of wall
+-- time (default 60: a deadline fit for a loaded machine, and a wait ends as soon as `cond` holds).
+-- `cond` may return a second value saying what it saw, which the failure shows.
 function M.wait_for(what, cond, secs)
-	for _ = 1, math.ceil((secs or 5) * 100) do
-		if cond() then
+	local engine = require "engine"
+	secs = secs or 60
+	local deadline = engine.now() + secs
+	local seen
+	repeat
+		local ok, saw = cond()
+		if ok then
 			return
 		end
+		seen = saw
 		pktgen.delay(10)
-	end
-	error("timed out waiting for " .. what, 2)
+	until engine.now() > deadline
+	error(string.format("timed out after %g s waiting for %s%s", secs, what,
+		seen ~= nil and ("; last seen: " .. tostring(seen)) or ""), 2)
 end
 
 --- Sends `n` packets of port 0's configuration and waits until the port has stopped sending.
 function M.send(n)
 	pktgen.set(0, "count", n)
 	pktgen.start(0)
-	M.wait_for("port 0 to finish sending", function() return pktgen.isSending(0)[0] == "n" end, 10)
+	M.wait_for("port 0 to finish sending", function() return pktgen.isSending(0)[0] == "n" end)
 end
 
 return M

@@ -208,6 +208,7 @@ fn after_the_lock(net: &Net, script: &str) -> Output {
 
 #[test]
 fn a_token_lets_in_only_who_has_it() {
+    let _turn = common::heavy();
     let net = Net::new(0);
     let tok = net.path("token");
     // No --shell-allow-remote: a token is enough to listen off loopback.
@@ -257,6 +258,7 @@ fn a_token_lets_in_only_who_has_it() {
 
 #[test]
 fn tls_with_socat_and_python_and_a_wrong_ca_refused() {
+    let _turn = common::heavy();
     let net = Net::new(1);
     let tok = net.path("token");
     let (srv, c) = tls_served(&net, &["--shell-token-file", &tok]);
@@ -313,6 +315,7 @@ fn tls_with_socat_and_python_and_a_wrong_ca_refused() {
 
 #[test]
 fn mutual_tls_refuses_a_client_without_a_certificate() {
+    let _turn = common::heavy();
     let net = Net::new(2);
     // Client certificates are enough to listen off loopback: no token, no --shell-allow-remote.
     let ca = net.path("ca.pem"); // where make_pki puts the CA
@@ -376,6 +379,7 @@ fn mutual_tls_refuses_a_client_without_a_certificate() {
 
 #[test]
 fn five_hundred_failures_leave_other_clients_and_the_ports_alone() {
+    let _turn = common::heavy();
     let net = Net::new(3);
     let tok = net.path("token");
     let srv = Served::start_on(&net.ours.to_string(), &["--shell-token-file", &tok]);
@@ -433,6 +437,7 @@ fn five_hundred_failures_leave_other_clients_and_the_ports_alone() {
 
 #[test]
 fn unusable_settings_are_named_and_open_remote_shells_still_need_the_flag() {
+    let _turn = common::heavy();
     let dir = std::env::temp_dir().join(format!("pktgen-remote-{}-cli", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let short = dir.join("short");

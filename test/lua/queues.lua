@@ -13,7 +13,7 @@ local nq = layout[0].tx_queues
 print(string.format("queues: port 0 sends on %d (lcores %s)", nq, table.concat(layout[0].tx_lcores, ",")))
 
 local function received(n)
-	t.wait_for("port 1 to receive " .. n, function() return engine.stats(1).rx_packets >= n end, 20)
+	t.wait_for("port 1 to receive " .. n, function() return engine.stats(1).rx_packets >= n end)
 	t.eq("port 1 received", engine.stats(1).rx_packets, n)
 end
 
