@@ -133,7 +133,7 @@ check(math.abs(per_port / shaper_pps(64) - 1) <= 0.05, "both ways: %.0f pps per 
 
 -- Phase 3, delay: offered 1.5 times the shaper's rate, the tbf queue stays full and every frame
 -- that gets through waited for it: latency (D) plus the bucket drained ahead of it (burst/rate).
--- README: the bound is that bucket plus 1 ms for the path (measured at 5 to 11 us).
+-- docs/RFC2544.md: the bound is that bucket plus 1 ms for the path (measured at 5 to 11 us).
 local D, BURST = 20e6, 4000
 shape(BURST, "20ms")
 local bound = BURST * 8 / RATE * 1e9 + 1e6

@@ -1,4 +1,4 @@
-//! The shell off loopback, for real (README "Remote shell"): each test makes a veth pair into a
+//! The shell off loopback, for real (docs/SHELL.md, "Remote shell"): each test makes a veth pair into a
 //! network namespace of its own, pktgen listens on the outer end's address (198.18.0.0/15, the
 //! benchmarking range, a /30 per test), and the clients run inside the namespace through
 //! `ip netns exec`: `socat` (TCP and OPENSSL), and Python's `ssl` through clients/python
@@ -160,7 +160,7 @@ fn tls_served(net: &Net, more: &[&str]) -> (Served, Certs) {
     (Served::start_on(&net.ours.to_string(), &args), c)
 }
 
-/// The README's way to run hello-world with a token: the auth line, then the file, into socat's
+/// docs/SHELL.md's way to run hello-world with a token: the auth line, then the file, into socat's
 /// `target` address.
 fn hello_with_token(tok: &str, target: &str) -> String {
     format!("(echo \"auth $(cat {tok})\"; cat test/hello-world.lua) | socat -t 10 - {target}")
@@ -248,7 +248,7 @@ fn a_token_lets_in_only_who_has_it() {
         "{log}"
     );
 
-    // The right token, as README shows it: the seed's hello world runs.
+    // The right token, as docs/SHELL.md shows it: the seed's hello world runs.
     let o = after_the_lock(&net, &hello_with_token(&tok, &format!("TCP:{addr}")));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains(HELLO) && out.contains("Lua Version"), "{}", text(&o));
