@@ -78,18 +78,27 @@ fn tcp_64_byte_frames_keep_their_size_and_probes_measure_latency() {
             le.swap_bytes() & ((1 << 48) - 1)
         })
         .collect();
-    let skipped: u64 = so
-        .lines()
-        .find_map(|l| l.strip_prefix("PROBES_SKIPPED "))
-        .and_then(|v| v.parse().ok())
-        .expect("the probes skipped");
     assert!(probes.len() > 300, "{} probes", probes.len());
-    // 10 us apart on the schedule: sent and skipped probes over the span of the sent ones.
-    let span = probes[probes.len() - 1].wrapping_sub(probes[0]) & ((1 << 48) - 1);
-    let mean = span as f64 / hz / (probes.len() as u64 - 1 + skipped) as f64;
+    // Paced probes leave 10 us apart. A stall of the sender's lcore (a busy machine) shows as one
+    // long gap followed by probes sent back to back while the pacing catches up; those gaps
+    // (under 2 us) are the stall's, not the interval's, and the median of the rest is judged.
+    let mut gaps: Vec<f64> = probes
+        .windows(2)
+        .map(|w| (w[1].wrapping_sub(w[0]) & ((1 << 48) - 1)) as f64 / hz)
+        .filter(|&g| g >= 2e-6)
+        .collect();
+    gaps.sort_by(f64::total_cmp);
     assert!(
-        (9e-6..11e-6).contains(&mean),
-        "mean probe interval {mean} s ({} probes sent, {skipped} skipped)",
+        gaps.len() > 100,
+        "{} paced gaps of {} probes",
+        gaps.len(),
+        probes.len()
+    );
+    let median = gaps[gaps.len() / 2];
+    assert!(
+        (9e-6..11e-6).contains(&median),
+        "median probe interval {median} s ({} paced gaps of {} probes)",
+        gaps.len(),
         probes.len()
     );
     assert!(

@@ -58,9 +58,6 @@ t.wait_for("the capture", function() return engine.stats(1).rx_packets >= 10000 
 pktgen.capture(1, "off")
 print("CAPTURE " .. require("pktgen.capture").last[1].path)
 print("TSC_HZ " .. engine.tsc_hz())
--- Probes the pacing let go after a stall of the sender's lcore (a busy machine) are part of the
--- schedule the capture's probes are judged against.
-print("PROBES_SKIPPED " .. engine.stream_stats(0, 63).tx_skipped)
 
 -- 3. UDP frames of 64 bytes have room: every one carries the stamp, and no probe is sent.
 pktgen.set_proto(0, "udp")
