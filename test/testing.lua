@@ -48,6 +48,39 @@ function M.wait_for(what, cond, secs)
 		seen ~= nil and ("; last seen: " .. tostring(seen)) or ""), 2)
 end
 
+--- The rates of counters that grow with time: reads `read()` (which returns numbers) every
+-- 100 ms for `secs` seconds and returns each one's least-squares slope over time. A reading taken
+-- while a worker was held up from its CPU (its counters behind, caught up later) then moves the
+-- rate by a fraction of what it moves a difference of two readings.
+function M.rates(read, secs)
+	local engine = require "engine"
+	local ts, ys = {}, {}
+	for i = 1, math.floor(secs * 10) + 1 do
+		if i > 1 then
+			pktgen.delay(100)
+		end
+		ts[i] = engine.now()
+		ys[i] = table.pack(read())
+	end
+	local n, mt = #ts, 0
+	for i = 1, n do
+		mt = mt + ts[i] / n
+	end
+	local out = {}
+	for k = 1, ys[1].n do
+		local my, sxx, sxy = 0, 0, 0
+		for i = 1, n do
+			my = my + ys[i][k] / n
+		end
+		for i = 1, n do
+			local dx = ts[i] - mt
+			sxx, sxy = sxx + dx * dx, sxy + dx * (ys[i][k] - my)
+		end
+		out[k] = sxy / sxx
+	end
+	return table.unpack(out, 1, ys[1].n)
+end
+
 --- Sends `n` packets of port 0's configuration and waits until the port has stopped sending.
 function M.send(n)
 	pktgen.set(0, "count", n)
