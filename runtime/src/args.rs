@@ -154,7 +154,7 @@ pub struct Opts {
     #[argh(option, default = "1048576")]
     pub shell_max_input: usize,
 
-    /// serve Prometheus metrics over HTTP at http://host:port/metrics (`:port` or a bare port: on 127.0.0.1)
+    /// serve Prometheus metrics over HTTP at http://host:port/metrics (`:port` or a bare port: on 127.0.0.1); read-only, no authentication; each connection gets 2 s from accept, 64 at once
     #[argh(option)]
     pub metrics: Option<String>,
 
