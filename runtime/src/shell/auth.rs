@@ -498,7 +498,9 @@ impl Book {
             e.last_failure = Some(now);
             let after = e.answered_at.map_or(now, |t| t.max(now));
             at = at.max(after + delay(e.failures));
-            first.get_or_insert((e.failures, std::mem::take(&mut e.unlogged)));
+            if first.is_none() {
+                first = Some((e.failures, std::mem::take(&mut e.unlogged)));
+            }
         }
         let slot = self.next_global.get().map_or(now, |t| t.max(now));
         self.next_global
