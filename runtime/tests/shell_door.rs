@@ -155,7 +155,8 @@ fn sixteen_parallel_wrong_guesses_from_one_address_are_answered_one_per_delay() 
     );
     for (i, w) in answered.windows(2).enumerate() {
         let gap = w[1] - w[0];
-        let want = Duration::from_millis(250 << (i + 1)) * 8 / 10;
+        // Half the delay: a busy machine may release one answer late and the next on time.
+        let want = Duration::from_millis(250 << (i + 1)) / 2;
         assert!(
             gap >= want,
             "answers {i} and {} came {gap:?} apart: {answered:?}",
