@@ -55,6 +55,7 @@ fn token(path: &Path) -> String {
 
 #[test]
 fn the_owner_gets_in_while_another_client_guesses_wrong_in_a_loop() {
+    let _turn = common::heavy();
     let _s = serial();
     let d = dir("owner");
     let tok = d.join("token");
@@ -118,6 +119,7 @@ fn the_owner_gets_in_while_another_client_guesses_wrong_in_a_loop() {
 
 #[test]
 fn sixteen_parallel_wrong_guesses_from_one_address_are_answered_one_per_delay() {
+    let _turn = common::heavy();
     let _s = serial();
     let d = dir("parallel");
     let tok = d.join("token");
@@ -169,6 +171,7 @@ fn sixteen_parallel_wrong_guesses_from_one_address_are_answered_one_per_delay() 
 
 #[test]
 fn an_http_request_to_the_open_shell_runs_nothing() {
+    let _turn = common::heavy();
     let _s = serial();
     let d = dir("http");
     let marker = d.join("ran");
@@ -220,6 +223,7 @@ fn scrape(port: u16) -> (String, Duration) {
 
 #[test]
 fn a_trickling_metrics_client_does_not_delay_a_scrape() {
+    let _turn = common::heavy();
     let _s = serial();
     let srv = Served::start(&["--metrics", "127.0.0.1:0"]);
     let mport = srv.metrics.expect("metrics port");
@@ -246,8 +250,11 @@ fn a_trickling_metrics_client_does_not_delay_a_scrape() {
         status.starts_with("HTTP/1.0 200") || status.starts_with("HTTP/1.1 200"),
         "{status}"
     );
+    // Answered at all means within the server's own 2 s deadline from accept (it closes a
+    // connection then, answered or not); the client's clock only bounds it, with room for a
+    // loaded machine, far below the minutes a held endpoint took.
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(5),
         "a scrape took {took:?} beside slow clients"
     );
     let many: Vec<_> = (0..8)
@@ -256,7 +263,7 @@ fn a_trickling_metrics_client_does_not_delay_a_scrape() {
     for m in many {
         let (status, took) = m.join().expect("scrape");
         assert!(status.contains(" 200"), "{status}");
-        assert!(took < Duration::from_secs(2), "a parallel scrape took {took:?}");
+        assert!(took < Duration::from_secs(5), "a parallel scrape took {took:?}");
     }
     // The slow clients were cut off at their deadline (2 s from accept), not served for ever.
     for t in trickle {
@@ -287,6 +294,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
 
 #[test]
 fn secret_files_others_could_read_own_or_redirect_are_refused() {
+    let _turn = common::heavy();
     use std::os::unix::fs::PermissionsExt as _;
     let _s = serial();
     let d = dir("files");
@@ -397,6 +405,7 @@ fn secret_files_others_could_read_own_or_redirect_are_refused() {
 
 #[test]
 fn a_child_started_from_lua_does_not_see_the_token() {
+    let _turn = common::heavy();
     let _s = serial();
     let d = dir("env");
     let tok = "9f2c0a7e4b1d8c3f6a5e0b9d2c7f4a1e8b3d6c0f";
