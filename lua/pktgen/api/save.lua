@@ -167,11 +167,11 @@ local function single(ops, p, cfg, def)
 	-- the encapsulations, which turn latency off, and turning latency on clears nothing.
 	local l = cfg.latency
 	if l then
-		op(ops, cliw("latency", p, "rate", l.rate_us), "pktgen.api.latency", p, "rate", l.rate_us)
-		op(ops, cliw("latency", p, "entropy", l.entropy), "pktgen.api.latency", p, "entropy", l.entropy)
+		op(ops, cliw("latency", p, "rate", l.rate_us), "pktgen.latency", p, "rate", l.rate_us)
+		op(ops, cliw("latency", p, "entropy", l.entropy), "pktgen.latency", p, "entropy", l.entropy)
 		op(ops, cliw("set", p, "jitter", l.jitter_us), "pktgen.jitter", p, l.jitter_us)
 		local onoff = l.on and "on" or "off"
-		op(ops, cliw(l.on and "enable" or "disable", p, "latency"), "pktgen.api.latency", p, onoff)
+		op(ops, cliw(l.on and "enable" or "disable", p, "latency"), "pktgen.latency", p, onoff)
 	end
 end
 
@@ -299,7 +299,7 @@ local function modes(ops, p, cfg)
 		op(ops, cliw("enable", p, "pcap_timing"), "pktgen.pcap_timing", p, "on")
 	end
 	if cfg.mode == "pcap" then
-		op(ops, cliw("enable", p, "pcap"), "pktgen.api.pcap", p, "on")
+		op(ops, cliw("enable", p, "pcap"), "pktgen.pcap", p, "on")
 	end
 end
 
