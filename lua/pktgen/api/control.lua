@@ -118,14 +118,14 @@ function M.install(pktgen)
 			if engine.sending(p) then
 				engine.stop(p)
 			end
-			require("pktgen.api.respond").apply(p, config.reset(p))
+			require("pktgen.internal.responder").apply(p, config.reset(p))
 			engine.clear(p)
 		end)
 		perport.port("reset", (...), function(p)
 			require("pktgen.api.streams").reset(p)
 		end)
 		-- Pktgen's reset also turns mac_from_arp off, for every port.
-		require("pktgen.api.respond").reset_global()
+		require("pktgen.internal.responder").reset_global()
 		stats.clear_totals()
 	end
 

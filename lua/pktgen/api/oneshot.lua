@@ -9,7 +9,7 @@ local streamspec = require "pktgen.internal.streamspec"
 local arp = require "proto.arp"
 local ethernet = require "proto.ethernet"
 local frames = require "pktgen.internal.frames"
-local respond = require "pktgen.api.respond"
+local responder = require "pktgen.internal.responder"
 
 local M = {}
 
@@ -41,7 +41,7 @@ function M.install(pktgen)
 		perport.port("ping4", (...), function(p, cfg)
 			local pkt = config.copy_pkt(cfg.pkt)
 			pkt.eth_type, pkt.proto = "ipv4", "icmp"
-			engine.send(p, { frames.finish(streamspec.frame(respond.resolve(p, pkt))) })
+			engine.send(p, { frames.finish(streamspec.frame(responder.resolve(p, pkt))) })
 		end)
 	end
 end

@@ -2,23 +2,12 @@
 -- send mode (exclusive with single, range and sequence; ignored, as in Pktgen, for a port without
 -- a file), and our own `pcap_timing(pl, onoff)` replays it with the capture's inter-packet gaps
 -- instead of at the port's rate.
-local engine = require "engine"
 local args = require "pktgen.internal.args"
 local perport = require "pktgen.internal.perport"
 local settings = require "pktgen.internal.settings"
+local pcapfile = require "pktgen.internal.pcapfile"
 
 local M = {}
-
---- The pcap file of port p, or nil.
-function M.file(p)
-	return (engine.pcap_files or {})[p]
-end
-
---- The engine stream spec of a port in pcap mode.
-function M.spec(cfg, rate)
-	return { pcap = M.file(cfg.pid), pcap_gaps = cfg.pcap_timing or nil, rate = rate, count = cfg.count,
-		burst = cfg.tx_burst }
-end
 
 function M.install(pktgen)
 	local arity = args.arity
@@ -28,7 +17,7 @@ function M.install(pktgen)
 		local pl, onoff = ...
 		local on = args.onoff(onoff)
 		perport.setter("pcap", pl, function(p, cfg)
-			if on and M.file(p) then
+			if on and pcapfile.file(p) then
 				settings.mode(cfg, "pcap")
 			elseif not on and cfg.mode == "pcap" then
 				settings.mode(cfg, "single")

@@ -291,7 +291,7 @@ local function modes(ops, p, cfg)
 		-- clears the random flag
 		op(ops, cliw("enable", p, "range"), "pktgen.set_range", p, "on")
 		op(ops, cliw("disable", p, "range"), "pktgen.set_range", p, "off")
-	elseif require("pktgen.api.random").any_active(cfg) then
+	elseif require("pktgen.internal.bitfields").any_active(cfg) then
 		random(false) -- the rnd calls above turned it on; an encapsulation had cleared it
 	end
 	-- pcap replay of the -s file: the last mode switch, so nothing above cancels it.
@@ -346,7 +346,7 @@ function M.script(lua)
 		end
 	end
 	-- mac_from_arp is global, and every port's reset above turns it off: it comes last.
-	if require("pktgen.api.respond").mac_from_arp() then
+	if require("pktgen.internal.responder").mac_from_arp() then
 		out[#out + 1] = ""
 		out[#out + 1] = lua and 'pktgen.mac_from_arp("on")' or "enable mac_from_arp"
 	end

@@ -236,7 +236,7 @@ local function stream_cfg(fname, p, def)
 			end
 			for _, w in ipairs({ "start", "min", "max", "inc" }) do
 				if t[w] ~= nil then
-					require("pktgen.api.range").set_field(c, field, w, t[w], fname .. ": range." .. tostring(field))
+					require("pktgen.internal.rangewalk").set_field(c, field, w, t[w], fname .. ": range." .. tostring(field))
 				end
 			end
 		end
@@ -299,8 +299,8 @@ local function build(fname, p, def, slot, after_slot)
 	local probe
 	if def.latency ~= false then
 		c.latency.on = true
-		local base = c.mode == "range" and select(2, require("pktgen.api.range").spec(c)) or c.pkt
-		spec, probe = require("pktgen.api.latency").apply(p, c, spec, base)
+		local base = c.mode == "range" and select(2, require("pktgen.internal.rangewalk").spec(c)) or c.pkt
+		spec, probe = require("pktgen.internal.stamps").apply(p, c, spec, base)
 	end
 	if probe then
 		probe.ends_with = slot

@@ -16,7 +16,7 @@ end
 -- with what it started with.
 function M.touched(p, cfg)
 	-- The responder answers for the source IP, which the change may have moved.
-	require("pktgen.api.respond").apply(p, cfg)
+	require("pktgen.internal.responder").apply(p, cfg)
 	if cfg.count == 0 then
 		require("pktgen.internal.portstream").restart(p, cfg)
 	end

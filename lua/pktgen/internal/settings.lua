@@ -83,7 +83,7 @@ M.ENCAPS = { "vlan", "qinq", "mpls", "gre", "gre_eth", "vxlan" }
 -- encapsulation, and latency.
 function M.clear_pkt_modes(cfg)
 	cfg.random = false
-	require("pktgen.api.latency").clear(cfg)
+	require("pktgen.internal.stamps").clear(cfg)
 	for _, k in ipairs(M.ENCAPS) do
 		cfg.pkt[k] = false
 	end

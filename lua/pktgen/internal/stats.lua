@@ -3,6 +3,7 @@
 local engine = require "engine"
 local args = require "pktgen.internal.args"
 local config = require "pktgen.internal.config"
+local stamps = require "pktgen.internal.stamps"
 
 local M = {}
 
@@ -110,6 +111,24 @@ function M.port_sizes(p)
 	}
 end
 
+--- pktStats(pl)[p].latency, the 23.06+ shape, from the port's measurements.
+local function latency_legacy(p)
+	local cfg = config.get(p)
+	local l = stamps.settings(cfg)
+	local s = engine.latency(p)
+	local h = s.histogram
+	local hz = engine.tsc_hz()
+	local function cycles(ns) return math.floor(ns * hz / 1e9) end
+	local n = s.count
+	return {
+		rate_us = l.rate_us > 0 and l.rate_us or 10000, entropy = l.entropy,
+		jitter_threshold = l.jitter_us, jitter_count = s.jitter_over,
+		num_pkts = n, num_skipped = s.lost + s.reordered,
+		min_cycles = cycles(h:min()), avg_cycles = cycles(s.mean_ns), max_cycles = cycles(h:max()),
+		min_us = h:min() / 1e3, avg_us = s.mean_ns / 1e3, max_us = h:max() / 1e3,
+	}
+end
+
 --- pktStats(pl)[p] (removed in 26.02): received frames by kind since the last clear (echo
 -- counts ICMP echo requests and replies; vlan counts tagged frames besides their kind);
 -- latency is the 23.06+ shape from our measurements.
@@ -120,7 +139,7 @@ function M.pkt_stats(p)
 		arp_pkts = k.arp or 0, echo_pkts = k.echo or 0, ip_pkts = k.ipv4 or 0, ipv6_pkts = k.ipv6 or 0,
 		vlan_pkts = k.vlan or 0, dropped_pkts = 0, unknown_pkts = k.unknown or 0,
 		tx_failed = st.tx_no_mbuf or 0, mac_addr = 0,
-		latency = require("pktgen.api.latency").legacy(p),
+		latency = latency_legacy(p),
 	}
 end
 

@@ -237,7 +237,7 @@ end
 
 --- cfg with its single packet sent to the MAC learned by mac_from_arp, if any.
 local function resolved(cfg)
-	local pkt = require("pktgen.api.respond").resolve(cfg.pid, cfg.pkt)
+	local pkt = require("pktgen.internal.responder").resolve(cfg.pid, cfg.pkt)
 	if pkt == cfg.pkt then
 		return cfg
 	end
@@ -253,10 +253,10 @@ end
 -- on, the spec of the probes that measure it when its frames have no room for a stamp.
 function M.spec(cfg)
 	local spec, base
-	local resolve = require("pktgen.api.respond").resolve
+	local resolve = require("pktgen.internal.responder").resolve
 	if cfg.mode == "pcap" then
 		-- The capture's bytes go out as they are: no random bitfields.
-		return require("pktgen.api.latency").apply(cfg.pid, cfg, require("pktgen.api.pcap").spec(cfg, M.rate(cfg)), cfg.pkt)
+		return require("pktgen.internal.stamps").apply(cfg.pid, cfg, require("pktgen.internal.pcapfile").spec(cfg, M.rate(cfg)), cfg.pkt)
 	elseif cfg.mode == "sequence" and cfg.seq_cnt > 0 then
 		local templates = {}
 		for i = 0, cfg.seq_cnt - 1 do
@@ -265,7 +265,7 @@ function M.spec(cfg)
 		spec = { templates = templates, rate = M.rate(cfg), count = cfg.count, burst = cfg.tx_burst }
 		base = resolve(cfg.pid, M.slot(cfg, 0))
 	elseif cfg.mode == "range" then
-		spec, base = require("pktgen.api.range").spec(cfg)
+		spec, base = require("pktgen.internal.rangewalk").spec(cfg)
 	else
 		local off
 		local c = resolved(cfg)
@@ -277,14 +277,14 @@ function M.spec(cfg)
 			spec.fields = f
 		end
 	end
-	local fields = require("pktgen.api.random").fields(cfg)
+	local fields = require("pktgen.internal.bitfields").fields(cfg)
 	if #fields > 0 then
 		spec.fields = spec.fields or {}
 		for _, f in ipairs(fields) do
 			spec.fields[#spec.fields + 1] = f
 		end
 	end
-	return require("pktgen.api.latency").apply(cfg.pid, cfg, spec, base)
+	return require("pktgen.internal.stamps").apply(cfg.pid, cfg, spec, base)
 end
 
 --- Stream spec for one packet sent on its own (send_arp, ping4).

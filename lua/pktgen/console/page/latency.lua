@@ -27,7 +27,7 @@ function M.lines(ctx)
 			stamp = not on and "off"
 				-- Frames without room for a stamp: probes beside them (pktgen.latencyProbes).
 				or engine.stream_sending(p, portstream.PROBE) and string.format("probes/%d us",
-					cfg.latency.rate_us > 0 and cfg.latency.rate_us or require("pktgen.api.latency").PROBE_US)
+					cfg.latency.rate_us > 0 and cfg.latency.rate_us or require("pktgen.internal.stamps").PROBE_US)
 				or cfg.latency.rate_us > 0 and string.format("every %d us", cfg.latency.rate_us) or "every packet",
 			count = draw.num(n), min = ns(n > 0 and h:min() or 0), mean = ns(l.mean_ns or 0), p50 = ns(q[1]),
 			p99 = ns(q[2]), p999 = ns(q[3]), max = ns(n > 0 and h:max() or 0),

@@ -3,7 +3,7 @@
 local engine = require "engine"
 local config = require "pktgen.internal.config"
 local args = require "pktgen.internal.args"
-local pcap = require "pktgen.api.pcap"
+local pcapfile = require "pktgen.internal.pcapfile"
 local draw = require "pktgen.console.draw"
 
 local files = {}
@@ -55,7 +55,7 @@ function M.lines(ctx)
 	lines:add("stats.port.status", string.format("  %4s  %-4s  %-6s  %10s  %12s  %10s  %s", "Port", "Mode", "Timing",
 		"Packets", "Bytes", "Span ms", "File"))
 	for p = 0, engine.ports() - 1 do
-		local path = pcap.file(p)
+		local path = pcapfile.file(p)
 		local cfg = config.get(p)
 		if path then
 			local s = summary(path)
@@ -68,7 +68,7 @@ function M.lines(ctx)
 			end
 		end
 	end
-	local path = pcap.file(ctx.port)
+	local path = pcapfile.file(ctx.port)
 	lines:blank()
 	if not path then
 		lines:add("stats.stat.label", string.format("  Port %d has no pcap file (pktgen -s %d:file.pcap)", ctx.port, ctx.port))

@@ -1,7 +1,7 @@
 --- The random page: the current port's random bitfields (pktgen.rnd): offset, the 32-bit mask
 -- of 0/1/./X and whether each is active, as Pktgen's random page and rnd_list show them.
 local config = require "pktgen.internal.config"
-local random = require "pktgen.api.random"
+local bitfields = require "pktgen.internal.bitfields"
 local draw = require "pktgen.console.draw"
 
 local M = {}
@@ -14,12 +14,12 @@ function M.lines(ctx)
 		cfg.random and "on" or "off"))
 	lines:add("stats.port.status", string.format("  %3s  %6s  %-35s  %s", "Idx", "Offset", "Mask (0 1 . X)", "Active"))
 	local any = false
-	for idx = 0, random.MAX_IDX - 1 do
+	for idx = 0, bitfields.MAX_IDX - 1 do
 		local r = cfg.rnd[idx]
 		if r then
 			any = true
 			lines:add(r.active and "stats.stat.values" or "stats.port.data", string.format("  %3d  %6d  %-35s  %s", idx,
-				r.offset, random.display(r.mask), r.active and "Yes" or "No"))
+				r.offset, bitfields.display(r.mask), r.active and "Yes" or "No"))
 		end
 	end
 	if not any then

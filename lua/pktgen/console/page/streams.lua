@@ -4,7 +4,7 @@ local engine = require "engine"
 local config = require "pktgen.internal.config"
 local args = require "pktgen.internal.args"
 local stats = require "pktgen.internal.stats"
-local random = require "pktgen.api.random"
+local bitfields = require "pktgen.internal.bitfields"
 local draw = require "pktgen.console.draw"
 
 local function endpoints(pkt)
@@ -25,7 +25,7 @@ local function walked(cfg)
 		end
 	end
 	if cfg.random then
-		n = n + #random.fields(cfg)
+		n = n + #bitfields.fields(cfg)
 	end
 	return n
 end
@@ -47,7 +47,7 @@ local function streams(p)
 			args.ip_string(v6 and r.dst_ip6.start or string.pack(">I4", r.dst_ip.start)), r.dst_port.start,
 			string.upper(r.eth_type), string.upper(r.proto))
 	elseif cfg.mode == "pcap" then
-		local path = require("pktgen.api.pcap").file(p)
+		local path = require("pktgen.internal.pcapfile").file(p)
 		s.frames = cfg.pcap_timing and "capture's gaps" or "at rate"
 		s.what = path or "no file"
 	else
