@@ -54,7 +54,8 @@ local function shown()
 	return list
 end
 
---- The page `name` as lines of {item, text} pieces (see pktgen.console.draw).
+--- The page `name` as lines of {item, text} pieces (see pktgen.console.draw): each module of
+-- pktgen/console/page/ has lines(ctx), ctx = {cols, rows, port (the current one), ports (shown)}.
 function M.build(name, cols, rows)
 	local ctx = { cols = cols, rows = rows, port = state.port, ports = shown() }
 	local ok, lines = pcall(function()

@@ -3,6 +3,8 @@
 local engine = require "engine"
 local draw = require "pktgen.console.draw"
 
+local M = {}
+
 local cpu
 
 --- CPU model and count from /proc/cpuinfo, read once.
@@ -27,9 +29,6 @@ local function machine()
 	return cpu
 end
 
-local M = {}
-
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
 function M.lines(_)
 	local lines = draw.lines()
 	local m = machine()

@@ -7,11 +7,10 @@ local config = require "pktgen.internal.config"
 local ns = require("pktgen.api.latency").ns_text
 local draw = require "pktgen.console.draw"
 
-local BARS = 12
-
 local M = {}
 
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
+local BARS = 12
+
 function M.lines(ctx)
 	local lines = draw.lines()
 	draw.title(lines, "Latency", draw.ports_text(ctx.ports))

@@ -5,6 +5,8 @@ local config = require "pktgen.internal.config"
 local stats = require "pktgen.internal.stats"
 local draw = require "pktgen.console.draw"
 
+local M = {}
+
 -- Highest per-second rates seen per port (and in total); forgotten when counters go back
 -- (a clear), as Pktgen's clear does.
 local maxes = { total = { rx = 0, tx = 0 } }
@@ -41,9 +43,6 @@ local function count_rate(cfg)
 	return string.format("%s /%g%%", cfg.count == 0 and "Forever" or draw.num(cfg.count), cfg.rate)
 end
 
-local M = {}
-
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
 function M.lines(ctx)
 	local lines = draw.lines()
 	draw.title(lines, "Main", draw.ports_text(ctx.ports))

@@ -6,6 +6,8 @@ local args = require "pktgen.internal.args"
 local pcapfile = require "pktgen.internal.pcapfile"
 local draw = require "pktgen.console.draw"
 
+local M = {}
+
 local files = {}
 
 --- What the page shows of a file: {packets, bytes, span_ns, first} or {error}.
@@ -42,9 +44,6 @@ local function ethertype(data)
 	return names[t] or string.format("0x%04x", t)
 end
 
-local M = {}
-
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
 function M.lines(ctx)
 	local lines = draw.lines()
 	local nfiles = 0

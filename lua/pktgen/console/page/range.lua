@@ -4,6 +4,8 @@ local config = require "pktgen.internal.config"
 local args = require "pktgen.internal.args"
 local draw = require "pktgen.console.draw"
 
+local M = {}
+
 local function ip4(v)
 	return args.ip_string(string.pack(">I4", v))
 end
@@ -16,9 +18,6 @@ local function four(f)
 	return string.format("%d/%d/%d/%d", f.start, f.min, f.max, f.inc)
 end
 
-local M = {}
-
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
 function M.lines(ctx)
 	local lines = draw.lines()
 	draw.title(lines, "Range", draw.ports_text(ctx.ports))

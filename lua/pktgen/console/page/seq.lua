@@ -4,11 +4,10 @@ local config = require "pktgen.internal.config"
 local args = require "pktgen.internal.args"
 local draw = require "pktgen.console.draw"
 
-local HEAD = "  Seq  %-17s  %-17s  %-16s  %-19s  %-11s  %-15s  %5s  %s"
-
 local M = {}
 
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
+local HEAD = "  Seq  %-17s  %-17s  %-16s  %-19s  %-11s  %-15s  %5s  %s"
+
 function M.lines(ctx)
 	local lines = draw.lines()
 	local cfg = config.get(ctx.port)

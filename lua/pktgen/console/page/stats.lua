@@ -7,7 +7,6 @@ local draw = require "pktgen.console.draw"
 
 local M = {}
 
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
 function M.lines(ctx)
 	local lines = draw.lines()
 	local p = ctx.port

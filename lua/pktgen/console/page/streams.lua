@@ -7,6 +7,8 @@ local stats = require "pktgen.internal.stats"
 local bitfields = require "pktgen.internal.bitfields"
 local draw = require "pktgen.console.draw"
 
+local M = {}
+
 local function endpoints(pkt)
 	local v6 = pkt.eth_type == "ipv6"
 	local src = args.ip_string((v6 and pkt.src_ip6 or pkt.src_ip).addr)
@@ -90,9 +92,6 @@ local function streams(p)
 	return out
 end
 
-local M = {}
-
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
 function M.lines(ctx)
 	local lines = draw.lines()
 	draw.title(lines, "Streams", draw.ports_text(ctx.ports))

@@ -5,7 +5,6 @@ local draw = require "pktgen.console.draw"
 
 local M = {}
 
---- The page for ctx = {cols, rows, port, ports}, as lines of {item, text} pieces.
 function M.lines(ctx)
 	local lines = draw.lines()
 	draw.title(lines, "Port XStats", string.format("Port %d (%s)", ctx.port, engine.info(ctx.port).driver))
