@@ -1,7 +1,7 @@
 //! Latency in the `engine` module: per-port snapshots of the engine's HDR histograms as a
 //! `Histogram` userdata (queries, merging, CSV and HdrHistogram interval logs), jitter threshold,
 //! and the TSC-free sampler values. Printing tables and charts is the Lua stdlib's job
-//! (lua/pktgen/latency.lua); this file hands it numbers.
+//! (lua/pktgen/api/latency.lua); this file hands it numbers.
 
 use std::time::{Duration, SystemTime};
 
