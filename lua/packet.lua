@@ -103,8 +103,8 @@ function M.stack(list)
 end
 
 local function max_frame()
-	local eng = package.loaded.engine
-	if type(eng) == "table" and eng.max_frame then
+	local ok, eng = pcall(require, "engine")
+	if ok and type(eng) == "table" and eng.max_frame then
 		return eng.max_frame()
 	end
 	return M.DEFAULT_MAX_FRAME

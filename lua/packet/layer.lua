@@ -22,7 +22,7 @@ local function show_value(v)
 	if type(v) == "string" then
 		return string.format("%q", v)
 	end
-	return tostring(v)
+	return tostring(math.tointeger(v) or v)
 end
 
 --- Checks and normalises `value` for field `f` of kind `K`; raises an error naming both.
