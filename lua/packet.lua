@@ -1,7 +1,6 @@
---- Packets from layers, scapy's way: `Ether{} / IPv4{dst = "10.0.0.1"} / UDP{dport = 53} /
--- Payload{size = 32}` (or `packet.stack{...}`), with next-protocol numbers, lengths and checksums
--- filled in unless given; bytes, hex, show, field access and offsets, and `packet.decode(bytes)`.
--- See docs/PACKET.md. The layer kinds live in lua/packet/*.lua, one family per module.
+--- Packets from layers, scapy's way (`Ether{} / IPv4{} / UDP{dport = 53}` or `packet.stack{...}`),
+-- numbers, lengths and checksums filled in unless given; bytes, show, fields, offsets and
+-- `packet.decode`. Layer kinds are in lua/packet/*.lua, a family each; see docs/PACKET.md.
 local layer = require "packet.layer"
 local link = require "packet.link"
 local ipv4 = require "packet.ipv4"
@@ -174,10 +173,6 @@ end
 --- The i-th layer (1 = outermost).
 function Methods:layer(i)
 	return rawget(self, "layers")[i]
-end
-
-function Methods:count()
-	return #rawget(self, "layers")
 end
 
 --- Index of the first layer named `name` (or its n-th with "name#n") from layer `from` on.
