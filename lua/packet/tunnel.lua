@@ -68,7 +68,7 @@ local function norm_geneve(list)
 	if type(list) ~= "table" then
 		return nil, "a list like { {class = 0x0102, type = 0x80, data = \"\\1\\2\\3\\4\"} }"
 	end
-	local out = {}
+	local out, total = {}, 0
 	for i, o in ipairs(list) do
 		local c, t, d = math.tointeger(o.class or 0), math.tointeger(o.type or 0), o.data or ""
 		if not c or c < 0 or c > 0xffff or not t or t < 0 or t > 0xff or type(d) ~= "string" then
@@ -81,6 +81,11 @@ local function norm_geneve(list)
 			return nil, "option " .. i .. ": data over 124 bytes"
 		end
 		out[i] = { class = c, type = t, data = d }
+		total = total + 4 + #d
+	end
+	-- The header counts its options in 4-byte units in 6 bits.
+	if total > 252 then
+		return nil, total .. " bytes of options, over the 252 a GENEVE header holds"
 	end
 	return out
 end
