@@ -78,7 +78,8 @@ fn t2p_frames() -> Vec<Vec<u8>> {
     tcp.extend_from_slice(&[
         2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 100, 0, 0, 0, 0, 1, 3, 3, 7,
     ]);
-    let tcp = with_checksum(tcp.clone(), 16, pseudo4(a, b, 6, tcp.len()));
+    let n = tcp.len();
+    let tcp = with_checksum(tcp, 16, pseudo4(a, b, 6, n));
     let mut f2 = eth(&[0x81, 0x00, 0x60, 0x2a, 0x08, 0x00]);
     f2.extend(ipv4(6, a, b, &tcp));
 
