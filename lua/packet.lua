@@ -202,8 +202,9 @@ local View = {}
 View.__index = function(v, k)
 	local layers = rawget(rawget(v, "pkt"), "layers")
 	if k == "inner" then
-		local from = inner_from(layers, rawget(v, "from"))
-		return from and setmetatable({ pkt = rawget(v, "pkt"), from = from }, View)
+		-- Without a tunnel the inner view is empty: p.inner.ipv4 is nil, as p.tcp is.
+		local from = inner_from(layers, rawget(v, "from")) or #layers + 1
+		return setmetatable({ pkt = rawget(v, "pkt"), from = from }, View)
 	end
 	local i = find(layers, rawget(v, "from"), k)
 	return i and layers[i]

@@ -28,6 +28,7 @@ eq("hex is bytes", p:hex(), hex(p:bytes()))
 eq("list form", P.stack { P.Ether {}, P.IPv4 {}, P.UDP {} }:hex(), p:hex())
 eq("layer(2)", p:layer(2), p.ipv4)
 eq("no such layer", p.tcp, nil)
+eq("no tunnel, no inner layer", p.inner.ipv4, nil)
 
 -- 2. The IPv4 checksum of a known header (RFC 1071's sum, Wikipedia's worked example: b861).
 local known = P.Ether {} / P.IPv4 { len = 0x73, id = 0, df = 1, ttl = 64, proto = 17,
