@@ -1,5 +1,5 @@
 //! The packet library (`require "packet"`) against tshark as the independent oracle. The real
-//! binary runs `runtime/tests/lua/packet_tshark.lua`, which builds frames covering every layer and
+//! binary runs `test/packet/tshark.lua`, which builds frames covering every layer and
 //! option, writes them to a pcap file, sends them from port 0 into port 1 of the embedded default
 //! and captures them (they must cross the engine unchanged), and writes what tshark must read in
 //! each frame, taken from the Lua tables. Frames made here (with their own checksum code) and
@@ -230,14 +230,12 @@ fn every_layer_and_option_reads_the_same_in_tshark_and_crosses_the_engine_unchan
     let t2p = t2p_frames();
     let t2p_file = text2pcap(&dir, &t2p);
 
-    let mut cmd = common::pktgen(&["--exit", "-f", "runtime/tests/lua/packet_tshark.lua"]);
-    cmd.env("PG_DIR", &dir)
-        .env("PG_T2P", &t2p_file)
-        .env("PG_TEST_LUA", common::root().join("test/?.lua"));
+    let mut cmd = common::pktgen(&["--exit", "-f", "test/packet/tshark.lua"]);
+    cmd.env("PG_DIR", &dir).env("PG_T2P", &t2p_file);
     let o = common::run(cmd, "");
     let (out, err) = common::text(&o);
     assert!(
-        o.status.success() && out.contains("packet_tshark: ok"),
+        o.status.success() && out.contains("packet tshark frames: ok"),
         "{:?}\n--- stdout\n{out}--- stderr\n{err}",
         o.status
     );

@@ -1,8 +1,8 @@
 --- Frames for runtime/tests/packet.rs: every layer and option the packet library builds, written
 -- to a pcap file and sent through the engine (port 0 into port 1, captured), with what tshark must
 -- read in each, taken from the Lua tables; and frames text2pcap wrote, decoded back.
--- Env: PG_DIR (output directory), PG_T2P (text2pcap's file).
-package.path = package.path .. ";" .. os.getenv("PG_TEST_LUA")
+-- Env: PG_DIR (output directory), PG_T2P (text2pcap's file). Not in test/lua: it needs them.
+package.path = package.path .. ";test/?.lua"
 local engine = require "engine"
 local packet = require "packet"
 local wait_for = require("testing").wait_for
@@ -243,4 +243,4 @@ engine.write_pcap(dir .. "/wire.pcap", got)
 local fh = assert(io.open(dir .. "/expect.txt", "w"))
 fh:write(table.concat(out, "\n"), "\n")
 fh:close()
-print("packet_tshark: ok " .. #cases .. " frames")
+print("packet tshark frames: ok " .. #cases .. " frames")
