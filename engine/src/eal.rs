@@ -310,8 +310,8 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         });
     }
     let tag_off = ffi::register_tag_field()?;
-    // Frames up to 1514 bytes (1518 with FCS), or 9614 with jumbo frames; buffers a bit larger.
-    let (max_frame, data_room): (usize, usize) = (if cfg.jumbo { 9614 } else { 1514 }, data_room(cfg.jumbo));
+    // Buffers a bit larger than the largest frame.
+    let (max_frame, data_room): (usize, usize) = (crate::max_frame(cfg.jumbo), data_room(cfg.jumbo));
     let mut setups = Vec::with_capacity(ports.len());
     let pools: usize = layouts
         .iter()

@@ -20,7 +20,6 @@ mod pcap;
 mod responder;
 mod stats;
 mod stream;
-mod streams;
 mod worker;
 
 pub use capture::{Capture, CapturedPacket};
@@ -32,11 +31,16 @@ pub use lcores::{MatrixEntry, PortLayout};
 pub use mirror::MirrorStats;
 pub use pcap::{read_pcap, write_pcap};
 pub use stats::{HwStats, KindCounts, PortStats, QueueStats, Rates, SizeCounts, Totals};
-pub use stream::{
-    CatchUp, Checksum, Field, FieldOp, LengthField, MIN_FRAME, Rate, SizeWalk, StreamSpec, Template, TxMode,
-    WIRE_OVERHEAD,
+pub use stream::impl_engine::StreamStats;
+pub use stream::layout::{MIN_FRAME, OWN_SLOT, PROBE_SLOT, SLOTS, USER_SLOTS, WIRE_OVERHEAD, max_frame};
+pub use stream::spec::{
+    CatchUp, Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template, TxMode,
 };
-pub use streams::StreamStats;
+
+/// A MAC address as text, lower-case hex bytes joined by colons (`02:00:00:00:00:01`).
+pub fn mac_text(m: [u8; 6]) -> String {
+    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
 
 /// A pool of `n` packet buffers (2048 bytes of data room) laid out as the engine lays out its
 /// own, for tools that measure a raw DPDK loop against the engine. Null on failure.
@@ -50,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use capture::CaptureBuf;
 use latency::LatencyTotals;
-use worker::{MAX_STREAMS, PortShared, Shared, TxJob, WorkerCtx};
+use worker::{PortShared, Shared, TxJob, WorkerCtx};
 
 /// What a port is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,9 +99,9 @@ pub struct Engine {
     /// Per port: its counters and its queues' at the last clear.
     baseline: Mutex<Vec<(PortStats, Vec<QueueStats>)>>,
     latency_baseline: Mutex<Vec<LatencyTotals>>,
-    /// Per stream of the process (port index * MAX_STREAMS + slot): its counters at its start.
-    stream_base: Mutex<Vec<streams::StreamBase>>,
-    senders: Mutex<streams::SenderBook>,
+    /// Per stream of the process (port index * SLOTS + slot): its counters at its start.
+    stream_base: Mutex<Vec<stream::impl_engine::StreamBase>>,
+    senders: Mutex<stream::impl_engine::SenderBook>,
     /// Wire bits per second each paced stream asked for at its start, by (port index, slot).
     stream_bps: Mutex<std::collections::HashMap<(usize, usize), f64>>,
     /// Buffer pools of the streams beside a port's own, by (port index, queue, slot).
@@ -330,7 +334,7 @@ impl Engine {
         let now = (self.raw_stats(p), self.raw_queue_stats(p));
         lock(&self.baseline)[usize::from(port)] = now;
         let started = lock(&self.senders).started(usize::from(port));
-        for slot in (0..MAX_STREAMS).filter(|s| started & (1 << s) != 0) {
+        for slot in (0..SLOTS).filter(|s| started & (1 << s) != 0) {
             self.rebase_stream(usize::from(port), slot);
         }
         self.latency_reset(port)
@@ -763,7 +767,7 @@ impl Engine {
                 .map(|q| worker::RxQueue {
                     reply: p.layout.reply_queue(q),
                     counters: Default::default(),
-                    streams: (0..np * MAX_STREAMS).map(|_| OnceLock::new()).collect(),
+                    streams: (0..np * SLOTS).map(|_| OnceLock::new()).collect(),
                     last_ns: Default::default(),
                     arp: responder::ArpTable::default(),
                     capture: Default::default(),
@@ -819,7 +823,7 @@ impl Engine {
             workers,
             baseline: Mutex::new(baseline),
             latency_baseline: Mutex::new(vec![LatencyTotals::default(); np]),
-            stream_base: Mutex::new(vec![Default::default(); np * MAX_STREAMS]),
+            stream_base: Mutex::new(vec![Default::default(); np * SLOTS]),
             senders: Default::default(),
             stream_pools: Default::default(),
             stream_bps: Default::default(),

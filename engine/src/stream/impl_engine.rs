@@ -1,13 +1,14 @@
 //! Starting and stopping a port's streams, and what each sent and received. A stream is compiled
 //! once on the control thread and handed to each of the port's TX queues as a share (every n-th
-//! packet, its part of the count and rate); a port runs up to [`MAX_STREAMS`] at once, slot 0
+//! packet, its part of the count and rate); a port runs up to [`SLOTS`] at once, slot 0
 //! being the Pktgen surface's own. Stamping streams get a sender per queue, so the receivers
 //! count each stream apart.
 
 use std::sync::atomic::Ordering::*;
 
+use super::layout::{OWN_SLOT, PROBE_SLOT, SLOTS, max_frame};
 use crate::latency::{GEN_BITS, LatencyCounters, LatencySnapshot, LatencyTotals, SENDERS};
-use crate::worker::{MAX_STREAMS, PortShared, TxJob};
+use crate::worker::{PortShared, TxJob};
 use crate::{Engine, Error, Rate, Result, StreamSpec, TxMode, ffi, lock, reclaim, wait_while};
 
 /// One stream's counters since it last started (or its port was cleared): what its TX queues
@@ -57,17 +58,17 @@ pub(crate) struct StreamBase {
 
 /// The stream index of `slot` on port index `pi`, as the RX queues and senders know it.
 fn global(pi: usize, slot: usize) -> usize {
-    pi * MAX_STREAMS + slot
+    pi * SLOTS + slot
 }
 
 /// Buffers in a stream's own pool on a TX queue: a TX ring's worth and more in flight.
 const STREAM_POOL: u32 = 4095;
 
 fn check_slot(slot: usize) -> Result<()> {
-    if slot >= MAX_STREAMS {
+    if slot >= SLOTS {
         return Err(Error::Stream(format!(
             "stream slot {slot} is outside 0..={}",
-            MAX_STREAMS - 1
+            PROBE_SLOT
         )));
     }
     Ok(())
@@ -82,7 +83,7 @@ impl Engine {
         self.start_stream(port, 0, spec)
     }
 
-    /// Starts sending `spec` on `port` as its stream in `slot` (0..64), beside the port's other
+    /// Starts sending `spec` on `port` as its stream in `slot` (0..SLOTS), beside the port's other
     /// streams, shared by the port's TX queues: each sends every n-th packet of the stream (n the
     /// number of queues), its part of `count` and of the rate. A stream in burst mode is sent by
     /// the port's first TX queue alone.
@@ -301,14 +302,14 @@ impl Engine {
     /// its stream and a fixed template is not copied again. Where memory runs out, the queue's.
     fn stream_pool(&self, pi: usize, q: usize, slot: usize) -> ffi::Pool {
         let queue = self.shared.ports[pi].txq[q].pool;
-        if slot == 0 || slot == MAX_STREAMS - 1 {
+        if slot == OWN_SLOT || slot == PROBE_SLOT {
             return queue;
         }
         let mut pools = lock(&self.stream_pools);
         if let Some(&p) = pools.get(&(pi, q, slot)) {
             return p;
         }
-        let room = if self.max_frame > 1514 { 9728 } else { 2048 };
+        let room = crate::data_room(self.max_frame > max_frame(false)) as u16;
         match ffi::Pool::create(&format!("pktgen_s{pi}_{q}_{slot}"), STREAM_POOL, room, -1) {
             Ok(p) => {
                 ffi::clear_tags(p, self.shared.tag_off);
@@ -338,7 +339,7 @@ impl Engine {
     /// Stops `port`'s stream in `slot` and waits (up to a second) for its workers to let go.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..64.
+    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..SLOTS.
     pub fn stop_stream(&self, port: u16, slot: usize) -> Result<()> {
         check_slot(slot)?;
         self.stop_slots(self.port(port)?, 1 << slot)
@@ -352,7 +353,7 @@ impl Engine {
         p.stop.fetch_or(mask, AcqRel);
         wait_while(running);
         for q in p.txq.iter() {
-            for slot in (0..MAX_STREAMS).filter(|s| mask & (1 << s) != 0) {
+            for slot in (0..SLOTS).filter(|s| mask & (1 << s) != 0) {
                 // A job the worker never picked up (worker gone) is ours again.
                 let old = q.pending[slot].swap(std::ptr::null_mut(), AcqRel);
                 if !old.is_null() {
@@ -376,7 +377,7 @@ impl Engine {
     /// Whether `port`'s stream in `slot` is sending.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..64.
+    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..SLOTS.
     pub fn stream_sending(&self, port: u16, slot: usize) -> Result<bool> {
         check_slot(slot)?;
         Ok(self.slot_sending(self.port(port)?, slot))
@@ -419,7 +420,7 @@ impl Engine {
     /// (or the port was cleared).
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..64.
+    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..SLOTS.
     pub fn stream_stats(&self, port: u16, slot: usize) -> Result<StreamStats> {
         check_slot(slot)?;
         self.port(port)?;
