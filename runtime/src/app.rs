@@ -209,7 +209,7 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         smol::block_on(ex.run(sh.close(Duration::from_secs(2))));
     }
     lua::finish_captures(&lua);
-    lua::record_api::finish();
+    crate::results::record::finish();
     crate::metrics::finish();
     lua::flush_lua_stdout(&lua);
     for p in 0..e.port_count() {

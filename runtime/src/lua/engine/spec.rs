@@ -6,7 +6,7 @@
 use engine::{CatchUp, Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template, TxMode};
 use mlua::{Error, Result, Table, Value};
 
-use super::engine_api::describe;
+use super::vocab::describe;
 
 const WHO: &str = "engine.start";
 
@@ -133,7 +133,11 @@ fn checksum(v: &Value, path: &str) -> Result<Checksum> {
     }
 }
 
-fn template(v: &Value, path: &str) -> Result<Template> {
+/// One template table `{data, checksums, lengths}` (`path` names it in messages).
+///
+/// # Errors
+/// A Lua runtime error naming the first bad key.
+pub fn template(v: &Value, path: &str) -> Result<Template> {
     let t = table(v, path)?;
     only_keys(&t, path, &["data", "checksums", "lengths"])?;
     let data = match required(&t, path, "data")? {
