@@ -7,9 +7,12 @@
 use std::sync::atomic::Ordering::*;
 
 use super::layout::{OWN_SLOT, PROBE_SLOT, SLOTS, max_frame};
+use super::spec::{Rate, StreamSpec, TxMode};
+use crate::error::{Error, Result};
+use crate::ffi;
+use crate::instance::{Engine, lock, reclaim, wait_while};
 use crate::latency::{GEN_BITS, LatencyCounters, LatencySnapshot, LatencyTotals, SENDERS};
 use crate::worker::{PortShared, TxJob};
-use crate::{Engine, Error, Rate, Result, StreamSpec, TxMode, ffi, lock, reclaim, wait_while};
 
 /// One stream's counters since it last started (or its port was cleared): what its TX queues
 /// sent, and what every port of this process received of its stamps.
@@ -91,6 +94,7 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`], [`Error::NoLcore`], [`Error::Busy`] if that slot is still sending,
     /// or [`Error::Stream`] naming what is wrong in `spec`.
+    // long: compile, pace, split into queue shares and hand out, in the order these must happen.
     pub fn start_stream(&self, port: u16, slot: usize, spec: &StreamSpec) -> Result<()> {
         check_slot(slot)?;
         let p = self.port(port)?;
@@ -309,7 +313,7 @@ impl Engine {
         if let Some(&p) = pools.get(&(pi, q, slot)) {
             return p;
         }
-        let room = crate::data_room(self.max_frame > max_frame(false)) as u16;
+        let room = crate::eal::data_room(self.max_frame > max_frame(false)) as u16;
         match ffi::Pool::create(&format!("pktgen_s{pi}_{q}_{slot}"), STREAM_POOL, room, -1) {
             Ok(p) => {
                 ffi::clear_tags(p, self.shared.tag_off);
