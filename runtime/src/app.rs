@@ -1,4 +1,4 @@
-//! The life cycle (DESIGN.md "Runtime"): script files in order, then the console (stdin a
+//! The life cycle (docs/ARCHITECTURE.md, "Runtime"): script files in order, then the console (stdin a
 //! terminal) or stdin as one chunk, then keep serving until SIGINT/SIGTERM, `quit` or
 //! `pktgen.quit()` (with `--exit`, quit right away). Everything runs as tasks on one smol
 //! `LocalExecutor` on the main thread, because the Lua state is not `Send`; the 22022 shell adds
@@ -85,6 +85,7 @@ async fn signalled(signals: Option<Signals>) -> End {
 
 /// Runs everything on the executor and returns the exit status. On return the ports are stopped
 /// and the Lua state is dropped; the caller shuts the engine down.
+// long: the life cycle in the order it happens (start-up, scripts, console or stdin, shutdown), read top to bottom.
 pub fn run(e: &'static Engine, args: &Args) -> i32 {
     // Handlers go in before any script runs, so a signal never finds the default action (death
     // without stopping the ports) once the first script may have started traffic.

@@ -367,6 +367,7 @@ fn write_bytes(lua: &Lua, who: &str, args: MultiValue) -> mlua::Result<Vec<u8>> 
 ///
 /// # Errors
 /// Lua failing to allocate, or the io library missing.
+// long: mostly one Lua chunk of print/io replacements that share the locals it defines.
 pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
     let router = Rc::new(Router::default());
     lua.set_app_data(Rc::clone(&router));

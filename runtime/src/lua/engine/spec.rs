@@ -339,6 +339,7 @@ fn pcap_templates(v: &Value, max_frame: usize) -> Result<(Vec<Template>, Vec<u64
 ///
 /// # Errors
 /// A Lua runtime error naming the first bad key.
+// long: one key of the spec table after another, in the order docs/ENGINE_MODULE.md lists them.
 pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     let t = table(spec, "spec")?;
     only_keys(
