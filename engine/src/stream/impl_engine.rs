@@ -67,6 +67,38 @@ fn global(pi: usize, slot: usize) -> usize {
 /// Buffers in a stream's own pool on a TX queue: a TX ring's worth and more in flight.
 const STREAM_POOL: u32 = 4095;
 
+/// The packets per second `rate` asks for of frames of `wire_bytes` on a link of `speed_mbps`
+/// (0: unpaced).
+fn packets_per_second(rate: Rate, speed_mbps: u32, wire_bytes: f64) -> f64 {
+    match rate {
+        Rate::Unpaced => 0.0,
+        Rate::Pps(p) => p,
+        Rate::Bps(b) => b / (wire_bytes * 8.0),
+        // Without a known link speed a percentage means nothing: send unpaced, like Pktgen.
+        Rate::Percent(_) if speed_mbps == 0 => 0.0,
+        Rate::Percent(p) => f64::from(speed_mbps) * 1e6 * p / 100.0 / (wire_bytes * 8.0),
+    }
+}
+
+/// Hands each queue its job for `slot`: marked running first, so that the port reads as sending
+/// from the moment this returns, then swapped in for the worker to pick up.
+fn hand_out(p: &PortShared, slot: usize, jobs: Vec<(usize, Box<TxJob>)>) {
+    let bit = 1u64 << slot;
+    p.stop.fetch_and(!bit, AcqRel);
+    for (q, _) in &jobs {
+        p.txq[*q].running.fetch_or(bit, AcqRel);
+    }
+    for (q, job) in jobs {
+        let txq = &p.txq[q];
+        let old = txq.pending[slot].swap(Box::into_raw(job), AcqRel);
+        if !old.is_null() {
+            // A job the worker never picked up (a start racing a stop) is ours again: drop it.
+            drop(reclaim(old));
+        }
+        txq.new_jobs.fetch_or(bit, Release);
+    }
+}
+
 fn check_slot(slot: usize) -> Result<()> {
     if slot >= SLOTS {
         return Err(Error::Stream(format!(
@@ -94,7 +126,6 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchPort`], [`Error::NoLcore`], [`Error::Busy`] if that slot is still sending,
     /// or [`Error::Stream`] naming what is wrong in `spec`.
-    // long: compile, pace, split into queue shares and hand out, in the order these must happen.
     pub fn start_stream(&self, port: u16, slot: usize, spec: &StreamSpec) -> Result<()> {
         check_slot(slot)?;
         let p = self.port(port)?;
@@ -116,14 +147,7 @@ impl Engine {
             return Err(Error::Busy(port));
         }
         let speed = self.port_info(port)?.speed_mbps;
-        let pps = match spec.rate {
-            Rate::Unpaced => 0.0,
-            Rate::Pps(p) => p,
-            Rate::Bps(b) => b / (program.mean_wire_bytes * 8.0),
-            // Without a known link speed a percentage means nothing: send unpaced, like Pktgen.
-            Rate::Percent(_) if speed == 0 => 0.0,
-            Rate::Percent(p) => speed as f64 * 1e6 * p / 100.0 / (program.mean_wire_bytes * 8.0),
-        };
+        let pps = packets_per_second(spec.rate, speed, program.mean_wire_bytes);
         self.check_link(port, slot, pps, program.mean_wire_bytes, &spec.mode, speed)?;
         let hz = self.shared.tsc_hz;
         let ticks_of = |ns: u64| (u128::from(ns) * u128::from(hz) / 1_000_000_000) as u64;
@@ -201,20 +225,7 @@ impl Engine {
         if !spec.resume {
             self.rebase_stream(pi, slot);
         }
-        let bit = 1u64 << slot;
-        p.stop.fetch_and(!bit, AcqRel);
-        for (q, _) in &jobs {
-            p.txq[*q].running.fetch_or(bit, AcqRel);
-        }
-        for (q, job) in jobs {
-            let txq = &p.txq[q];
-            let old = txq.pending[slot].swap(Box::into_raw(job), AcqRel);
-            if !old.is_null() {
-                // A job the worker never picked up (a start racing a stop) is ours again: drop it.
-                drop(reclaim(old));
-            }
-            txq.new_jobs.fetch_or(bit, Release);
-        }
+        hand_out(p, slot, jobs);
         Ok(())
     }
 

@@ -299,3 +299,28 @@ fn build_speed() {
     let pp = (rounds * 64) as f64 / t.elapsed().as_secs_f64() / 1e6;
     println!("linear {lin:.0} Mpps, per packet {pp:.0} Mpps");
 }
+
+/// A frame sent once gets the fix-ups a stream's first packet gets, from the same code.
+#[test]
+fn finished_template_matches_the_compiled_first_frame() {
+    let t = udp_template();
+    let once = t.finished().expect("fixes up");
+    let spec = StreamSpec {
+        templates: vec![t],
+        ..StreamSpec::default()
+    };
+    let prog = spec.compile(1514).expect("compiles");
+    assert_eq!(once, prog.templates[0].data[..prog.templates[0].len].to_vec());
+    assert_eq!(&once[16..18], &46u16.to_be_bytes(), "IP total length");
+    assert_eq!(
+        csum::fold(csum::add(0, &once[14..34])),
+        0xffff,
+        "IPv4 header checksum"
+    );
+    let bad = Template {
+        data: vec![0; 20],
+        checksums: vec![Checksum::Ipv4Header(14)],
+        lengths: Vec::new(),
+    };
+    assert!(bad.finished().is_err(), "a checksum outside the frame is refused");
+}

@@ -42,7 +42,9 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
         ret(lua, ())
     })?;
     m.func("frame", |lua, a| {
-        let t = spec::template(&a.get(0), "template")?;
+        // The spec reader's messages name engine.start, where templates usually come from.
+        let t = spec::template(&a.get(0), "template")
+            .map_err(|err| Fail(Fail::from(err).0.replacen("engine.start:", "engine.frame:", 1)))?;
         let bytes = t.finished().map_err(|err| Fail(format!("engine.frame: {err}")))?;
         ret(lua, lua.create_string(bytes)?)
     })

@@ -342,3 +342,36 @@ pub fn boolean(who: &str, v: &Value) -> Result<bool, Fail> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_keep_the_text_a_user_reads() {
+        assert_eq!(
+            Fail::from(mlua::Error::runtime("engine.x: bad")).0,
+            "engine.x: bad"
+        );
+        assert_eq!(Fail::from("plain").0, "plain");
+        assert_eq!(describe(&Value::Integer(7)), "7");
+        assert_eq!(exit_status(&Value::Boolean(false)), Ok(1));
+        assert!(exit_status(&Value::Number(1.5)).is_err());
+        let lua = Lua::new();
+        let s = Value::String(lua.create_string("x").expect("string"));
+        assert_eq!(describe(&s), "string \"x\"");
+        let a = Args {
+            who: "info",
+            vals: MultiValue::from_iter([Value::Integer(64), s]),
+        };
+        assert_eq!(
+            a.slot(0).unwrap_err().0,
+            "engine.info: slot must be an integer 0..63, got 64"
+        );
+        assert_eq!(
+            a.boolean(1).unwrap_err().0,
+            "engine.info: expected a boolean, got string \"x\""
+        );
+        assert_eq!(a.string(1, "path").ok().as_deref(), Some("x"));
+    }
+}
