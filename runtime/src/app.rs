@@ -85,7 +85,6 @@ async fn signalled(signals: Option<Signals>) -> End {
 
 /// Runs everything on the executor and returns the exit status. On return the ports are stopped
 /// and the Lua state is dropped; the caller shuts the engine down.
-// long: the life cycle in the order it happens (start-up, scripts, console or stdin, shutdown), read top to bottom.
 pub fn run(e: &'static Engine, args: &Args) -> i32 {
     // Handlers go in before any script runs, so a signal never finds the default action (death
     // without stopping the ports) once the first script may have started traffic.
@@ -140,38 +139,7 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
     if args.opts.theme {
         console::enable_theme(&lua);
     }
-    // A terminal on stdout gets the live pages, and the console's and scripts' output goes
-    // through it so the page and the typed line stay whole; anything else gets plain lines.
-    let term = Term::new().map(Rc::new);
-    let ui = match &term {
-        Some(t) => {
-            if let Some(r) = lua::output::router(&lua) {
-                lua::flush_lua_stdout(&lua);
-                let (w, l) = (Rc::clone(t), Rc::clone(t));
-                r.set_console(Some(lua::output::ConsoleSink {
-                    write: Rc::new(move |b| w.output(b)),
-                    leave: Rc::new(move || l.leave()),
-                    stderr: t.stderr_is_terminal(),
-                }));
-            }
-            ex.spawn(console::screen(
-                lua.clone(),
-                shared.clone(),
-                Rc::clone(t),
-                shared.interactive(),
-            ))
-            .detach();
-            Ui::Term(Rc::clone(t))
-        }
-        None => {
-            let prompt = Prompt::default();
-            if shared.interactive() {
-                ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
-                    .detach();
-            }
-            Ui::Plain(prompt)
-        }
-    };
+    let (term, ui) = start_ui(&lua, e, &shared, &ex);
 
     let main = async {
         let work = async {
@@ -221,6 +189,47 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
     drop(ex);
     drop(lua);
     status
+}
+
+/// The console: a terminal on stdout gets the live pages, and the console's and scripts' output
+/// goes through it so the page and the typed line stay whole; anything else gets plain lines.
+fn start_ui(
+    lua: &Lua,
+    e: &'static Engine,
+    shared: &Shared,
+    ex: &LocalExecutor<'static>,
+) -> (Option<Rc<Term>>, Ui) {
+    let term = Term::new().map(Rc::new);
+    let ui = match &term {
+        Some(t) => {
+            if let Some(r) = lua::output::router(lua) {
+                lua::flush_lua_stdout(lua);
+                let (w, l) = (Rc::clone(t), Rc::clone(t));
+                r.set_console(Some(lua::output::ConsoleSink {
+                    write: Rc::new(move |b| w.output(b)),
+                    leave: Rc::new(move || l.leave()),
+                    stderr: t.stderr_is_terminal(),
+                }));
+            }
+            ex.spawn(console::screen(
+                lua.clone(),
+                shared.clone(),
+                Rc::clone(t),
+                shared.interactive(),
+            ))
+            .detach();
+            Ui::Term(Rc::clone(t))
+        }
+        None => {
+            let prompt = Prompt::default();
+            if shared.interactive() {
+                ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
+                    .detach();
+            }
+            Ui::Plain(prompt)
+        }
+    };
+    (term, ui)
 }
 
 /// Starts the Lua shell if asked for. A shell address given on the command line that cannot be
