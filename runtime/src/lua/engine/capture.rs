@@ -6,6 +6,7 @@ use std::path::Path;
 use engine::{CapturedPacket, Engine};
 use mlua::{Lua, Table, Value};
 
+use super::values::count;
 use super::vocab::{Args, Fail, Module, array, describe, ret};
 
 /// Capture defaults: enough for a long test run, small beside the hugepage-free default memory.
@@ -123,14 +124,14 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
             _ => Some(a.string(1, "path")?),
         };
         let cap = e.capture_stop(p)?;
-        let (count, dropped) = (cap.packets.len() as i64, cap.dropped as i64);
+        let (n, dropped) = (count(cap.packets.len() as u64), count(cap.dropped));
         match path {
             Some(path) => {
                 engine::write_pcap(Path::new(&path), &cap.packets)
                     .map_err(|err| Fail(format!("engine.capture_stop: cannot write '{path}': {err}")))?;
-                ret(lua, (count, dropped))
+                ret(lua, (n, dropped))
             }
-            None => ret(lua, (count, dropped, packets_table(lua, &cap.packets)?)),
+            None => ret(lua, (n, dropped, packets_table(lua, &cap.packets)?)),
         }
     })?;
     m.func("read_pcap", |lua, a| {
@@ -148,6 +149,6 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
             .collect::<Result<Vec<_>, _>>()?;
         engine::write_pcap(Path::new(&path), &packets)
             .map_err(|err| Fail(format!("engine.write_pcap: cannot write '{path}': {err}")))?;
-        ret(lua, packets.len() as i64)
+        ret(lua, count(packets.len() as u64))
     })
 }

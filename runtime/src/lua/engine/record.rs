@@ -6,6 +6,7 @@ use std::time::Duration;
 use engine::Engine;
 use mlua::Value;
 
+use super::values::count;
 use super::vocab::{Fail, Module, describe, port, ret};
 use crate::results::record::{self, Format};
 
@@ -55,7 +56,7 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
         ret(lua, ())
     })?;
     m.func("record_stop", |lua, _| match record::stop()? {
-        Some((path, rows)) => ret(lua, (rows as i64, path)),
+        Some((path, rows)) => ret(lua, (count(rows), path)),
         None => ret(lua, ()),
     })
 }

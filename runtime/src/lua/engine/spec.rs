@@ -6,7 +6,7 @@
 use engine::{CatchUp, Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template, TxMode};
 use mlua::{Error, Result, Table, Value};
 
-use super::vocab::describe;
+use super::vocab::{describe, integer};
 
 const WHO: &str = "engine.start";
 
@@ -16,12 +16,7 @@ fn err<T>(path: &str, what: impl std::fmt::Display) -> Result<T> {
 
 /// An integer (or an integral float, as Lua scripts often compute them) in `min..=max`.
 fn int(v: &Value, path: &str, min: i64, max: i64) -> Result<i64> {
-    let n = match v {
-        Value::Integer(i) => Some(*i),
-        Value::Number(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
-        _ => None,
-    };
-    match n {
+    match integer(v) {
         Some(n) if (min..=max).contains(&n) => Ok(n),
         _ => err(
             path,
