@@ -2,7 +2,8 @@
 """The import graph of the engine crate (engine/src) and of runtime/src/lua, from the `use` lines
 and `crate::`/`super::` paths in the code (tests left out). Fails (exit 1) on a circle, or on an
 import that climbs back up (a module importing from one of its ancestors, the crate root
-included). A name the root only re-exports (`pub use m::X`) counts as an import of `m`.
+included), or on a file importing a file of its own rank or above in a ranked folder (RANKS). A
+name the root only re-exports (`pub use m::X`) counts as an import of `m`.
 
 Run: python3 tools/import_graph.py [--edges]
 """
@@ -12,6 +13,12 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CRATES = [("engine", "engine/src", "lib.rs", ""), ("runtime", "runtime/src", "main.rs", "lua")]
+# Folders whose files stand in ranks: a file imports only from lower ranks, so files of the same
+# rank (the binding files of the `engine` Lua module, one per area) never import each other.
+RANKS = {
+    ("runtime", ("lua", "engine")): {"vocab": 0, "values": 1, "spec": 2, "*": 3},
+    ("engine", ("stream",)): {"layout": 0, "spec": 1, "program": 2, "compile": 3, "impl_engine": 4},
+}
 
 
 def modules(src, root_file):
@@ -122,6 +129,15 @@ def main():
                     print(f"{name(a)} -> {name(b)}")
                 if in_scope(a) and len(b) < len(a) and a[: len(b)] == b:
                     bad.append(f"climbs up: {name(a)} imports from its ancestor {name(b)}")
+        for (c, folder), ranks in RANKS.items():
+            if c != crate:
+                continue
+            rank = lambda m: ranks.get(m[-1], ranks.get("*")) if m[:-1] == folder and len(m) == len(folder) + 1 else None
+            for a in sorted(edges):
+                for b in sorted(edges[a]):
+                    ra, rb = rank(a), rank(b)
+                    if ra is not None and rb is not None and rb >= ra:
+                        bad.append(f"rank: {name(a)} (rank {ra}) imports {name(b)} (rank {rb})")
         # Circles: strongly connected components with more than one module.
         index, low, stack, on, comps, n = {}, {}, [], set(), [], [0]
 
