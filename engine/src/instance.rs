@@ -654,9 +654,11 @@ pub(crate) fn reclaim(p: *mut TxJob) -> Box<TxJob> {
     unsafe { Box::from_raw(p) }
 }
 
-/// Waits, up to a second, while a worker has not yet answered a request through `busy`.
+/// Waits, up to 10 s, while a worker has not yet answered a request through `busy`.
 pub(crate) fn wait_while(busy: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(1);
+    // A worker answers within a turn of its loop; on a loaded machine its lcore's thread may
+    // wait for the CPU far longer than that, and giving up early would leave it running.
+    let deadline = Instant::now() + Duration::from_secs(10);
     while busy() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_micros(100));
     }

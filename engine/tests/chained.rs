@@ -59,11 +59,11 @@ fn child_stamps_in_chains() {
         ..Default::default()
     };
     e.start(0, &spec).unwrap();
-    assert!(wait_until(Duration::from_secs(5), || !e.is_sending(0).unwrap()));
+    assert!(wait_until(Duration::from_secs(60), || !e.is_sending(0).unwrap()));
     e.clear(0).unwrap();
     println!("ready");
     assert!(
-        wait_until(Duration::from_secs(10), || e.stats(0).unwrap().rx_chained >= N),
+        wait_until(Duration::from_secs(60), || e.stats(0).unwrap().rx_chained >= N),
         "chained frames received: {:?}",
         e.stats(0).unwrap()
     );

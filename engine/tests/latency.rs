@@ -12,7 +12,7 @@ use engine::{Rate, StreamSpec, Template};
 fn run(spec: &StreamSpec) {
     let e = engine();
     e.start(0, spec).unwrap();
-    assert!(wait_until(Duration::from_secs(20), || !e.is_sending(0).unwrap()));
+    assert!(wait_until(Duration::from_secs(60), || !e.is_sending(0).unwrap()));
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn every_stamp_is_counted_and_a_known_delay_lands_in_place() {
     };
     run(&spec);
     assert!(
-        wait_until(Duration::from_secs(5), || e.latency(1).unwrap().count == n),
+        wait_until(Duration::from_secs(60), || e.latency(1).unwrap().count == n),
         "got {}",
         e.latency(1).unwrap().count
     );
@@ -79,7 +79,7 @@ fn one_in_n_and_stamps_keep_checksums_right() {
     };
     e.capture_start(1, 16 << 20, 10_000, 256).unwrap();
     run(&spec);
-    assert!(wait_until(Duration::from_secs(5), || e
+    assert!(wait_until(Duration::from_secs(60), || e
         .stats(1)
         .unwrap()
         .rx_packets
@@ -135,7 +135,7 @@ fn dropped_swapped_and_repeated_stamps_are_counted() {
         stamp_every: Some(1),
         ..Default::default()
     });
-    assert!(wait_until(Duration::from_secs(5), || e
+    assert!(wait_until(Duration::from_secs(60), || e
         .stats(1)
         .unwrap()
         .rx_packets
@@ -178,7 +178,10 @@ fn dropped_swapped_and_repeated_stamps_are_counted() {
         rate: Rate::Unpaced,
         ..Default::default()
     });
-    assert!(wait_until(Duration::from_secs(5), || e.latency(1).unwrap().count
+    assert!(wait_until(Duration::from_secs(60), || e
+        .latency(1)
+        .unwrap()
+        .count
         == order.len() as u64));
     let l = e.latency(1).unwrap();
     assert_eq!(l.lost, 2, "{l:?}");

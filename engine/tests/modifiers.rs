@@ -14,10 +14,10 @@ fn send_and_capture(spec: &StreamSpec) -> Vec<CapturedPacket> {
     e.clear(1).unwrap();
     e.capture_start(1, 64 << 20, spec.count as usize, 2048).unwrap();
     e.start(0, spec).unwrap();
-    assert!(wait_until(Duration::from_secs(20), || !e.is_sending(0).unwrap()));
+    assert!(wait_until(Duration::from_secs(60), || !e.is_sending(0).unwrap()));
     // The last burst may still be in the ring; port 1's worker captures a packet before it counts it.
     assert!(
-        wait_until(Duration::from_secs(5), || e.stats(1).unwrap().rx_packets
+        wait_until(Duration::from_secs(60), || e.stats(1).unwrap().rx_packets
             >= spec.count),
         "port 1 received {} of {}",
         e.stats(1).unwrap().rx_packets,

@@ -21,7 +21,7 @@ fn child_send_exact_count() {
         ..Default::default()
     };
     e.start(0, &spec).unwrap();
-    assert!(wait_until(Duration::from_secs(30), || e
+    assert!(wait_until(Duration::from_secs(60), || e
         .stats(1)
         .unwrap()
         .rx_packets

@@ -82,7 +82,7 @@ fn child_send_to_pcap() {
     ];
     for spec in &specs {
         e.start(0, spec).unwrap();
-        assert!(wait_until(Duration::from_secs(20), || !e.is_sending(0).unwrap()));
+        assert!(wait_until(Duration::from_secs(60), || !e.is_sending(0).unwrap()));
     }
     assert_eq!(e.stats(0).unwrap().tx_packets, 3 * PER_KIND);
     e.shutdown(); // flushes and closes the capture file

@@ -12,9 +12,12 @@ M.PROBE = engine.slots.probe
 --- Starts the port's own stream from its settings (with its probes, if it needs them).
 function M.start(p, cfg)
 	local spec, probe = require("pktgen.build").spec(cfg)
-	engine.stream_start(p, M.SLOT, spec)
+	-- The probes start in the same step as the stream they end with (a later start could find
+	-- a short stream already ended, and send none).
 	if probe then
-		engine.stream_start(p, M.PROBE, probe)
+		engine.stream_start(p, M.SLOT, spec, M.PROBE, probe)
+	else
+		engine.stream_start(p, M.SLOT, spec)
 	end
 end
 

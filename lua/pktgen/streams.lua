@@ -346,14 +346,16 @@ local function start_one(p, s, resume)
 		spec = deep_copy(s.spec)
 		spec.resume = true
 	end
-	engine.stream_start(p, s.id, spec)
 	if s.probe then
 		local probe = s.probe
 		if resume then
 			probe = deep_copy(probe)
 			probe.resume = true
 		end
-		engine.stream_start(p, s.probe_slot, probe)
+		-- In one step with the stream: a later start could find a short stream already ended.
+		engine.stream_start(p, s.id, spec, s.probe_slot, probe)
+	else
+		engine.stream_start(p, s.id, spec)
 	end
 	s.paused = false
 end

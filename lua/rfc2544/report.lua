@@ -112,17 +112,24 @@ function Report:format()
 			head[#head + 1] = string.format("%7s", string.format("%g%%", st))
 		end
 		out[#out + 1] = table.concat(head, " ")
+		local limited = false
 		for _, s in ipairs(self.sizes) do
 			if s.loss then
 				local by, row = {}, { string.format("  %5d", s.size) }
 				for _, p in ipairs(s.loss) do
-					by[p.step] = p.loss_pct
+					by[p.step] = p
 				end
 				for _, st in ipairs(steps) do
-					row[#row + 1] = by[st] and string.format("%7.3f", by[st]) or string.format("%7s", "-")
+					local p = by[st]
+					row[#row + 1] = not p and string.format("%7s", "-")
+						or (p.limited and string.format("%6.2f*", p.loss_pct) or string.format("%7.3f", p.loss_pct))
+					limited = limited or (p and p.limited)
 				end
 				out[#out + 1] = table.concat(row, " ")
 			end
+		end
+		if limited then
+			line("  * sender-limited: the senders offered less than the step asked, so it measures the senders")
 		end
 	end
 	if has.back_to_back then

@@ -147,7 +147,7 @@ function M.loss(ctx, o, size, state)
 		record(state, "loss", t)
 		progress(o, "loss", string.format("%g%%", step), t)
 		curve[#curve + 1] = { step = step, rate = rate, offered = t.offered, pps = t.offered_pps, tx = t.tx,
-			rx = t.rx, loss_pct = t.loss_pct }
+			rx = t.rx, loss_pct = t.loss_pct, limited = t.limited }
 		clean = t.loss <= 0 and clean + 1 or 0
 		step = step - o.loss_step
 	end

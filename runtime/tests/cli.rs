@@ -74,6 +74,7 @@ fn missing_file_and_syntax_error_fail() {
 
 #[test]
 fn pkt_command_file_runs() {
+    let _turn = common::heavy();
     let pkt = temp_file(
         "pkt",
         "send.pkt",
@@ -147,6 +148,7 @@ fn quit_ends_the_run_without_exit_flag() {
 
 #[test]
 fn os_exit_shuts_down_and_keeps_status() {
+    let _turn = common::heavy();
     let o = run(pktgen(&[]), "pktgen.start(0) io.write('x') os.exit(4)\n");
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(4), "{err}");
@@ -179,6 +181,7 @@ fn signal_after_ready(test: &str, script: &str, signal: &str) -> std::process::O
 
 #[test]
 fn sigterm_shuts_down_cleanly() {
+    let _turn = common::heavy();
     let o = signal_after_ready(
         "sig",
         "pktgen.start(0) print('ready') io.stdout:flush()\n",
@@ -191,6 +194,7 @@ fn sigterm_shuts_down_cleanly() {
 
 #[test]
 fn sigint_interrupts_a_busy_loop() {
+    let _turn = common::heavy();
     // The loop never yields, so only the instruction hook can stop it.
     let o = signal_after_ready(
         "spin",
@@ -247,6 +251,7 @@ fn help_and_bad_options() {
 
 #[test]
 fn latency_range_and_precision_are_configurable() {
+    let _turn = common::heavy();
     // 2 significant digits up to 1 ms: stamps still all counted, and an empty histogram made to
     // merge with the ports' takes the same range. Then stamps aged 5 ms by the stream's delay
     // line, beyond the range: each is counted at 1 ms, so they all share one bucket, and at 2

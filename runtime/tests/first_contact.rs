@@ -24,6 +24,7 @@ fn version_prints_pktgen_dpdk_and_lua_and_exits_0() {
 
 #[test]
 fn too_little_eal_memory_names_the_cure_and_the_size() {
+    let _turn = common::heavy();
     let prefix = format!("pktgen-mem-{}", std::process::id());
     let with_memory = |mb: &str| {
         let eal = ["--no-huge", "--no-pci", "-m", mb, "--file-prefix", &prefix];
@@ -55,6 +56,7 @@ fn too_little_eal_memory_names_the_cure_and_the_size() {
 
 #[test]
 fn a_port_list_naming_no_port_is_noted_on_the_shell_clients_output() {
+    let _turn = common::heavy();
     let mut srv = Command::new(env!("CARGO_BIN_EXE_pktgen"))
         .current_dir(common::root())
         .args(["--listen", "127.0.0.1:0"])
@@ -100,6 +102,7 @@ fn a_port_list_naming_no_port_is_noted_on_the_shell_clients_output() {
 
 #[test]
 fn jumbo_frames_raise_the_info_sizes() {
+    let _turn = common::heavy();
     let o = common::run(
         common::pktgen(&["-j", "--exit"]),
         "print(pktgen.info.maxPktSize, pktgen.info.defaultBuffSize, math.type(pktgen.info.maxPktSize))",
@@ -123,6 +126,7 @@ fn dpdk_release() -> (u32, u32) {
 
 #[test]
 fn a_bonding_port_is_one_port_and_bonding_shows_its_members() {
+    let _turn = common::heavy();
     // The bonding driver's key for a member: `slave` up to DPDK 23.07, `member` since 23.11.
     let key = if dpdk_release() >= (23, 11) {
         "member"

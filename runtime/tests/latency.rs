@@ -10,6 +10,7 @@ use common::{pktgen, run, temp_file, text};
 
 #[test]
 fn the_latency_scenario_prints_its_report() {
+    let _turn = common::heavy();
     let out = run(pktgen(&["--exit", "-f", "test/latency.lua"]), "");
     let (so, se) = text(&out);
     assert!(out.status.success(), "stdout:\n{so}\nstderr:\n{se}");
@@ -26,6 +27,7 @@ fn the_latency_scenario_prints_its_report() {
 
 #[test]
 fn a_saved_log_reads_back_in_python_hdrhistogram() {
+    let _turn = common::heavy();
     let log = std::env::temp_dir().join(format!("pktgen-lat-{}.hlog", std::process::id()));
     let script = temp_file(
         "latency_log",

@@ -41,6 +41,7 @@ fn ends_ok(f: &Path, out: &str) -> bool {
 
 #[test]
 fn every_test_lua_script_passes() {
+    let _turn = common::heavy();
     let files = scenarios();
     let mut failed = Vec::new();
     for f in &files {
@@ -71,6 +72,7 @@ fn every_test_lua_script_passes() {
 /// as one chunk with no error coming back, and end with its ok line.
 #[test]
 fn every_test_lua_script_passes_through_the_shell() {
+    let _turn = common::heavy();
     use std::process::{Command, Stdio};
 
     let files = scenarios();
@@ -121,6 +123,7 @@ fn number_after(line: &str, prefix: &str) -> Option<u64> {
 /// every packet on both ports.
 #[test]
 fn the_make_run_demo_sends_and_counts() {
+    let _turn = common::heavy();
     let o = common::run(common::pktgen(&["-f", "test/demo.lua", "--exit"]), "");
     let (out, err) = common::text(&o);
     assert!(

@@ -10,7 +10,6 @@ mod common;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::Served;
@@ -18,12 +17,6 @@ use serde_json::{Value, json};
 
 /// How long any one reply may take.
 const REPLY: Duration = Duration::from_secs(30);
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// A program-mode client.
 struct Prog {
@@ -92,7 +85,7 @@ fn err(r: &Value) -> String {
 
 #[test]
 fn replies_separate_output_values_and_errors() {
-    let _g = serial();
+    let _g = common::heavy();
     let srv = Served::start(&[]);
     let mut c = Prog::connect(srv.port);
 
@@ -192,7 +185,7 @@ fn replies_separate_output_values_and_errors() {
 
 #[test]
 fn long_output_arrives_whole_in_one_reply() {
-    let _g = serial();
+    let _g = common::heavy();
     let srv = Served::start(&[]);
     let mut c = Prog::connect(srv.port);
     // 4 MiB of lines with quotes, tabs and UTF-8, written in pieces across yields.
@@ -224,7 +217,7 @@ fn long_output_arrives_whole_in_one_reply() {
 
 #[test]
 fn budget_and_input_limits_as_in_text_mode() {
-    let _g = serial();
+    let _g = common::heavy();
     let srv = Served::start(&["--shell-budget-ms", "300", "--shell-max-input", "4096"]);
     let mut c = Prog::connect(srv.port);
     assert!(err(&c.lua(1, "while true do end")).contains("--shell-budget-ms"));
@@ -248,7 +241,7 @@ fn budget_and_input_limits_as_in_text_mode() {
 
 #[test]
 fn thirty_two_clients_each_get_their_own_replies() {
-    let _g = serial();
+    let _g = common::heavy();
     let srv = Served::start(&[]);
     let mut c = Prog::connect(srv.port);
     // Defined by one client, called by all: output goes to the caller, values back to it.
@@ -289,7 +282,7 @@ fn thirty_two_clients_each_get_their_own_replies() {
 
 #[test]
 fn text_clients_are_unchanged_beside_program_clients() {
-    let _g = serial();
+    let _g = common::heavy();
     let srv = Served::start(&[]);
     let mut p = Prog::connect(srv.port);
     ok(&p.lua(1, "shared = 'set by a program'"));
@@ -340,7 +333,7 @@ fn text_clients_are_unchanged_beside_program_clients() {
 
 #[test]
 fn quitting_answers_every_request_before_closing() {
-    let _g = serial();
+    let _g = common::heavy();
     let srv = Served::start(&["--shell-allow-quit"]);
     let mut a = Prog::connect(srv.port);
     // Both in one write: pktgen answers the requests it has read (one still in flight when it

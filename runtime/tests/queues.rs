@@ -28,6 +28,7 @@ fn scenario(ours: &[&str]) -> (String, String) {
 
 #[test]
 fn two_and_four_queue_pairs_send_one_stream() {
+    let _turn = common::heavy();
     for q in ["2", "4"] {
         let (so, se) = scenario(&["--queues", q]);
         assert!(so.contains(&format!("port 0 sends on {q} ")), "{so}");
@@ -38,6 +39,7 @@ fn two_and_four_queue_pairs_send_one_stream() {
 
 #[test]
 fn streams_on_two_tx_queues_count_exactly() {
+    let _turn = common::heavy();
     let mut args = LCORES.to_vec();
     args.extend(["--", "--queues", "2", "--exit", "test/lua/streams.lua"]);
     let out = run(pktgen(&args), "");
@@ -48,6 +50,7 @@ fn streams_on_two_tx_queues_count_exactly() {
 
 #[test]
 fn a_matrix_with_split_rx_and_tx_lcores() {
+    let _turn = common::heavy();
     let (so, se) = scenario(&["-m", "[1:2-3].0", "-m", "[4:1].1"]);
     assert!(so.contains("port 0 sends on 2 (lcores 2,3)"), "{so}");
     for want in [
@@ -60,6 +63,7 @@ fn a_matrix_with_split_rx_and_tx_lcores() {
 
 #[test]
 fn bad_matrices_stop_start_up_naming_the_item() {
+    let _turn = common::heavy();
     for (m, status, want) in [
         ("[0:1].0", 1, "-m [0:1].0: lcore 0 is the main lcore"),
         (

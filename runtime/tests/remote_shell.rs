@@ -1,4 +1,4 @@
-//! The shell off loopback, for real (README "Remote shell"): each test makes a veth pair into a
+//! The shell off loopback, for real (docs/SHELL.md, "Remote shell"): each test makes a veth pair into a
 //! network namespace of its own, pktgen listens on the outer end's address (198.18.0.0/15, the
 //! benchmarking range, a /30 per test), and the clients run inside the namespace through
 //! `ip netns exec`: `socat` (TCP and OPENSSL), and Python's `ssl` through clients/python
@@ -160,7 +160,7 @@ fn tls_served(net: &Net, more: &[&str]) -> (Served, Certs) {
     (Served::start_on(&net.ours.to_string(), &args), c)
 }
 
-/// The README's way to run hello-world with a token: the auth line, then the file, into socat's
+/// docs/SHELL.md's way to run hello-world with a token: the auth line, then the file, into socat's
 /// `target` address.
 fn hello_with_token(tok: &str, target: &str) -> String {
     format!("(echo \"auth $(cat {tok})\"; cat test/hello-world.lua) | socat -t 10 - {target}")
@@ -208,6 +208,7 @@ fn after_the_lock(net: &Net, script: &str) -> Output {
 
 #[test]
 fn a_token_lets_in_only_who_has_it() {
+    let _turn = common::heavy();
     let net = Net::new(0);
     let tok = net.path("token");
     // No --shell-allow-remote: a token is enough to listen off loopback.
@@ -247,7 +248,7 @@ fn a_token_lets_in_only_who_has_it() {
         "{log}"
     );
 
-    // The right token, as README shows it: the seed's hello world runs.
+    // The right token, as docs/SHELL.md shows it: the seed's hello world runs.
     let o = after_the_lock(&net, &hello_with_token(&tok, &format!("TCP:{addr}")));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains(HELLO) && out.contains("Lua Version"), "{}", text(&o));
@@ -257,6 +258,7 @@ fn a_token_lets_in_only_who_has_it() {
 
 #[test]
 fn tls_with_socat_and_python_and_a_wrong_ca_refused() {
+    let _turn = common::heavy();
     let net = Net::new(1);
     let tok = net.path("token");
     let (srv, c) = tls_served(&net, &["--shell-token-file", &tok]);
@@ -313,6 +315,7 @@ fn tls_with_socat_and_python_and_a_wrong_ca_refused() {
 
 #[test]
 fn mutual_tls_refuses_a_client_without_a_certificate() {
+    let _turn = common::heavy();
     let net = Net::new(2);
     // Client certificates are enough to listen off loopback: no token, no --shell-allow-remote.
     let ca = net.path("ca.pem"); // where make_pki puts the CA
@@ -376,6 +379,7 @@ fn mutual_tls_refuses_a_client_without_a_certificate() {
 
 #[test]
 fn five_hundred_failures_leave_other_clients_and_the_ports_alone() {
+    let _turn = common::heavy();
     let net = Net::new(3);
     let tok = net.path("token");
     let srv = Served::start_on(&net.ours.to_string(), &["--shell-token-file", &tok]);
@@ -433,6 +437,7 @@ fn five_hundred_failures_leave_other_clients_and_the_ports_alone() {
 
 #[test]
 fn unusable_settings_are_named_and_open_remote_shells_still_need_the_flag() {
+    let _turn = common::heavy();
     let dir = std::env::temp_dir().join(format!("pktgen-remote-{}-cli", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let short = dir.join("short");

@@ -68,6 +68,7 @@ fn render(svg: &Path) -> (u32, u32, usize, usize) {
 
 #[test]
 fn charts_render_to_images_that_are_not_blank() {
+    let _turn = common::heavy();
     let d = dir("charts");
     run_script(
         &d.join("charts.lua"),
@@ -137,6 +138,7 @@ fn csv_rows(path: &Path) -> usize {
 
 #[test]
 fn a_recording_is_whole_however_pktgen_ends() {
+    let _turn = common::heavy();
     let d = dir("record");
     // The scripts end (--exit) with the recording still on: pktgen closes it.
     let csv = d.join("exit.csv");

@@ -10,11 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Both tests send at rates they measure; on a 2-CPU machine they must not overlap.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 fn temp_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pktgen-rfc2544-{}-{test}", std::process::id()));
@@ -41,7 +37,7 @@ fn last_line(out: &str) -> &str {
 
 #[test]
 fn the_report_files_read_back_and_the_chart_renders() {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::heavy();
     let dir = temp_dir("files");
     let prefix = dir.join("ring");
     let script = common::temp_file(
@@ -118,7 +114,7 @@ fn dut_sh(cmd: &str, name: &str) -> Result<std::process::Output, String> {
 
 #[test]
 fn against_the_kernel_the_ndr_loss_and_delay_follow_the_shaper() {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::heavy();
     let name = format!("pg{}", std::process::id());
     let Some(dut) = Dut::up(&name).unwrap_or_else(|e| panic!("setting up the DUT: {e}")) else {
         return;

@@ -174,7 +174,7 @@ pktgen.set(0, "count", 1000000)
 local before = pktgen.tapStats(1)[1].rx
 pktgen.start(0)
 wait_for("port 0 to send the million", function() return pktgen.isSending(0)[0] == "n" end, 60)
-wait_for("port 1 to receive them", function() return pktgen.portStats(1)[1].curr.ipackets >= 1000000 end, 10)
+wait_for("port 1 to receive them", function() return pktgen.portStats(1)[1].curr.ipackets >= 1000000 end)
 local after
 wait_for("the mirror to account for every packet", function()
 	after = pktgen.tapStats(1)[1].rx
@@ -209,6 +209,7 @@ fn numbers(lines: &[String], tag: &str) -> Vec<u64> {
 
 #[test]
 fn mirrors_show_the_traffic_on_tap_interfaces_and_lose_only_mirror_packets() {
+    let _turn = common::heavy();
     let pid = std::process::id();
     let ns = Netns::new(format!("pg-tap-{pid}"));
     let dir = std::env::temp_dir().join(format!("pktgen-tap-{pid}"));

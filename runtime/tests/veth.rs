@@ -73,6 +73,7 @@ print(string.format("AFTER arp=%d echo=%d tx_extra=%d", s.arp_pkts, s.echo_pkts,
 
 #[test]
 fn kernel_peer_answers_and_is_answered() {
+    let _turn = common::heavy();
     for tool in ["ip", "ping"] {
         assert!(
             Command::new("sh")

@@ -425,6 +425,7 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_mode_and_encapsulation_decodes_with_good_checksums() {
+    let _turn = common::heavy();
     if Command::new("tshark").arg("--version").output().is_err() {
         panic!("tshark is needed for the wire tests (make test installs it)");
     }

@@ -51,7 +51,7 @@ local file = os.tmpname()
 engine.write_pcap(file, captured)
 engine.capture_start(1)
 engine.start(0, { pcap = file, count = N })
-assert(engine.wait(0, 5000), "replay did not finish")
+assert(engine.wait(0, 30000), "replay did not finish")
 wait_for("the replay to arrive", function() return engine.stats(1).rx_packets >= 2 * N end)
 local n, dropped, got = engine.capture_stop(1)
 eq("replayed packets", n, N)
@@ -71,22 +71,23 @@ local function span(spec)
 	engine.clear(1)
 	engine.capture_start(1)
 	engine.start(0, spec)
-	assert(engine.wait(0, 5000), "timed replay did not finish")
+	assert(engine.wait(0, 30000), "timed replay did not finish")
 	wait_for("3 packets", function() return engine.stats(1).rx_packets >= 3 end)
 	local c, _, pk = engine.capture_stop(1)
 	eq("timed packets", c, 3)
 	return (pk[3].time_ns - pk[1].time_ns) / 1e6
 end
 local timed = span { pcap = file, pcap_gaps = true, count = 3 }
--- Sent exactly 100 ms apart; an idle receiver polls every millisecond at worst, so receive
--- stamps may each be up to ~1 ms late.
-assert(timed >= 98, string.format("with pcap_gaps 3 packets took %.1f ms, want >= 98", timed))
+-- Sent exactly 100 ms apart. The receive stamps move with the receiver's lcore, which an idle
+-- receiver polls every millisecond but a busy machine may keep from its CPU for several: 10 %
+-- of margin, where the same packets without their gaps take under 50 ms (below).
+assert(timed >= 90, string.format("with pcap_gaps 3 packets took %.1f ms, want >= 90", timed))
 assert(timed < 1000, string.format("with pcap_gaps 3 packets took %.1f ms", timed))
 local fast = span { pcap = file, count = 3 }
 assert(fast < 50, string.format("without pcap_gaps 3 packets took %.1f ms", fast))
 -- explicit gaps_ns
 local explicit = span { templates = { { data = base } }, gaps_ns = { 30000000 }, count = 3 }
-assert(explicit >= 58, string.format("gaps_ns 30 ms: 3 packets took %.1f ms", explicit))
+assert(explicit >= 54, string.format("gaps_ns 30 ms: 3 packets took %.1f ms, want >= 54", explicit))
 
 -- 4. Sizes are clamped as Pktgen loads a pcap file: a short packet is padded with zeros, one
 -- past max_frame cut to it.
@@ -94,7 +95,7 @@ engine.write_pcap(file, { string.rep("\1", 20), string.rep("\2", engine.max_fram
 engine.clear(1)
 engine.capture_start(1)
 engine.start(0, { pcap = file, count = 2 })
-assert(engine.wait(0, 5000))
+assert(engine.wait(0, 30000))
 wait_for("the two packets", function() return engine.stats(1).rx_packets >= 2 end)
 local _, _, clamped = engine.capture_stop(1)
 eq("short packet padded", clamped[1].data, string.rep("\1", 20) .. string.rep("\0", 40))

@@ -18,7 +18,7 @@ t.fails("page, wrong number of arguments", function() pktgen.page() end)
 -- Every page renders; the main page shows both ports and exact counters after a send.
 pktgen.set("0", "count", 3000)
 pktgen.start("0")
-t.wait_for("3000 packets on port 1", function() return pktgen.portStats("1")[1].curr.ipackets == 3000 end, 10)
+t.wait_for("3000 packets on port 1", function() return pktgen.portStats("1")[1].curr.ipackets == 3000 end)
 local main = pktgen.pageText("main")
 has(main, "<Main Page>  Ports 0-1 of 2")
 has(main, "Total Rx Pkts       :                   0               3,000")

@@ -10,7 +10,8 @@ local function rx(name)
 end
 
 -- 1. Two streams at 1 % and 3 % of 10 Gb/s: each one's received rate, over two seconds inside
--- the run, within 0.5 % of its own (packets a starved worker let go count as sent on schedule).
+-- the run, within 0.5 % of its own (packets a starved worker let go count as sent on schedule;
+-- the rate is a slope over 21 readings, so one taken while a worker was held up counts little).
 local SIZE = 128
 local function pps(pct) return 10e9 * pct / 100 / ((SIZE + 20) * 8) end
 pktgen.streams.add(0, { name = "one", size = SIZE, proto = "udp", rate = 1, catch_up = "exact" })
@@ -21,14 +22,11 @@ t.fails("streams.add: rate 'fast' is not", pktgen.streams.add, 0, { rate = "fast
 pktgen.clr()
 pktgen.streams.start(0)
 pktgen.delay(500)
-local function sample()
+local one, three = t.rates(function()
 	local s1, s3 = pktgen.streams.stats(0, "one"), pktgen.streams.stats(0, "three")
-	return engine.now(), s1.rx_packets + s1.tx_skipped, s3.rx_packets + s3.tx_skipped
-end
-local t0, a0, b0 = sample()
-pktgen.delay(2000)
-local t1, a1, b1 = sample()
-for _, c in ipairs({ { "one", (a1 - a0) / (t1 - t0), pps(1) }, { "three", (b1 - b0) / (t1 - t0), pps(3) } }) do
+	return s1.rx_packets + s1.tx_skipped, s3.rx_packets + s3.tx_skipped
+end, 2)
+for _, c in ipairs({ { "one", one, pps(1) }, { "three", three, pps(3) } }) do
 	print(string.format("stream %s: %.0f pps received, %+.3f %% of %.0f", c[1], c[2], (c[2] / c[3] - 1) * 100, c[3]))
 	t.check(math.abs(c[2] / c[3] - 1) < 0.005, "stream %s: %.0f pps is not within 0.5 %% of %.0f", c[1], c[2], c[3])
 end
@@ -77,7 +75,7 @@ pktgen.streams.start(0)
 pktgen.streams.pause(0, "imix")
 local paused = pktgen.streams.stats(0, "imix").tx_packets
 pktgen.streams.resume(0, "imix")
-t.wait_for("both streams to finish", function() return pktgen.isSending(0)[0] == "n" end, 10)
+t.wait_for("both streams to finish", function() return pktgen.isSending(0)[0] == "n" end)
 t.wait_for("port 1 to receive them", function()
 	return engine.stats(1).rx_packets == engine.stats(0).tx_packets
 end)
@@ -95,6 +93,26 @@ t.check(probes > 0, "probes beside the 64-byte TCP stream")
 t.eq("tcp's histogram counts its probes", pktgen.streams.histogram(0, "tcp"):count(), probes)
 pktgen.streams.remove(0, "imix")
 pktgen.streams.remove(0, "tcp")
+
+-- 3a. A stream's probes start in the same step as the stream: a control thread held up right
+-- after the start (here on purpose, for longer than the whole stream lasts) still finds probes
+-- sent beside it, where probes started by a second call found the stream ended and sent none.
+pktgen.streams.add(0, { name = "short", size = 64, proto = "tcp", rate = "20kpps", count = 1000 })
+local start = engine.stream_start
+engine.stream_start = function(...)
+	start(...)
+	local held = engine.now()
+	repeat until engine.now() - held > 0.3
+end
+local ok, err = pcall(pktgen.streams.start, 0, "short")
+engine.stream_start = start
+assert(ok, err)
+t.wait_for("the short stream to end", function() return not pktgen.streams.stats(0, "short").sending end)
+local short = pktgen.streams.stats(0, "short")
+print(string.format("short: %d packets, %d probes", short.tx_packets, short.probes))
+t.eq("short sent", short.tx_packets, 1000)
+t.check(short.probes > 0, "probes beside a stream whose start was held up")
+pktgen.streams.remove(0, "short")
 
 -- 4. Four bursts of 50 packets, 5 ms apart, captured: exactly 200 packets, and between the
 -- bursts a gap of at least 5 ms, read from the send times the packets' stamps carry (the low 48
@@ -120,10 +138,15 @@ for i = 2, #packets do
 	end
 end
 t.eq("gaps between the bursts", #gaps, 3)
+-- Every gap is at least the one asked; a worker kept from its CPU can lengthen one, but not all
+-- three, so only the shortest must be near 5 ms.
+local shortest = math.huge
 for _, g in ipairs(gaps) do
 	print(string.format("burst gap %.3f ms", g / 1e6))
-	t.check(g >= 5e6 and g < 25e6, "a gap of %.3f ms, want 5 ms (and not far more)", g / 1e6)
+	t.check(g >= 5e6, "a gap of %.3f ms, want at least 5 ms", g / 1e6)
+	shortest = math.min(shortest, g)
 end
+t.check(shortest < 25e6, "the shortest gap is %.3f ms, want 5 ms (and not far more)", shortest / 1e6)
 pktgen.streams.print(0)
 pktgen.streams.remove(0, "bursts")
 t.eq("streams left", #pktgen.streams.list(0), 0)

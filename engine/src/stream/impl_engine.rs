@@ -80,25 +80,6 @@ fn packets_per_second(rate: Rate, speed_mbps: u32, wire_bytes: f64) -> f64 {
     }
 }
 
-/// Hands each queue its job for `slot`: marked running first, so that the port reads as sending
-/// from the moment this returns, then swapped in for the worker to pick up.
-fn hand_out(p: &PortShared, slot: usize, jobs: Vec<(usize, Box<TxJob>)>) {
-    let bit = 1u64 << slot;
-    p.stop.fetch_and(!bit, AcqRel);
-    for (q, _) in &jobs {
-        p.txq[*q].running.fetch_or(bit, AcqRel);
-    }
-    for (q, job) in jobs {
-        let txq = &p.txq[q];
-        let old = txq.pending[slot].swap(Box::into_raw(job), AcqRel);
-        if !old.is_null() {
-            // A job the worker never picked up (a start racing a stop) is ours again: drop it.
-            drop(reclaim(old));
-        }
-        txq.new_jobs.fetch_or(bit, Release);
-    }
-}
-
 fn check_slot(slot: usize) -> Result<()> {
     if slot >= SLOTS {
         return Err(Error::Stream(format!(
@@ -127,6 +108,56 @@ impl Engine {
     /// [`Error::NoSuchPort`], [`Error::NoLcore`], [`Error::Busy`] if that slot is still sending,
     /// or [`Error::Stream`] naming what is wrong in `spec`.
     pub fn start_stream(&self, port: u16, slot: usize, spec: &StreamSpec) -> Result<()> {
+        self.start_streams(port, &[(slot, spec)])
+    }
+
+    /// Starts several of `port`'s streams in one step, as [`Engine::start_stream`] does each: all
+    /// are checked first (an error starts none), and every queue picks up its jobs of all of them
+    /// at once. A companion that ends with another (latency probes) thus never starts after the
+    /// stream it measures has already ended, however long the control thread is held up.
+    ///
+    /// # Errors
+    /// As [`Engine::start_stream`], for the first stream that cannot start.
+    pub fn start_streams(&self, port: u16, streams: &[(usize, &StreamSpec)]) -> Result<()> {
+        let mut all = Vec::with_capacity(streams.len());
+        for &(slot, spec) in streams {
+            all.push((slot, spec.resume, self.prepare_jobs(port, slot, spec)?));
+        }
+        let p = &self.shared.ports[usize::from(port)];
+        let pi = usize::from(port);
+        // Every stream is marked running before any job is handed out, so a companion's
+        // `ends_with` cannot see its stream as ended before it began.
+        for (slot, resume, jobs) in &all {
+            *lock(&self.senders).started.entry(pi).or_default() |= 1 << slot;
+            if !resume {
+                self.rebase_stream(pi, *slot);
+            }
+            let bit = 1u64 << slot;
+            p.stop.fetch_and(!bit, AcqRel);
+            for (q, _) in jobs {
+                p.txq[*q].running.fetch_or(bit, AcqRel);
+            }
+        }
+        let mut news = vec![0u64; p.txq.len()];
+        for (slot, _, jobs) in all {
+            for (q, job) in jobs {
+                let old = p.txq[q].pending[slot].swap(Box::into_raw(job), AcqRel);
+                if !old.is_null() {
+                    // A job the worker never picked up (a start racing a stop) is ours again: drop it.
+                    drop(reclaim(old));
+                }
+                news[q] |= 1 << slot;
+            }
+        }
+        for (q, bits) in news.into_iter().enumerate().filter(|&(_, b)| b != 0) {
+            p.txq[q].new_jobs.fetch_or(bits, Release);
+        }
+        Ok(())
+    }
+
+    /// Checks `spec` for `port`'s stream in `slot` and compiles it into one job per TX queue that
+    /// sends a share of it.
+    fn prepare_jobs(&self, port: u16, slot: usize, spec: &StreamSpec) -> Result<Vec<(usize, Box<TxJob>)>> {
         check_slot(slot)?;
         let p = self.port(port)?;
         let pi = usize::from(port);
@@ -221,12 +252,7 @@ impl Engine {
             };
             jobs.push((q, Box::new(job)));
         }
-        *lock(&self.senders).started.entry(pi).or_default() |= 1 << slot;
-        if !spec.resume {
-            self.rebase_stream(pi, slot);
-        }
-        hand_out(p, slot, jobs);
-        Ok(())
+        Ok(jobs)
     }
 
     /// Refuses a paced stream that, with the port's other paced streams still sending, would ask
@@ -343,7 +369,7 @@ impl Engine {
         p.txq.iter().any(|q| q.running.load(Acquire) != 0)
     }
 
-    /// Stops every stream of `port` and waits (up to a second) for its workers to let go.
+    /// Stops every stream of `port` and waits (up to 10 s) for its workers to let go.
     ///
     /// # Errors
     /// [`Error::NoSuchPort`].
@@ -351,7 +377,7 @@ impl Engine {
         self.stop_slots(self.port(port)?, u64::MAX)
     }
 
-    /// Stops `port`'s stream in `slot` and waits (up to a second) for its workers to let go.
+    /// Stops `port`'s stream in `slot` and waits (up to 10 s) for its workers to let go.
     ///
     /// # Errors
     /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..SLOTS.
@@ -377,7 +403,10 @@ impl Engine {
                 }
             }
         }
-        p.stop.fetch_and(!mask, AcqRel);
+        // A slot whose worker has not let go yet keeps its stop bit, so the worker still stops
+        // it when it gets the CPU back (starting the slot again clears the bit).
+        let still = p.txq.iter().fold(0, |m, q| m | q.running.load(Acquire));
+        p.stop.fetch_and(!(mask & !still), AcqRel);
         Ok(())
     }
 

@@ -11,8 +11,19 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The turn of tests that compete for the machine's CPUs (real traffic at a rate, namespaces, a
+/// terminal under tmux): a test binary's tests run in parallel threads, and on a 2-CPU machine two
+/// such tests side by side would each measure the other. Light tests run beside them.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits for the heavy tests' turn and holds it until the guard drops (a test that failed while
+/// holding it does not stop the others).
+pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// How long any one pktgen run may take.
-pub const TIMEOUT: Duration = Duration::from_secs(60);
+pub const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The workspace root.
 pub fn root() -> PathBuf {

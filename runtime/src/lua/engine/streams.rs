@@ -52,7 +52,15 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
     m.func("stream_start", move |lua, a| {
         let (p, s) = (a.port(e, 0)?, a.slot(1)?);
         let spec = spec::from_lua(&a.get(2), max_frame)?;
-        ret(lua, e.start_stream(p, s, &spec)?)
+        // An optional companion (slot, spec), such as latency probes, starts in the same step.
+        match a.get(3) {
+            Value::Nil => e.start_stream(p, s, &spec)?,
+            _ => {
+                let with = spec::from_lua(&a.get(4), max_frame)?;
+                e.start_streams(p, &[(s, &spec), (a.slot(3)?, &with)])?;
+            }
+        }
+        ret(lua, ())
     })?;
     m.func("stream_stop", move |lua, a| {
         ret(lua, e.stop_stream(a.port(e, 0)?, a.slot(1)?)?)
