@@ -4,8 +4,8 @@
 -- Run: target/release/pktgen --exit -f bench/rfc2544.lua  (about 10 minutes; prints Markdown;
 -- RFC2544_BENCH=search or =max runs one half)
 local engine = require "engine"
-local config = require "pktgen.config"
-local build = require "pktgen.build"
+local config = require "pktgen.internal.config"
+local streamspec = require "pktgen.internal.streamspec"
 local rfc2544 = require "rfc2544"
 
 pktgen.screen("off")
@@ -20,7 +20,7 @@ local function unpaced(size, stamped, secs)
 	c.pkt = config.copy_pkt(cfg.pkt)
 	c.pkt.size, c.pkt.proto, c.count = size, "udp", 0
 	c.latency = stamped and { on = true, rate_us = 0, entropy = 0, jitter_us = 50 } or nil
-	local spec = build.spec(c)
+	local spec = streamspec.spec(c)
 	spec.rate = nil
 	engine.clear(0)
 	engine.clear(1)

@@ -1,5 +1,5 @@
 --- Ethernet II header bytes.
--- MAC addresses are 6-byte binary strings (see pktgen.args.mac).
+-- MAC addresses are 6-byte binary strings (see pktgen.internal.args.mac).
 local M = {}
 
 M.size = 14

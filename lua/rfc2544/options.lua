@@ -1,7 +1,7 @@
 --- rfc2544's options: every one with its default, checked before any traffic (an unknown key or
 -- a bad value is an error naming it), and the port lists parsed into senders and receivers.
 local engine = require "engine"
-local portlist = require "pktgen.portlist"
+local portlist = require "pktgen.internal.portlist"
 
 local M = {}
 

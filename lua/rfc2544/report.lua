@@ -1,7 +1,7 @@
 --- The RFC 2544 report: the results as a plain Lua table with methods to print them as text
 -- tables and to write them as CSV (a row per size, and a row per trial), JSON and an SVG chart.
 local engine = require "engine"
-local json = require "rfc2544.json"
+local json = require "pktgen.api.json"
 
 local M = {}
 
@@ -214,7 +214,7 @@ end
 
 --- The whole report as JSON.
 function Report:json()
-	return json.encode(self) .. "\n"
+	return json.encode(self, { pretty = true }) .. "\n"
 end
 
 --- The SVG chart: throughput per size (Mpps and % of line rate), latency percentiles per size

@@ -2,8 +2,8 @@
 -- rate, then the receivers' stamped frames are counted. Frames are built from each port's own
 -- settings (addresses, MACs, single or range mode) with the size, protocol and rate replaced.
 local engine = require "engine"
-local config = require "pktgen.config"
-local build = require "pktgen.build"
+local config = require "pktgen.internal.config"
+local streamspec = require "pktgen.internal.streamspec"
 
 local M = {}
 
@@ -39,7 +39,7 @@ local function spec(p, size, pps, count)
 	end
 	c.count, c.rate = count, 100
 	c.latency = { on = true, rate_us = 0, entropy = 0, jitter_us = (cfg.latency or {}).jitter_us or 50 }
-	local s = build.spec(c)
+	local s = streamspec.spec(c)
 	s.rate = { pps = pps }
 	s.count = count
 	return s

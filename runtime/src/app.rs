@@ -239,23 +239,25 @@ fn start_shell(lua: &mlua::Lua, args: &Args, ex: &Rc<LocalExecutor<'static>>) ->
         return Ok(None);
     };
     let o = &args.opts;
-    let token = match (&o.shell_token_file, std::env::var(shell::TOKEN_ENV)) {
-        (Some(f), _) => Some(shell::TokenSource::File(f.into())),
-        (None, Ok(v)) => Some(shell::TokenSource::Env(v)),
-        (None, Err(std::env::VarError::NotPresent)) => None,
-        (None, Err(std::env::VarError::NotUnicode(_))) => {
-            eprintln!(
-                "pktgen: ${} is not UTF-8; a token is printable ASCII",
-                shell::TOKEN_ENV
-            );
+    let env = match shell::env_token() {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("pktgen: {msg}");
             return Err(1);
         }
+    };
+    let token = match (&o.shell_token_file, env) {
+        (Some(f), _) => Some(shell::TokenSource::File(f.into())),
+        (None, Some(v)) => Some(shell::TokenSource::Env(v)),
+        (None, None) => None,
     };
     let tls = match (&o.shell_tls_cert, &o.shell_tls_key) {
         (Some(cert), Some(key)) => Some(shell::TlsFiles {
             cert: cert.into(),
             key: key.into(),
             client_ca: o.shell_tls_client_ca.as_ref().map(Into::into),
+            client_names: o.shell_client_name.clone(),
+            client_fingerprints: o.shell_client_fingerprint.clone(),
         }),
         _ => None,
     };
@@ -280,6 +282,16 @@ fn start_shell(lua: &mlua::Lua, args: &Args, ex: &Rc<LocalExecutor<'static>>) ->
                     "pktgen: WARNING: the Lua shell on {} is reachable from other hosts. It has no \
                      authentication (no --shell-token-file, no --shell-tls-client-ca) and runs any \
                      Lua code it is sent (os.execute included) with this process's privileges. See \
+                     README.md, \"Remote shell\".",
+                    sh.local
+                );
+            }
+            if sh.remote && sh.token_in_clear {
+                eprintln!(
+                    "pktgen: WARNING: the Lua shell on {} is reachable from other hosts without TLS: \
+                     the token and every command cross the network in clear, where anyone on the \
+                     path can read the token and take over a session. Add --shell-tls-cert and \
+                     --shell-tls-key, or keep the shell on loopback and tunnel (ssh -L). See \
                      README.md, \"Remote shell\".",
                     sh.local
                 );

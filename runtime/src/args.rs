@@ -114,7 +114,7 @@ pub struct Opts {
     #[argh(switch)]
     pub shell_allow_remote: bool,
 
-    /// file holding the token shell clients must send as their first line (`auth <token>`); created with a random token, mode 0600, when missing (default: $PKTGEN_SHELL_TOKEN, if set)
+    /// file holding the token shell clients must send as their first line (`auth <token>`); created with a random 256-bit token, mode 0600, when missing; refused unless it is your own, mode 0600 and not a symlink, and its token carries 128 bits (default: $PKTGEN_SHELL_TOKEN, if set, then removed from the environment)
     #[argh(option)]
     pub shell_token_file: Option<String>,
 
@@ -122,13 +122,21 @@ pub struct Opts {
     #[argh(option)]
     pub shell_tls_cert: Option<String>,
 
-    /// PEM private key of --shell-tls-cert
+    /// PEM private key of --shell-tls-cert (your own file, mode 0600, not a symlink)
     #[argh(option)]
     pub shell_tls_key: Option<String>,
 
-    /// PEM CA certificate(s): shell clients must present a certificate signed by one (mutual TLS)
+    /// PEM CA certificate(s): shell clients must present a certificate signed by one (mutual TLS); alone it admits any certificate the CA signed, whoever it names
     #[argh(option)]
     pub shell_tls_client_ca: Option<String>,
+
+    /// admit only client certificates whose subject common name (CN) is this (repeatable; with --shell-tls-client-ca)
+    #[argh(option)]
+    pub shell_client_name: Vec<String>,
+
+    /// admit only client certificates with this SHA-256 fingerprint, hex, colons allowed (repeatable; with --shell-tls-client-ca; openssl x509 -in c.pem -noout -fingerprint -sha256)
+    #[argh(option)]
+    pub shell_client_fingerprint: Vec<String>,
 
     /// let shell clients stop pktgen with pktgen.quit() or os.exit() (refused by default)
     #[argh(switch)]
@@ -146,7 +154,7 @@ pub struct Opts {
     #[argh(option, default = "1048576")]
     pub shell_max_input: usize,
 
-    /// serve Prometheus metrics over HTTP at http://host:port/metrics (`:port` or a bare port: on 127.0.0.1)
+    /// serve Prometheus metrics over HTTP at http://host:port/metrics (`:port` or a bare port: on 127.0.0.1); read-only, no authentication; each connection gets 2 s from accept, 64 at once
     #[argh(option)]
     pub metrics: Option<String>,
 
@@ -265,6 +273,15 @@ pub fn parse(argv: &[String]) -> Result<Args, Exit> {
     if opts.shell_tls_client_ca.is_some() && opts.shell_tls_cert.is_none() {
         return Err(Exit::Usage(
             "--shell-tls-client-ca needs TLS: add --shell-tls-cert and --shell-tls-key".into(),
+        ));
+    }
+    if (!opts.shell_client_name.is_empty() || !opts.shell_client_fingerprint.is_empty())
+        && opts.shell_tls_client_ca.is_none()
+    {
+        return Err(Exit::Usage(
+            "--shell-client-name and --shell-client-fingerprint pin client certificates: add \
+             --shell-tls-client-ca (and --shell-tls-cert, --shell-tls-key)"
+                .into(),
         ));
     }
     if opts.no_listen && (opts.shell_token_file.is_some() || opts.shell_tls_cert.is_some()) {
@@ -413,6 +430,7 @@ mod tests {
         assert!(usage("--shell-tls-cert c.pem", "go together"));
         assert!(usage("--shell-tls-key k.pem", "go together"));
         assert!(usage("--shell-tls-client-ca ca.pem", "needs TLS"));
+        assert!(usage("--shell-client-name bob", "add --shell-tls-client-ca"));
         assert!(usage("--no-listen --shell-token-file t", "--no-listen"));
     }
 

@@ -73,7 +73,7 @@ impl Ui {
 /// Turns Pktgen's theme (colours, `-T`) on from the start.
 pub fn enable_theme(lua: &Lua) {
     let r = lua
-        .load("require('pktgen.theme').set_state(true)")
+        .load("require('pktgen.console.theme').set_state(true)")
         .set_name("=theme")
         .exec();
     if let Err(e) = r {
@@ -82,7 +82,7 @@ pub fn enable_theme(lua: &Lua) {
 }
 
 /// Words that start a Pktgen CLI command (Pktgen's cli-functions.c); a line starting with one of
-/// them goes to `pktgen.cli` unless the word is a Lua global (then the line is Lua).
+/// them goes to `pktgen.console.cli` unless the word is a Lua global (then the line is Lua).
 const CLI_WORDS: &[&str] = &[
     "start",
     "stop",

@@ -23,6 +23,12 @@ use std::process::ExitCode;
 use engine::{Config, Engine};
 
 fn main() -> ExitCode {
+    // Before anything else: the token leaves the environment children would inherit (this may
+    // execute pktgen again, see shell::take_env_token).
+    if let Err(msg) = shell::take_env_token() {
+        eprintln!("pktgen: {msg}");
+        return ExitCode::FAILURE;
+    }
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let args = match args::parse(&argv) {
         Ok(a) => a,

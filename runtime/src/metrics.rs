@@ -1,20 +1,34 @@
 //! `--metrics host:port`: the ports' counters, rates and latency quantiles in the Prometheus text
 //! format (prometheus-client's encoder) over HTTP, for Prometheus and Grafana.
 //!
-//! The server is a plain thread that reads the engine (which is `Sync`) and never Lua, so it
-//! answers while a script keeps the Lua thread busy, and the single-threaded runtime stays so.
-//! It answers `GET /metrics` (and `/`) one connection at a time with short timeouts; a scrape
-//! every few seconds is its whole load. [`finish`] closes a gate before pktgen stops the ports,
-//! after which nothing touches the engine again.
+//! The server runs on a thread of its own that reads the engine (which is `Sync`) and never Lua,
+//! so it answers while a script keeps the Lua thread busy, and the single-threaded runtime stays
+//! so. HTTP is hyper's (request parsing, malformed requests, HEAD), on a smol executor: every
+//! connection is a task with one deadline from accept ([`DEADLINE`]) for its whole request and
+//! answer, up to [`MAX_CONNECTIONS`] at once, so a slow client holds its own task and nothing
+//! else. It answers `GET /metrics` (and `/`). [`finish`] closes a gate before pktgen stops the
+//! ports, after which nothing touches the engine again.
 //!
 //! Series are labelled by `port`; per-queue series (`pktgen_queue_*`) add a `queue` label and
 //! come from [`queues`], which today reports each port's one queue. Counters are those of
 //! `portStats` (reset by `pktgen.clear`, which Prometheus reads as a counter reset).
 
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs as _};
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs as _};
+use std::rc::Rc;
 use std::sync::RwLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use smol::LocalExecutor;
+use smol::future::FutureExt as _;
+use smol_hyper::rt::FuturesIo;
 
 use engine::Engine;
 use prometheus_client::collector::Collector;
@@ -390,60 +404,116 @@ impl Collector for BuildInfo {
     }
 }
 
-/// Answers one HTTP connection.
-fn answer(e: &'static Engine, mut s: TcpStream) {
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
-    let mut head = Vec::new();
-    let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n") {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-        if head.len() > 16 * 1024 {
-            break;
-        }
-    }
-    let line = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or_default()).into_owned();
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let path = target.split('?').next().unwrap_or("");
+/// Connections served at once; past it a new connection is closed unanswered.
+const MAX_CONNECTIONS: usize = 64;
+
+/// From accept to the end of the answer: a client that sends its request slowly, or reads
+/// the answer slowly, is closed then, whatever it was doing.
+pub const DEADLINE: Duration = Duration::from_secs(2);
+
+/// Bytes buffered per connection (the request head; hyper's least).
+const MAX_BUF: usize = 16 * 1024;
+
+/// The answer to one request.
+fn respond<B>(e: &'static Engine, req: &Request<B>) -> Response<Full<Bytes>> {
+    let (method, path) = (req.method(), req.uri().path());
     let (status, ctype, body) = match (method, path) {
-        ("GET" | "HEAD", "/metrics") => match scrape(e) {
+        (&Method::GET | &Method::HEAD, "/metrics") => match scrape(e) {
             Some(text) => (
-                "200 OK",
+                StatusCode::OK,
                 prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
                 text,
             ),
             None => (
-                "503 Service Unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
                 "text/plain",
                 "pktgen is shutting down\n".into(),
             ),
         },
-        ("GET" | "HEAD", "/") => (
-            "200 OK",
+        (&Method::GET | &Method::HEAD, "/") => (
+            StatusCode::OK,
             "text/html; charset=utf-8",
             "<html><body><a href=\"/metrics\">pktgen metrics</a></body></html>\n".into(),
         ),
-        ("GET" | "HEAD", _) => ("404 Not Found", "text/plain", "only /metrics is here\n".into()),
-        _ => ("405 Method Not Allowed", "text/plain", "GET /metrics\n".into()),
+        (&Method::GET | &Method::HEAD, _) => (
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "only /metrics is here\n".into(),
+        ),
+        _ => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            "GET /metrics\n".into(),
+        ),
     };
-    let mut resp = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    if method != "HEAD" {
-        resp.extend_from_slice(body.as_bytes());
-    }
-    let _ = s.write_all(&resp);
-    let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r
 }
 
-/// Binds `addr` (`host:port`) and serves the metrics on a thread. Returns the address bound and
-/// whether other hosts can reach it.
+/// Serves one connection (one request: no keep-alive) until [`DEADLINE`] after `accepted`.
+async fn connection(e: &'static Engine, s: smol::net::TcpStream, accepted: Instant) {
+    let service = service_fn(move |req| {
+        let r = respond(e, &req);
+        async move { Ok::<_, Infallible>(r) }
+    });
+    let conn = http1::Builder::new()
+        .keep_alive(false)
+        // A client that half-closes after its request (socat, `nc -N`) still gets the answer.
+        .half_close(true)
+        .max_buf_size(MAX_BUF)
+        .serve_connection(FuturesIo::new(s), service);
+    let _ = conn
+        .or(async {
+            smol::Timer::at(accepted + DEADLINE).await;
+            Ok(())
+        })
+        .await;
+}
+
+/// Counts a connection being served for as long as it lives.
+struct Served(Rc<Cell<usize>>);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
+/// Accepts connections until pktgen ends, each in a task of its own on `ex`.
+async fn accept_loop(e: &'static Engine, l: smol::net::TcpListener, ex: Rc<LocalExecutor<'static>>) {
+    let active = Rc::new(Cell::new(0usize));
+    loop {
+        let s = match l.accept().await {
+            Ok((s, _)) => s,
+            Err(err) => {
+                // EMFILE and friends: back off instead of spinning.
+                eprintln!("pktgen: metrics: accept failed: {err}");
+                smol::Timer::after(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let accepted = Instant::now();
+        if *CLOSED.read().unwrap_or_else(|p| p.into_inner()) {
+            return;
+        }
+        if active.get() >= MAX_CONNECTIONS {
+            continue; // dropped: closed at once
+        }
+        active.set(active.get() + 1);
+        let served = Served(Rc::clone(&active));
+        ex.spawn(async move {
+            connection(e, s, accepted).await;
+            drop(served);
+        })
+        .detach();
+    }
+}
+
+/// Binds `addr` (`host:port`) and serves the metrics on a thread of their own. Returns the
+/// address bound and whether other hosts can reach it.
 ///
 /// # Errors
 /// The address not resolving or the bind failing.
@@ -455,17 +525,12 @@ pub fn start(e: &'static Engine, addr: &str) -> Result<(SocketAddr, bool), Strin
     let l =
         TcpListener::bind(&addrs[..]).map_err(|err| format!("--metrics: cannot listen on {addr}: {err}"))?;
     let local = l.local_addr().map_err(|err| format!("--metrics {addr}: {err}"))?;
+    let l = smol::net::TcpListener::try_from(l).map_err(|err| format!("--metrics {addr}: {err}"))?;
     std::thread::Builder::new()
         .name("pktgen-metrics".into())
         .spawn(move || {
-            for s in l.incoming() {
-                if *CLOSED.read().unwrap_or_else(|p| p.into_inner()) {
-                    return;
-                }
-                if let Ok(s) = s {
-                    answer(e, s);
-                }
-            }
+            let ex = Rc::new(LocalExecutor::new());
+            smol::block_on(ex.run(accept_loop(e, l, Rc::clone(&ex))));
         })
         .map_err(|err| format!("--metrics: cannot start a thread: {err}"))?;
     Ok((local, !local.ip().is_loopback()))

@@ -119,8 +119,9 @@ fn number_after(line: &str, prefix: &str) -> Option<u64> {
     rest.split(' ').next()?.parse().ok()
 }
 
-/// `make run`'s demo, with `--exit`: the first thing a new user sees runs, sends, and counts
-/// every packet on both ports.
+/// `make run`'s demo, with `--exit`: the first thing a new user sees runs three streams,
+/// counts every packet on both ports, prints the voice stream's histogram and the streams
+/// table, and ends with what to type next.
 #[test]
 fn the_make_run_demo_sends_and_counts() {
     let _turn = common::heavy();
@@ -132,9 +133,10 @@ fn the_make_run_demo_sends_and_counts() {
         o.status
     );
     assert!(out.starts_with("Ports: 2, link <UP-10000-FD>\n"), "{out}");
-    // The rate over the last second, from the first line on (it used to read 0: the rates
-    // came from samples a second apart, the first taken a second after start-up).
-    for s in 1..=3 {
+    // Without a terminal the demo prints a progress line a second. The rate over the last
+    // second, from the first line on (it used to read 0: the rates came from samples a second
+    // apart, the first taken a second after start-up).
+    for s in 1..=4 {
         let line = out
             .lines()
             .find(|l| l.starts_with(&format!("  {s}s: ")))
@@ -144,9 +146,43 @@ fn the_make_run_demo_sends_and_counts() {
             assert!(pps > 0, "{what} rate is 0 after {s} s: {line:?}");
         }
     }
-    let last = out.lines().last().unwrap_or_default();
-    let sent = number_after(last, "port 0 sent ").unwrap_or_else(|| panic!("last line {last:?}"));
-    let got = number_after(last, "port 1 received ").unwrap_or_else(|| panic!("last line {last:?}"));
-    assert!(sent > 0, "{last}");
-    assert_eq!(got, sent, "{last}");
+    // The histogram: stamped packets, percentiles, and bars.
+    let packets = out
+        .lines()
+        .find_map(|l| number_after(l, "  packets "))
+        .unwrap_or_else(|| panic!("no histogram packets line:\n{out}"));
+    assert!(packets > 0, "no voice packets measured:\n{out}");
+    for p in ["p50", "p99", "p100"] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(p)),
+            "no {p} line:\n{out}"
+        );
+    }
+    assert!(out.lines().any(|l| l.contains("|#")), "no histogram bars:\n{out}");
+    // The streams table: the port's own stream and the three of the demo, each having sent.
+    for name in ["voice", "video", "bulk"] {
+        let row = out
+            .lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(name))
+            .unwrap_or_else(|| panic!("no {name} row:\n{out}"));
+        // Tx pkts is columns 42..56 ("%-4d %-3d %-12s %-8s %-10s %14d"); rates such as
+        // "20 kpps" hold a space, so words cannot be counted.
+        let tx: u64 = row
+            .get(42..56)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("tx of {row:?}"));
+        assert!(tx > 0, "{name} sent nothing: {row:?}");
+    }
+    let lines: Vec<&str> = out.lines().collect();
+    let [.., counts, next] = lines[..] else {
+        panic!("too few lines:\n{out}");
+    };
+    let sent = number_after(counts, "port 0 sent ").unwrap_or_else(|| panic!("counts line {counts:?}"));
+    let got = number_after(counts, "port 1 received ").unwrap_or_else(|| panic!("counts line {counts:?}"));
+    assert!(sent > 0, "{counts}");
+    assert_eq!(got, sent, "{counts}");
+    assert!(
+        next.starts_with("Type ") && next.contains("quit"),
+        "last line {next:?}"
+    );
 }

@@ -83,7 +83,7 @@ pktgen.screen("off")
 -- port 0: the -s file once, captured on port 1 by pktgen.capture
 pktgen.set(0, "count", N)
 pktgen.pcap(0, "on")
-assert(require("pktgen.config").get(0).mode == "pcap", "pcap mode is on")
+assert(require("pktgen.internal.config").get(0).mode == "pcap", "pcap mode is on")
 pktgen.capture(1, "on")
 pktgen.start(0)
 wait_for("port 1 to receive the file", function() return engine.stats(1).rx_packets >= N end)
@@ -104,7 +104,7 @@ local ms = (pk[3].time_ns - pk[1].time_ns) / 1e6
 assert(ms >= 90 and ms < 200, string.format("pcap_timing: 3 packets 50 ms apart took %.1f ms", ms))
 -- pcap off returns to single mode; save keeps pcap mode
 pktgen.pcap(1, "off")
-assert(require("pktgen.config").get(1).mode == "single")
+assert(require("pktgen.internal.config").get(1).mode == "single")
 pktgen.pcap(1, "on")
 pktgen.save("saved.lua")
 print("pcap: ok")

@@ -128,7 +128,7 @@ fn replies_separate_output_values_and_errors() {
     assert!(
         r["traceback"]
             .as_str()
-            .is_some_and(|t| t.contains("pktgen.settings")),
+            .is_some_and(|t| t.contains("pktgen.internal.settings")),
         "{r}"
     );
     assert!(err(&c.lua(7, "for i = 1, do")).contains("unexpected symbol"));

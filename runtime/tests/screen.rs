@@ -466,6 +466,35 @@ fn screen_off_gives_plain_lines_and_a_script_can_start_without_it() {
     t.quit();
 }
 
+/// `make run` as a new user sees it on a 120x40 terminal: the streams page live while the three
+/// streams send, then, with the page gone, the heading, the voice stream's histogram, the streams
+/// table and the line saying what to type next, all on one screen, at the console's prompt.
+#[test]
+fn the_make_run_demo_shows_the_streams_page_then_its_results_on_one_screen() {
+    let t = Tmux::pktgen("demo", 120, 40, "-f test/demo.lua");
+    t.wait_for("the streams page with the demo's streams sending", |s| {
+        s.contains("<Streams Page>")
+            && ["voice", "video", "bulk"]
+                .iter()
+                .all(|n| s.lines().any(|l| l.contains(n) && l.contains("sending")))
+    });
+    let s = t.wait_for("the prompt after the demo", |s| {
+        last_row(s).starts_with("pktgen>")
+    });
+    assert!(!s.contains("<Streams Page>"), "the page is still up:\n{s}");
+    for text in [
+        "Ports: 2, link <UP-10000-FD>",
+        "Latency of the voice stream",
+        "p99.9",
+        "|#",
+        "Tx pkts",
+        "Type pktgen.streams.start(0)",
+    ] {
+        assert!(s.contains(text), "no {text:?} on the last screen:\n{s}");
+    }
+    t.quit();
+}
+
 #[test]
 fn theme_colours_follow_dash_t_and_the_theme_command() {
     let _turn = common::heavy();

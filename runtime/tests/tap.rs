@@ -142,7 +142,7 @@ local function go(n)
 	end
 end
 pktgen.rxtap(1, "on")
-require("pktgen.cli").run_line("enable 0 txtap")
+require("pktgen.console.cli").run_line("enable 0 txtap")
 -- save keeps the mirrors that are on, in both forms
 pktgen.save("{saved}.lua")
 pktgen.save("{saved}.pkt")

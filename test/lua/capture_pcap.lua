@@ -20,7 +20,7 @@ pktgen.capture(1, "on")
 pktgen.start(0)
 wait_for("port 1 to receive " .. N, function() return engine.stats(1).rx_packets >= N end)
 pktgen.capture(1, "off")
-local last = require("pktgen.capture").last[1]
+local last = require("pktgen.api.capture").last[1]
 assert(last, "capture off wrote no file")
 assert(string.match(last.path, "^pktgen%-capture%-p1%-%d+%.pcap$") or string.match(last.path, "^pktgen%-capture%-p1%-%d+%-%d+%.pcap$"),
 	"file name " .. last.path)
@@ -44,7 +44,7 @@ end
 assert(captured[N].time_ns > captured[1].time_ns, "100 packets all received at one instant")
 -- a second capture off does nothing
 pktgen.capture(1, "off")
-eq("no new file", require("pktgen.capture").last[1], last)
+eq("no new file", require("pktgen.api.capture").last[1], last)
 
 -- 2. Replaying the capture (spec.pcap) sends exactly its bytes.
 local file = os.tmpname()

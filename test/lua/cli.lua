@@ -2,7 +2,7 @@
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
-local cli = require "pktgen.cli"
+local cli = require "pktgen.console.cli"
 
 local eq = require("testing").eq
 
@@ -44,7 +44,7 @@ eq("proto", info.proto_type, "UDP")
 eq("sport", info.l2_l3_info.src_port, 4000)
 eq("vlanid", info.vlanid, 77)
 eq("lua command", cli_test_value, 42) -- luacheck: globals cli_test_value (set by the CLI file's lua line)
-local r = require("pktgen.config").get(0).range
+local r = require("pktgen.internal.config").get(0).range
 eq("range dst port start", r.dst_port.start, 100)
 eq("range size max", r.pkt_size.max, 512)
 

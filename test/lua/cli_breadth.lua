@@ -4,8 +4,8 @@
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
-local cli = require "pktgen.cli"
-local config = require "pktgen.config"
+local cli = require "pktgen.console.cli"
+local config = require "pktgen.internal.config"
 
 local eq = require("testing").eq
 
@@ -100,12 +100,12 @@ eq("disable icmp", cfg.icmp_echo, false)
 run("enable 0 pcap")
 eq("pcap without a file", cfg.mode, "single")
 run("enable mac_from_arp")
-eq("enable mac_from_arp", require("pktgen.respond").mac_from_arp(), true)
+eq("enable mac_from_arp", require("pktgen.internal.responder").mac_from_arp(), true)
 run("disable mac_from_arp")
-eq("disable mac_from_arp", require("pktgen.respond").mac_from_arp(), false)
+eq("disable mac_from_arp", require("pktgen.internal.responder").mac_from_arp(), false)
 run("enable 0 capture")
 run("disable 0 capture")
-local last = require("pktgen.capture").last[0]
+local last = require("pktgen.api.capture").last[0]
 assert(last and os.remove(last.path), "disable capture wrote no file")
 -- latency: on/off under both names, the probe rate and the entropy
 for _, name in ipairs { "latency", "lat" } do
@@ -186,12 +186,12 @@ run("script " .. script)
 os.remove(script)
 eq("script command", cli_breadth_y, "from script") -- luacheck: globals cli_breadth_y (set by the script)
 local saved = os.tmpname() .. ".pkt"
-local before = require("pktgen.dump").all()
+local before = require("pktgen.internal.configdump").all()
 run("save " .. saved)
 run("reset all")
 run("load " .. saved)
 os.remove(saved)
-local after = require("pktgen.dump").all()
+local after = require("pktgen.internal.configdump").all()
 if after ~= before then
 	local la, lb = {}, {}
 	for l in string.gmatch(before, "[^\n]+") do la[#la + 1] = l end

@@ -8,7 +8,7 @@ require "Pktgen"
 local testing = require "testing"
 local eq, check, wait_for = testing.eq, testing.check, testing.wait_for
 local engine = require "engine"
-local config = require "pktgen.config"
+local config = require "pktgen.internal.config"
 
 -- Every integer of pktgen.info, as documented for this pktgen without -j.
 local want = {
@@ -108,6 +108,6 @@ check(string.find(text, "set: port list '5-7' names no port", 1, true), "no note
 eq("port 0 still idle", pktgen.isSending(0)[0], "n")
 
 -- bonding on ports that are not bonding ports says so.
-eq("bonding", require("pktgen.bonding").describe(0)[1], "Port 0 is not a bonding port")
+eq("bonding", require("pktgen.api.bonding").describe(0)[1], "Port 0 is not a bonding port")
 
 print("compat: ok")

@@ -5,14 +5,14 @@ package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
 local engine = require "engine"
-local config = require "pktgen.config"
-local build = require "pktgen.build"
+local config = require "pktgen.internal.config"
+local streamspec = require "pktgen.internal.streamspec"
 
 local t = require "testing"
 local eq = t.eq
 
 local function frame0()
-	return build.spec(config.get(0)).templates[1].data
+	return streamspec.spec(config.get(0)).templates[1].data
 end
 
 local function u16(s, off) return (string.unpack(">I2", s, off + 1)) end
@@ -131,7 +131,7 @@ end)
 case("rnd_s_ip/pt", function()
 	pktgen.set_proto(0, "udp"); pktgen.rnd_s_ip(0, "on"); pktgen.rnd_s_pt(0, "on")
 end, function(_)
-	local fields = build.spec(config.get(0)).fields
+	local fields = streamspec.spec(config.get(0)).fields
 	eq("random fields", #fields, 2)
 	eq("src ip field offset", fields[1].offset, 26)
 	eq("src ip host bits (/24)", fields[1].random, 0xff)
@@ -145,7 +145,7 @@ pktgen.vxlan(0, "on")
 pktgen.range.ip_proto(0, "udp")
 pktgen.range.pkt_size(0, "inc", 1)
 pktgen.set_range(0, "on")
-local s = build.spec(config.get(0))
+local s = streamspec.spec(config.get(0))
 eq("vxlan size walk min", s.size.min, 92)
 -- the first COUNT sizes: 92..116, all in _65_127
 send("vxlan range", 92, (92 + 116) * COUNT // 2)

@@ -61,7 +61,7 @@ raises("load command failed for /nonexistent.pkt", pktgen.load, "/nonexistent.pk
 pktgen.set("63", "bogus", 1)
 
 -- the CLI names the bad line
-local cli = require "pktgen.cli"
+local cli = require "pktgen.console.cli"
 raises("unknown command 'frobnicate' in line 'frobnicate 0'", cli.run_line, "frobnicate 0")
 raises("set: invalid portlist 'x'", cli.run_line, "set x size 64")
 

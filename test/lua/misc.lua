@@ -14,7 +14,7 @@ check(pktgen.isSending(0)[0] == "n", "port_restart leaves an idle port idle")
 pktgen.blink("all", "on")
 pktgen.blink("all", "off")
 pktgen.clock_gettime("on")
-check(require("pktgen.misc").clock_gettime() == true, "clock_gettime on")
+check(require("pktgen.api.control").clock_gettime() == true, "clock_gettime on")
 pktgen.clock_gettime("off")
 -- From a file, stdin is at EOF under the test suite: both return what there is (nothing).
 -- From a shell client, reading pktgen's own stdin is refused (it would stop every client).

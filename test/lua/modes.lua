@@ -3,14 +3,14 @@
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
-local config = require "pktgen.config"
-local build = require "pktgen.build"
+local config = require "pktgen.internal.config"
+local streamspec = require "pktgen.internal.streamspec"
 
 local t = require "testing"
 local eq = t.eq
 
 local function spec0()
-	return build.spec(config.get(0))
+	return streamspec.spec(config.get(0))
 end
 
 local function send(count)

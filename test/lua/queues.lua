@@ -5,8 +5,8 @@
 package.path = package.path .. ";test/?.lua"
 local t = require "testing"
 local engine = require "engine"
-local build = require "pktgen.build"
-local config = require "pktgen.config"
+local streamspec = require "pktgen.internal.streamspec"
+local config = require "pktgen.internal.config"
 
 local layout = pktgen.portLayout("0-1")
 local nq = layout[0].tx_queues
@@ -58,7 +58,7 @@ end
 local function range_run(n, sizes)
 	pktgen.set_range(0, "on")
 	pktgen.range.pkt_size(0, "inc", sizes and 7 or 0)
-	local spec = build.spec(config.get(0))
+	local spec = streamspec.spec(config.get(0))
 	t.check(#spec.fields >= 3, "the range walks %d fields", #spec.fields)
 	-- One queue's sequence, walked here independently of the engine.
 	local want, cur, size = {}, {}, spec.size and spec.size.start

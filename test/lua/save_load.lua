@@ -3,8 +3,8 @@
 package.path = package.path ..";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
-local dump = require "pktgen.dump"
-local config = require "pktgen.config"
+local dump = require "pktgen.internal.configdump"
+local config = require "pktgen.internal.config"
 
 local function same(what, a, b)
 	if a == b then
@@ -104,10 +104,10 @@ local function roundtrip(ext)
 	pktgen.save(path)
 	pktgen.reset("all")
 	assert(dump.all() ~= want, "reset changed nothing")
-	assert(not require("pktgen.respond").mac_from_arp(), "reset leaves mac_from_arp on")
+	assert(not require("pktgen.internal.responder").mac_from_arp(), "reset leaves mac_from_arp on")
 	pktgen.load(path)
 	same("load " .. ext, want, dump.all())
-	assert(require("pktgen.respond").mac_from_arp(), "load " .. ext .. " lost mac_from_arp")
+	assert(require("pktgen.internal.responder").mac_from_arp(), "load " .. ext .. " lost mac_from_arp")
 	pktgen.reset("all")
 	pktgen.run("cmd", path, 0)
 	same("run cmd " .. ext, want, dump.all())

@@ -52,7 +52,7 @@ has(pktgen.pageText("main"), "Ports 1-1 of 2")
 pktgen.ports_per_page(2)
 
 -- The CLI: page checks the name; theme checks items, colours and attributes.
-local cli = require "pktgen.cli"
+local cli = require "pktgen.console.cli"
 cli.run_line("page latency")
 has(pktgen.pageText(), "<Latency Page>")
 t.fails("page: unknown page 'bogus'", function() cli.run_line("page bogus") end)
@@ -60,10 +60,10 @@ t.fails("theme: unknown item 'stats.nothing'", function() cli.run_line("theme st
 t.fails("theme: unknown attribute 'wobbly'", function() cli.run_line("theme stats.mac red none wobbly") end)
 cli.run_line("theme stats.mac red none bold")
 cli.run_line("theme on")
-local st = require("pktgen.theme").style("stats.mac")
+local st = require("pktgen.console.theme").style("stats.mac")
 t.eq("stats.mac fg", st.fg, "red")
 t.eq("stats.mac attr", st.attr, "bold")
 cli.run_line("theme off")
-t.eq("the style with the theme off", require("pktgen.theme").style("stats.mac"), nil)
+t.eq("the style with the theme off", require("pktgen.console.theme").style("stats.mac"), nil)
 
 print("screen: ok")

@@ -53,7 +53,7 @@ pktgen.capture(1, "on")
 t.send(10000)
 t.wait_for("the capture", function() return engine.stats(1).rx_packets >= 10000 end)
 pktgen.capture(1, "off")
-print("CAPTURE " .. require("pktgen.capture").last[1].path)
+print("CAPTURE " .. require("pktgen.api.capture").last[1].path)
 print("TSC_HZ " .. engine.tsc_hz())
 
 -- 3. UDP frames of 64 bytes have room: every one carries the stamp, and no probe is sent.

@@ -133,3 +133,24 @@ def test_only_metrics_is_served_and_a_busy_lua_thread_does_not_block_it(pktgen_f
         assert not done.is_set(), "the scrape waited for the Lua thread"
         assert value(s, "pktgen_port_link_up", port="0") == 1
         assert done.wait(30)
+
+
+def test_slow_clients_do_not_hold_the_endpoint(pktgen_factory) -> None:
+    """Clients that send their request a byte at a time are cut off 2 s after they connected;
+    scrapes beside them are answered at once."""
+    import socket
+
+    srv: Server = pktgen_factory("--metrics", "127.0.0.1:0")
+    assert srv.metrics
+    slow = [socket.create_connection(("127.0.0.1", srv.metrics), timeout=10) for _ in range(4)]
+    t0 = time.monotonic()
+    for s in slow:
+        s.sendall(b"GET /metr")
+    start = time.monotonic()
+    _, _, samples = scrape(srv.metrics)
+    assert time.monotonic() - start < 2, "a scrape waited behind slow clients"
+    assert value(samples, "pktgen_port_link_up", port="0") == 1
+    for s in slow:
+        assert s.recv(1024) == b"", "a slow client got an answer"
+        assert time.monotonic() - t0 < 6, "a slow client was held past its deadline"
+        s.close()

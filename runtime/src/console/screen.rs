@@ -1,5 +1,5 @@
 //! The live page: once a second (and at once when `cls`, `update`, `page` or `screen` ask), the
-//! chosen page is rendered by the Lua stdlib (`pktgen.screen`'s `render`) and drawn in place at
+//! chosen page is rendered by the Lua stdlib (`pktgen.console.screen`'s `render`) and drawn in place at
 //! the top of the terminal. Counters are read through the `engine` module, never the data path.
 
 use std::rc::Rc;
@@ -14,10 +14,10 @@ use crate::state::Shared;
 /// How often the page is redrawn (the engine's rates cover one second).
 const PERIOD: Duration = Duration::from_secs(1);
 
-/// `require("pktgen.screen")[name]`.
+/// `require("pktgen.console.screen")[name]`.
 fn screen_fn(lua: &Lua, name: &str) -> mlua::Result<Function> {
     let require: Function = lua.globals().get("require")?;
-    let m: Table = require.call("pktgen.screen")?;
+    let m: Table = require.call("pktgen.console.screen")?;
     m.get(name)
 }
 

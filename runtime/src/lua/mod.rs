@@ -210,14 +210,14 @@ pub fn flush_lua_stdout(lua: &Lua) {
 /// Writes the captures still on as pktgen ends, as turning them off would: what a port captured
 /// is not lost to the end of a script, `quit` or Ctrl-C.
 pub fn finish_captures(lua: &Lua) {
-    let r = stdlib_fn(lua, "pktgen.capture", "finish_all").and_then(|f| f.call::<()>(()));
+    let r = stdlib_fn(lua, "pktgen.api.capture", "finish_all").and_then(|f| f.call::<()>(()));
     if let Err(e) = r {
         eprintln!("pktgen: writing the captures still on: {}", report(&e));
     }
 }
 
 /// Runs a file given on the command line: `.lua` as Lua (chunk `@path`), anything else as a
-/// Pktgen CLI command file through `require("pktgen.cli").run_file(path)`.
+/// Pktgen CLI command file through `require("pktgen.console.cli").run_file(path)`.
 ///
 /// # Errors
 /// The file missing, or the script failing (see [`report`]).
@@ -243,12 +243,12 @@ pub async fn run_file(lua: &Lua, path: &str) -> Result<(), String> {
     }
 }
 
-/// `require("pktgen.cli")[name]`.
+/// `require("pktgen.console.cli")[name]`.
 ///
 /// # Errors
 /// The module or the function missing.
 pub fn cli_fn(lua: &Lua, name: &str) -> mlua::Result<Function> {
-    stdlib_fn(lua, "pktgen.cli", name)
+    stdlib_fn(lua, "pktgen.console.cli", name)
 }
 
 /// `require(module)[name]`.

@@ -1,6 +1,6 @@
 //! The Lua standard library (`lua/` in the repository), embedded at build time, and the
-//! `package.searchers` entry that finds it: module `pktgen.cli` is `pktgen/cli.lua` (or
-//! `pktgen/cli/init.lua`), `Pktgen` is `Pktgen.lua`. A `--lua-path DIR` is searched first, so users
+//! `package.searchers` entry that finds it: module `pktgen.console.cli` is
+//! `pktgen/console/cli.lua` (or `pktgen/console/cli/init.lua`), `Pktgen` is `Pktgen.lua`. A `--lua-path DIR` is searched first, so users
 //! can read, override and extend the stdlib without rebuilding.
 
 use std::path::{Path, PathBuf};

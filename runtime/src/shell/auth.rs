@@ -1,18 +1,22 @@
 //! Who gets in (README "Remote shell", "Authentication"): the TLS handshake (with client
 //! certificates when asked for), then the token line `auth <token>`, before any byte reaches Lua.
-//! Failed attempts are counted per source address (IPv6 per /64): each is answered only after a
-//! delay that doubles with the failures, and the address is refused unchecked for as long again
-//! afterwards, so guessing goes no faster than one try per delay whatever the number of
-//! connections. Refusals are logged on stderr, the unchecked ones at most once a second per
-//! address.
+//!
+//! Every token line is checked when it arrives, so the right token always gets in, whoever else
+//! is guessing from the same address. What is slowed is the answer to a wrong one: failures are
+//! counted per source (an IPv4 address; IPv6 per /64 and per /48; every loopback address as one),
+//! the answer to the n-th comes after a delay that doubles with n, and a source's wrong answers
+//! go out one at a time, each a delay after the one before, and at most [`GLOBAL_RATE`] a second
+//! across all sources. Each waiting answer holds its connection as pending, and pending
+//! connections are capped per source and in all, so a source cannot have more guesses checked
+//! than its pending cap plus one per delay. Refusals are logged on stderr, those that are not
+//! failures at most once a second per source.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::io::Write as _;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ring::hmac;
@@ -21,6 +25,7 @@ use smol::future::FutureExt as _;
 use smol::net::TcpStream;
 
 use super::conn::Conn;
+use super::secret;
 use super::tls::{Failed, Tls};
 use super::{Ctx, Latch};
 
@@ -30,28 +35,41 @@ pub const TOKEN_ENV: &str = "PKTGEN_SHELL_TOKEN";
 /// What the token line starts with.
 const AUTH: &[u8] = b"auth ";
 
-/// Token lengths accepted from a file or the environment.
-const TOKEN_MIN: usize = 16;
+/// The longest token accepted from a file or the environment.
 const TOKEN_MAX: usize = 512;
+
+/// The least a chosen token must carry (see [`token_bits`]).
+const TOKEN_BITS: f64 = 128.0;
+
+/// How a good token is made, for the messages that refuse a weak one.
+const MAKE_ONE: &str = "openssl rand -hex 32";
 
 /// How long a client has for the TLS handshake, and then for its auth line.
 const AUTH_WAIT: Duration = Duration::from_secs(10);
 
 /// The first failure's delay; each further one doubles it, up to `DELAY_MAX`.
 const DELAY_FIRST: Duration = Duration::from_millis(250);
-const DELAY_MAX: Duration = Duration::from_secs(8);
+const DELAY_MAX: Duration = Duration::from_secs(4);
 
-/// An address's failures are forgotten after this long without one.
+/// Wrong answers sent per second at most, all sources together.
+pub const GLOBAL_RATE: u32 = 20;
+
+/// A source's failures are forgotten after this long without one.
 const FORGET: Duration = Duration::from_secs(600);
 
-/// Connections that have not authenticated yet, per address and in all.
-const PENDING_PER_ADDR: usize = 16;
+/// Connections that have not authenticated yet (or wait for the answer to a wrong token), per
+/// source, per IPv6 /48, and in all.
+const PENDING_PER_SOURCE: usize = 32;
+const PENDING_PER_NET: usize = 64;
 const PENDING_MAX: usize = 256;
 
-/// Addresses remembered before the stale ones are forgotten.
+/// Sources remembered; past it, those with few failures and nothing pending are forgotten.
 const BOOK_MAX: usize = 4096;
 
-/// Unchecked refusals are logged at most this often per address (the rest are counted).
+/// A source with this many failures is not forgotten to make room (only after [`FORGET`]).
+const MANY: u32 = 3;
+
+/// Refusals that are not failures are logged at most this often per source (the rest counted).
 const LOG_EVERY: Duration = Duration::from_secs(1);
 
 /// Where the token comes from.
@@ -59,8 +77,77 @@ const LOG_EVERY: Duration = Duration::from_secs(1);
 pub enum TokenSource {
     /// `--shell-token-file`: read, or created with a random token when missing.
     File(PathBuf),
-    /// The value of [`TOKEN_ENV`].
+    /// The value of [`TOKEN_ENV`] (removed from the environment at start-up).
     Env(String),
+}
+
+/// Set by pktgen for its own restart (see [`take_env_token`]): `PID:FD`, the pipe the token
+/// waits in. Another process (a child that inherited it) has another pid and ignores it.
+const TOKEN_FD_ENV: &str = "PKTGEN_SHELL_TOKEN_FD";
+
+/// The token from the environment, taken once at start-up (see [`take_env_token`]).
+static ENV_TOKEN: Mutex<Option<String>> = Mutex::new(None);
+
+/// Takes [`TOKEN_ENV`] out of pktgen's environment, so that no child process (`os.execute`,
+/// `io.popen`) inherits it and `/proc/PID/environ` does not show it. Safe Rust cannot edit the
+/// environment of a running process, so when the variable is set pktgen writes the token into a
+/// pipe and executes itself again (same pid, same arguments) without it; the new image reads
+/// the pipe here. Call it first thing in `main`; [`env_token`] hands the value over later.
+///
+/// # Errors
+/// The variable is not UTF-8 or longer than 4 KiB, or the restart or the pipe failed.
+pub fn take_env_token() -> Result<(), String> {
+    use std::io::{Read as _, Write as _};
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::process::CommandExt as _;
+
+    let me = std::process::id();
+    if let Some(v) = std::env::var_os(TOKEN_FD_ENV)
+        && let Some((pid, fd)) = v.to_string_lossy().split_once(':')
+        && pid == me.to_string()
+    {
+        let mut t = String::new();
+        std::fs::File::open(format!("/proc/self/fd/{fd}"))
+            .and_then(|mut f| f.read_to_string(&mut t))
+            .map_err(|e| format!("reading ${TOKEN_ENV} back after the restart: {e}"))?;
+        *ENV_TOKEN.lock().unwrap_or_else(|p| p.into_inner()) = Some(t);
+        return Ok(());
+    }
+    let Some(v) = std::env::var_os(TOKEN_ENV) else {
+        return Ok(());
+    };
+    let v = v
+        .into_string()
+        .map_err(|_| format!("${TOKEN_ENV} is not UTF-8; a token is printable ASCII"))?;
+    if v.len() > 4096 {
+        return Err(format!(
+            "${TOKEN_ENV} is longer than 4 KiB; a token is at most {TOKEN_MAX} characters"
+        ));
+    }
+    let (r, w) = rustix::pipe::pipe().map_err(|e| format!("a pipe for ${TOKEN_ENV}: {e}"))?;
+    std::fs::File::from(w)
+        .write_all(v.as_bytes())
+        .map_err(|e| format!("a pipe for ${TOKEN_ENV}: {e}"))?;
+    let exe = std::env::current_exe().map_err(|e| format!("restarting without ${TOKEN_ENV}: {e}"))?;
+    let mut args = std::env::args_os();
+    let mut c = std::process::Command::new(exe);
+    if let Some(a0) = args.next() {
+        c.arg0(a0);
+    }
+    let e = c
+        .args(args)
+        .env_remove(TOKEN_ENV)
+        .env(TOKEN_FD_ENV, format!("{me}:{}", r.as_raw_fd()))
+        .exec();
+    Err(format!("restarting without ${TOKEN_ENV} in the environment: {e}"))
+}
+
+/// The token [`take_env_token`] took from the environment, once.
+///
+/// # Errors
+/// None today; kept for a source that can fail.
+pub fn env_token() -> Result<Option<String>, String> {
+    Ok(ENV_TOKEN.lock().unwrap_or_else(|p| p.into_inner()).take())
 }
 
 /// The token, kept as an HMAC tag under a random key: checking a guess is an HMAC verify,
@@ -90,25 +177,74 @@ impl Token {
     }
 }
 
-/// Why a token text is unusable, if it is.
-fn token_problem(t: &[u8]) -> Option<String> {
-    if t.len() < TOKEN_MIN {
-        Some(format!(
-            "is {} characters long; a token needs at least {TOKEN_MIN} (a short one can be guessed)",
-            t.len()
-        ))
-    } else if t.len() > TOKEN_MAX {
-        Some(format!("is longer than {TOKEN_MAX} characters"))
+/// An alphabet a token is judged against: its name, its size, and which bytes are in it.
+type Alphabet = (&'static str, f64, fn(u8) -> bool);
+
+/// The alphabets a token is judged against, smallest first.
+const ALPHABETS: [Alphabet; 6] = [
+    ("decimal digits", 10.0, |b| b.is_ascii_digit()),
+    ("hex digits", 16.0, |b| {
+        b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+    }),
+    ("upper-case hex digits", 16.0, |b| {
+        b.is_ascii_digit() || (b'A'..=b'F').contains(&b)
+    }),
+    ("lower-case letters and digits", 36.0, |b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit()
+    }),
+    ("base64 characters", 64.0, |b| {
+        b.is_ascii_alphanumeric() || b"+/=-_".contains(&b)
+    }),
+    ("printable ASCII", 94.0, |b| b.is_ascii_graphic()),
+];
+
+/// The bits a token can carry at most, judged as if each character were drawn at random from
+/// the smallest usual alphabet holding all of them (decimal, hex, lower-case alphanumerics,
+/// base64, printable ASCII): length × log2(alphabet). A token that repeats itself counts as its
+/// repeating part only, and one with fewer than 8 different characters as log2(different) bits
+/// a character. An upper bound: it refuses short and patterned tokens, it cannot tell a random string from a phrase.
+/// Returns the bits and the alphabet's name.
+pub fn token_bits(t: &[u8]) -> (f64, &'static str) {
+    let (name, size) = ALPHABETS
+        .iter()
+        .find(|(_, _, ok)| t.iter().all(|&b| ok(b)))
+        .map_or(("printable ASCII", 94.0), |(n, s, _)| (*n, *s));
+    let mut seen = [false; 256];
+    t.iter().for_each(|&b| seen[usize::from(b)] = true);
+    let distinct = seen.iter().filter(|&&s| s).count();
+    let per_char = if distinct < 8 {
+        (distinct.max(1) as f64).log2()
     } else {
-        t.iter().position(|b| !b.is_ascii_graphic()).map(|i| {
-            format!(
-                "has a space, a control character or a non-ASCII byte at offset {i}; a token is printable ASCII without spaces"
-            )
-        })
-    }
+        f64::log2(size)
+    };
+    // The shortest prefix the token repeats (itself, when it does not).
+    let period = (1..=t.len())
+        .find(|&p| t.iter().enumerate().all(|(i, &b)| b == t[i % p]))
+        .unwrap_or(0);
+    (period as f64 * per_char, name)
 }
 
-/// A fresh random token: 32 bytes in hex.
+/// Why a token text is unusable, if it is.
+fn token_problem(t: &[u8]) -> Option<String> {
+    if t.len() > TOKEN_MAX {
+        return Some(format!("is longer than {TOKEN_MAX} characters"));
+    }
+    if let Some(i) = t.iter().position(|b| !b.is_ascii_graphic()) {
+        return Some(format!(
+            "has a space, a control character or a non-ASCII byte at offset {i}; a token is printable ASCII without spaces"
+        ));
+    }
+    let (bits, alphabet) = token_bits(t);
+    (bits < TOKEN_BITS).then(|| {
+        format!(
+            "carries at most {bits:.0} bits ({} characters of {alphabet}); a token needs {TOKEN_BITS:.0} \
+             bits or more, e.g. 32 random hex digits. Make one with `{MAKE_ONE}`",
+            t.len()
+        )
+    })
+}
+
+/// A fresh random token: 32 bytes (256 bits) in hex.
 fn random_token() -> Result<String, String> {
     let mut b = [0u8; 32];
     SystemRandom::new()
@@ -119,60 +255,54 @@ fn random_token() -> Result<String, String> {
 
 /// Reads the token file, or creates it (mode 0600, a random token) when it does not exist.
 /// Returns the token and the start-up line that says where it is.
-fn token_file(path: &Path) -> Result<(Vec<u8>, String), String> {
+fn token_file(path: &std::path::Path) -> Result<(Vec<u8>, String), String> {
+    const FLAG: &str = "--shell-token-file";
     let name = path.display();
-    match std::fs::read(path) {
+    match secret::read(FLAG, path) {
         Ok(text) => {
             let t = text.trim_ascii().to_vec();
             if let Some(p) = token_problem(&t) {
-                return Err(format!("--shell-token-file {name}: the token {p}"));
+                let fix = if p.contains(MAKE_ONE) {
+                    format!(" > {name}, or remove {name} and pktgen writes a random one")
+                } else {
+                    String::new()
+                };
+                return Err(format!("{FLAG} {name}: the token {p}{fix}"));
             }
-            let mut note = format!("pktgen: Lua shell token file: {name}");
-            if let Ok(m) = std::fs::metadata(path)
-                && m.permissions().mode() & 0o077 != 0
-            {
-                note.push_str(&format!(
-                    "\npktgen: WARNING: {name} can be read by other users (mode {:04o}); chmod 600 it",
-                    m.permissions().mode() & 0o7777
-                ));
-            }
-            Ok((t, note))
+            Ok((t, format!("pktgen: Lua shell token file: {name}")))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err((std::io::ErrorKind::NotFound, _)) => {
             let t = random_token()?;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(|e| format!("--shell-token-file {name}: cannot create it: {e}"))?;
-            f.write_all(format!("{t}\n").as_bytes())
-                .and_then(|()| f.sync_all())
-                .map_err(|e| format!("--shell-token-file {name}: cannot write it: {e}"))?;
+            secret::create(FLAG, path, format!("{t}\n").as_bytes())?;
             Ok((
                 t.into_bytes(),
                 format!("pktgen: Lua shell token file: {name} (created with a random token, mode 0600)"),
             ))
         }
-        Err(e) => Err(format!("--shell-token-file {name}: {e}")),
+        Err((_, msg)) => Err(msg),
     }
 }
 
 /// Loads the token. Returns it and the start-up line that says where it comes from.
 ///
 /// # Errors
-/// The file cannot be read or created, or the token is empty, too short, too long or has
-/// spaces or control characters.
+/// The file cannot be read or created or is refused (see [`secret::open`]), or the token is
+/// too long, has spaces or control characters, or carries fewer than 128 bits.
 pub fn load_token(src: &TokenSource) -> Result<(Token, String), String> {
     let (secret, note) = match src {
         TokenSource::File(p) => token_file(p)?,
         TokenSource::Env(v) => {
             if let Some(p) = token_problem(v.as_bytes()) {
-                return Err(format!("{TOKEN_ENV}: the token {p}"));
+                let fix = if p.contains(MAKE_ONE) {
+                    format!(": export {TOKEN_ENV}=$({MAKE_ONE})")
+                } else {
+                    String::new()
+                };
+                return Err(format!("${TOKEN_ENV}: the token {p}{fix}"));
             }
             (
                 v.as_bytes().to_vec(),
-                format!("pktgen: Lua shell token from ${TOKEN_ENV}"),
+                format!("pktgen: Lua shell token from ${TOKEN_ENV} (now removed from pktgen's environment)"),
             )
         }
     };
@@ -185,15 +315,51 @@ pub fn is_auth_line(line: &[u8]) -> bool {
         .is_some_and(|t| !t.is_empty() && t.iter().all(u8::is_ascii_graphic))
 }
 
-/// An address as failures are counted: IPv4 as is (also when mapped into IPv6), IPv6 by its
-/// /64, the block one host is usually given.
+/// What failures are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    /// One source: an IPv4 address, an IPv6 /64 (the block one host is usually given), or
+    /// loopback (every address of 127/8 and ::1: a local user can use any of them).
+    Source(IpAddr),
+    /// An IPv6 /48, the block one site is usually given.
+    Net(Ipv6Addr),
+    /// Every source the book had no room for, together.
+    Overflow,
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Source(ip) if ip.is_loopback() => f.write_str("loopback"),
+            Key::Source(IpAddr::V6(v6)) => write!(f, "{v6}/64"),
+            Key::Source(ip) => write!(f, "{ip}"),
+            Key::Net(v6) => write!(f, "{v6}/48"),
+            Key::Overflow => f.write_str("the sources pktgen has no room to count apart"),
+        }
+    }
+}
+
+/// The source an address counts as (see [`Key::Source`]).
 fn source(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
-        },
+    let v4_or_v6 = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
+    };
+    match v4_or_v6 {
+        a if a.is_loopback() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        v4 => v4,
+    }
+}
+
+/// The keys an address's failures count under: its source, and its /48 for IPv6.
+fn keys(ip: IpAddr) -> Vec<Key> {
+    match source(ip) {
+        IpAddr::V6(v6) => vec![
+            Key::Source(IpAddr::V6(v6)),
+            Key::Net(Ipv6Addr::from_bits(v6.to_bits() & !((1u128 << 80) - 1))),
+        ],
+        v4 => vec![Key::Source(v4)],
     }
 }
 
@@ -202,8 +368,9 @@ struct Entry {
     /// Failed attempts (wrong token, refused client certificate) since the last quiet period.
     failures: u32,
     last_failure: Option<Instant>,
-    /// No attempt from here is checked before this.
-    locked_until: Option<Instant>,
+    /// When the last wrong answer to here goes (or went) out; the next one waits its delay
+    /// after it.
+    answered_at: Option<Instant>,
     /// Connections from here not authenticated yet.
     pending: usize,
     /// Refusals not logged yet (rate limit), and when one was last logged.
@@ -211,24 +378,41 @@ struct Entry {
     last_log: Option<Instant>,
 }
 
-/// The failures and pending connections of every source address.
+impl Entry {
+    fn stale(&self, now: Instant) -> bool {
+        self.last_failure.is_none_or(|t| now - t > FORGET)
+    }
+
+    /// Whether it may be forgotten to make room: nothing pending, and few failures or none
+    /// lately.
+    fn evictable(&self, now: Instant) -> bool {
+        self.pending == 0 && (self.stale(now) || self.failures < MANY)
+    }
+}
+
+/// The failures and pending connections of every source.
 #[derive(Debug, Default)]
 pub struct Book {
-    by_source: RefCell<HashMap<IpAddr, Entry>>,
+    by_key: RefCell<HashMap<Key, Entry>>,
     pending: Cell<usize>,
+    /// The earliest the next wrong answer may go out, all sources together.
+    next_global: Cell<Option<Instant>>,
 }
 
 /// A connection counted as pending until it authenticated or was refused.
 pub struct Pending {
     book: Rc<Book>,
-    source: IpAddr,
+    keys: Vec<Key>,
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
         self.book.pending.set(self.book.pending.get().saturating_sub(1));
-        if let Some(e) = self.book.by_source.borrow_mut().get_mut(&self.source) {
-            e.pending = e.pending.saturating_sub(1);
+        let mut map = self.book.by_key.borrow_mut();
+        for k in &self.keys {
+            if let Some(e) = map.get_mut(k) {
+                e.pending = e.pending.saturating_sub(1);
+            }
         }
     }
 }
@@ -240,64 +424,105 @@ fn delay(n: u32) -> Duration {
         .min(DELAY_MAX)
 }
 
+/// How pending connections are capped under `k`.
+fn cap(k: Key) -> usize {
+    match k {
+        Key::Source(_) => PENDING_PER_SOURCE,
+        Key::Net(_) => PENDING_PER_NET,
+        Key::Overflow => PENDING_MAX,
+    }
+}
+
 impl Book {
-    /// Counts a new connection from `source` as pending; `None` when too many are.
-    fn enter(self: &Rc<Self>, source: IpAddr) -> Option<Pending> {
-        let mut map = self.by_source.borrow_mut();
-        if map.len() >= BOOK_MAX {
+    /// The keys `ip` counts under, with room made in the book; a source it has no room for
+    /// (more than [`BOOK_MAX`] sources that failed often, lately) counts as [`Key::Overflow`].
+    fn room_for(&self, ip: IpAddr) -> Vec<Key> {
+        let mut map = self.by_key.borrow_mut();
+        let wanted = keys(ip);
+        let missing = wanted.iter().filter(|k| !map.contains_key(k)).count();
+        if map.len() + missing > BOOK_MAX {
             let now = Instant::now();
-            let stale = |e: &Entry| e.last_failure.is_none_or(|t| now - t > FORGET);
-            map.retain(|_, e| e.pending > 0 || !stale(e));
-            if map.len() >= BOOK_MAX {
-                // More sources failing at once than the book holds: forget the unlocked ones.
-                map.retain(|_, e| e.pending > 0 || e.locked_until.is_some_and(|t| t > now));
-            }
+            map.retain(|_, e| !e.evictable(now));
         }
-        let e = map.entry(source).or_default();
-        if e.pending >= PENDING_PER_ADDR || self.pending.get() >= PENDING_MAX {
+        wanted
+            .into_iter()
+            .map(|k| {
+                if map.contains_key(&k) || map.len() < BOOK_MAX {
+                    k
+                } else {
+                    Key::Overflow
+                }
+            })
+            .fold(Vec::new(), |mut v, k| {
+                if !v.contains(&k) {
+                    v.push(k);
+                }
+                v
+            })
+    }
+
+    /// Counts a new connection from `ip` as pending; `None` when too many are.
+    fn enter(self: &Rc<Self>, ip: IpAddr) -> Option<Pending> {
+        let keys = self.room_for(ip);
+        let mut map = self.by_key.borrow_mut();
+        if self.pending.get() >= PENDING_MAX
+            || keys
+                .iter()
+                .any(|k| map.get(k).is_some_and(|e| e.pending >= cap(*k)))
+        {
             return None;
         }
-        e.pending += 1;
+        for k in &keys {
+            map.entry(*k).or_default().pending += 1;
+        }
         self.pending.set(self.pending.get() + 1);
         Some(Pending {
             book: Rc::clone(self),
-            source,
+            keys,
         })
     }
 
-    /// How long `source` is still refused unchecked, if it is.
-    fn locked(&self, source: IpAddr) -> Option<Duration> {
-        let until = self.by_source.borrow().get(&source)?.locked_until?;
-        until
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-    }
-
-    /// Counts a failure; returns the failures counted and the delay before the answer. The
-    /// source stays locked for twice the delay (the wait, then as long again).
-    fn failed(&self, source: IpAddr) -> (u32, Duration, u64) {
+    /// Counts a failure under `keys`; returns the failures counted under the first and when the
+    /// answer goes out: each key's own delay after its previous wrong answer, and a global slot.
+    fn failed(&self, keys: &[Key]) -> (u32, Instant, u64) {
         let now = Instant::now();
-        let mut map = self.by_source.borrow_mut();
-        let e = map.entry(source).or_default();
-        if e.last_failure.is_some_and(|t| now - t > FORGET) {
-            e.failures = 0;
+        let mut map = self.by_key.borrow_mut();
+        let mut at = now;
+        let mut first = None;
+        for k in keys {
+            let e = map.entry(*k).or_default();
+            if e.stale(now) {
+                e.failures = 0;
+            }
+            e.failures = e.failures.saturating_add(1);
+            e.last_failure = Some(now);
+            let after = e.answered_at.map_or(now, |t| t.max(now));
+            at = at.max(after + delay(e.failures));
+            if first.is_none() {
+                first = Some((e.failures, std::mem::take(&mut e.unlogged)));
+            }
         }
-        e.failures = e.failures.saturating_add(1);
-        e.last_failure = Some(now);
-        let d = delay(e.failures);
-        e.locked_until = Some(now + 2 * d);
-        let unlogged = std::mem::take(&mut e.unlogged);
-        e.last_log = Some(now);
-        (e.failures, d, unlogged)
+        let slot = self.next_global.get().map_or(now, |t| t.max(now));
+        self.next_global
+            .set(Some(slot + Duration::from_secs(1) / GLOBAL_RATE));
+        at = at.max(slot);
+        for k in keys {
+            if let Some(e) = map.get_mut(k) {
+                e.answered_at = Some(at);
+                e.last_log = Some(now);
+            }
+        }
+        let (n, unlogged) = first.unwrap_or_default();
+        (n, at, unlogged)
     }
 
-    /// Logs `line` unless `source` had a line logged within [`LOG_EVERY`]; then it is only
+    /// Logs `line` unless `key` had a line logged within [`LOG_EVERY`]; then it is only
     /// counted. Returns whether it was the first counted since: the caller then calls
     /// [`Book::summary`] once that spell is over (see [`quiet_spell`]).
-    fn log(&self, source: IpAddr, line: impl FnOnce() -> String) -> bool {
+    fn log(&self, key: Key, line: impl FnOnce() -> String) -> bool {
         let now = Instant::now();
-        let mut map = self.by_source.borrow_mut();
-        let e = map.entry(source).or_default();
+        let mut map = self.by_key.borrow_mut();
+        let e = map.entry(key).or_default();
         if e.last_log.is_some_and(|t| now - t < LOG_EVERY) {
             e.unlogged += 1;
             return e.unlogged == 1;
@@ -307,28 +532,26 @@ impl Book {
         false
     }
 
-    /// Logs how many refusals from `source` went unlogged, if any.
-    fn summary(&self, source: IpAddr) {
-        let mut map = self.by_source.borrow_mut();
-        let Some(e) = map.get_mut(&source) else {
+    /// Logs how many refusals from `key` went unlogged, if any.
+    fn summary(&self, key: Key) {
+        let mut map = self.by_key.borrow_mut();
+        let Some(e) = map.get_mut(&key) else {
             return;
         };
         let n = std::mem::take(&mut e.unlogged);
         if n > 0 {
             e.last_log = Some(Instant::now());
-            eprintln!(
-                "pktgen: Lua shell: {n} more connections from {source} refused (not logged one by one)"
-            );
+            eprintln!("pktgen: Lua shell: {n} more connections from {key} refused (not logged one by one)");
         }
     }
 }
 
 /// After a refusal that started a spell of unlogged ones: waits the spell out (no longer counted
 /// as pending) and logs their number.
-async fn quiet_spell(book: &Book, source: IpAddr, pending: Pending, closing: &Latch) {
+async fn quiet_spell(book: &Book, key: Key, pending: Option<Pending>, closing: &Latch) {
     drop(pending);
     hold(LOG_EVERY, closing).await;
-    book.summary(source);
+    book.summary(key);
 }
 
 /// What protects the shell: TLS, the token, the book of failures.
@@ -363,16 +586,17 @@ const WRONG: &str = "pktgen shell: authentication failed: wrong token; closing";
 pub const NOT_HERE: &str = "pktgen shell: this shell takes no token (pktgen runs without --shell-token-file \
      and $PKTGEN_SHELL_TOKEN); send the Lua without the auth line; closing";
 
-/// How the line to a client from a source that failed lately starts.
-const LOCKED: &str = "pktgen shell: too many failed attempts from";
-
-/// The line to a client over the limit of pending connections per source.
+/// The line to a client over the limit of pending connections.
 const PENDING: &str =
     "pktgen shell: too many connections from your address are waiting to authenticate; try again later";
 
 /// What a plain-text client of a TLS shell is told (in plain text).
 const NOT_TLS: &str = "pktgen shell: this shell speaks TLS (pktgen runs with --shell-tls-cert); connect \
      with TLS, e.g. socat - OPENSSL:host:port,cafile=ca.pem";
+
+/// What a client whose first line looks like HTTP is told (the unauthenticated shell).
+pub const HTTP: &str = "pktgen shell: this is pktgen's Lua shell, not an HTTP server: a request that looks \
+     like HTTP (a request line, Host: or Origin:) is refused, nothing ran; closing";
 
 /// Waits `d`, or less if pktgen is closing.
 async fn hold(d: Duration, closing: &Latch) {
@@ -391,17 +615,65 @@ enum Refusal {
     Done,
 }
 
+/// Whether the bytes so far may still become a first line that looks like HTTP.
+fn could_be_http(b: &[u8]) -> bool {
+    let word = b.iter().position(|&c| c == b' ').unwrap_or(b.len());
+    let method = &b[..word];
+    let header = |h: &[u8]| {
+        let n = b.len().min(h.len());
+        b[..n].eq_ignore_ascii_case(&h[..n])
+    };
+    header(b"host:")
+        || header(b"origin:")
+        || (!method.is_empty() && method.len() <= 16 && method.iter().all(u8::is_ascii_uppercase))
+}
+
+/// Whether a whole first line looks like HTTP: `METHOD target HTTP/x`, or a `Host:` or `Origin:`
+/// header line.
+pub fn looks_like_http(line: &[u8]) -> bool {
+    let lower = line.to_ascii_lowercase();
+    if lower.starts_with(b"host:") || lower.starts_with(b"origin:") {
+        return true;
+    }
+    let mut parts = line.split(|&c| c == b' ').filter(|p| !p.is_empty());
+    let (Some(m), Some(_), Some(v), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    m.iter().all(u8::is_ascii_uppercase) && v.starts_with(b"HTTP/")
+}
+
+/// The unauthenticated shell's one check: a first line that looks like HTTP (a web page on this
+/// host reaching the shell through the browser) closes the connection with one line.
+async fn not_http(ctx: &Ctx, tcp: TcpStream, peer: SocketAddr) -> Option<Conn> {
+    let mut conn = Conn::plain(tcp, peer);
+    let deadline = Instant::now() + AUTH_WAIT;
+    let ahead = async { Some(conn.first_line(8192, deadline, could_be_http).await) }
+        .or(async {
+            ctx.closing.wait().await;
+            None
+        })
+        .await?;
+    if ahead.line().is_some_and(looks_like_http) {
+        eprintln!("pktgen: Lua shell: refused {peer}: its first line looks like HTTP");
+        conn.refuse(HTTP).await;
+        return None;
+    }
+    ahead.put_back(&mut conn);
+    Some(conn)
+}
+
 /// Takes a new connection through the gate: returns it ready for the session (the auth line
-/// consumed), or `None` once it was refused. Without a gate it passes at once.
+/// consumed), or `None` once it was refused. Without a gate only HTTP is refused.
 pub async fn admit(ctx: &Ctx, tcp: TcpStream, peer: SocketAddr) -> Option<Conn> {
     let Some(gate) = &ctx.gate else {
-        return Some(Conn::plain(tcp, peer));
+        return not_http(ctx, tcp, peer).await;
     };
-    let src = source(peer.ip());
-    let Some(pending) = gate.book.enter(src) else {
-        let quiet = gate.book.log(src, || {
+    let Some(pending) = gate.book.enter(peer.ip()) else {
+        let key = Key::Source(source(peer.ip()));
+        let quiet = gate.book.log(key, || {
             format!(
-                "pktgen: Lua shell: refused {peer}: {PENDING_PER_ADDR} connections from {src} (or {PENDING_MAX} in all) are waiting to authenticate"
+                "pktgen: Lua shell: refused {peer}: {PENDING_PER_SOURCE} connections from {key} (or \
+                 {PENDING_PER_NET} from its /48, or {PENDING_MAX} in all) are waiting to authenticate"
             )
         });
         if gate.tls.is_some() {
@@ -411,35 +683,34 @@ pub async fn admit(ctx: &Ctx, tcp: TcpStream, peer: SocketAddr) -> Option<Conn> 
             Conn::plain(tcp, peer).refuse(PENDING).await;
         }
         if quiet {
-            hold(LOG_EVERY, &ctx.closing).await;
-            gate.book.summary(src);
+            quiet_spell(&gate.book, key, None, &ctx.closing).await;
         }
         return None;
     };
-    match check(ctx, gate, tcp, peer, src).await {
+    match check(ctx, gate, tcp, peer, &pending).await {
         Ok(conn) => Some(conn),
         Err(Refusal::Done) => None,
         Err(Refusal::Say(conn, reply, log)) => {
-            let quiet = gate.book.log(src, || log);
+            let key = pending.keys[0];
+            let quiet = gate.book.log(key, || log);
             if let Some(conn) = conn {
                 conn.refuse(&reply).await;
             }
             if quiet {
-                quiet_spell(&gate.book, src, pending, &ctx.closing).await;
+                quiet_spell(&gate.book, key, Some(pending), &ctx.closing).await;
             }
             None
         }
     }
 }
 
-/// The gate's checks in order: the TLS handshake, the lock of a source that failed lately, the
-/// token line.
+/// The gate's checks in order: the TLS handshake (and the client certificate), the token line.
 async fn check(
     ctx: &Ctx,
     gate: &Gate,
     tcp: TcpStream,
     peer: SocketAddr,
-    src: IpAddr,
+    pending: &Pending,
 ) -> Result<Conn, Refusal> {
     let mut conn = match &gate.tls {
         None => Conn::plain(tcp, peer),
@@ -457,8 +728,9 @@ async fn check(
                 ));
             }
             Err(Failed::ClientCert(why)) => {
-                // rustls has sent its alert; the close waits like a wrong token's answer.
-                failure(gate, src, peer, &why, &ctx.closing).await;
+                // rustls has sent its alert (or the pins refused it); the close waits like a
+                // wrong token's answer.
+                failure(gate, pending, peer, &why, &ctx.closing).await;
                 let _ = tcp.shutdown(std::net::Shutdown::Both);
                 return Err(Refusal::Done);
             }
@@ -469,14 +741,6 @@ async fn check(
             }
         },
     };
-    if let Some(left) = gate.book.locked(src) {
-        let secs = left.as_secs() + 1;
-        let log = format!(
-            "pktgen: Lua shell: refused {peer} unchecked: {src} failed to authenticate and waits {secs} s more"
-        );
-        let reply = format!("{LOCKED} {src}; try again in {secs} s; closing");
-        return Err(Refusal::Say(Some(Box::new(conn)), reply, log));
-    }
     let Some(token) = &gate.token else {
         return Ok(conn);
     };
@@ -496,7 +760,7 @@ async fn check(
             Ok(conn)
         }
         Some(_) => {
-            failure(gate, src, peer, "wrong token", &ctx.closing).await;
+            failure(gate, pending, peer, "wrong token", &ctx.closing).await;
             conn.refuse(WRONG).await;
             Err(Refusal::Done)
         }
@@ -513,18 +777,21 @@ async fn closed<T>(closing: &Latch) -> Result<T, Refusal> {
     Err(Refusal::Done)
 }
 
-/// Counts and logs a failed attempt, then waits its delay.
-async fn failure(gate: &Gate, src: IpAddr, peer: SocketAddr, why: &str, closing: &Latch) {
-    let (n, d, unlogged) = gate.book.failed(src);
+/// Counts and logs a failed attempt, then waits until its answer may go out.
+async fn failure(gate: &Gate, pending: &Pending, peer: SocketAddr, why: &str, closing: &Latch) {
+    let (n, at, unlogged) = gate.book.failed(&pending.keys);
+    let src = pending.keys[0];
     let since = if unlogged > 0 {
         format!("; {unlogged} more connections from there refused since the last line")
     } else {
         String::new()
     };
+    let wait = at.saturating_duration_since(Instant::now());
     eprintln!(
-        "pktgen: Lua shell: authentication failed from {peer}: {why} (failure {n} from {src}; answered after {d:?}, and {src} is refused unchecked for as long again{since})"
+        "pktgen: Lua shell: authentication failed from {peer}: {why} (failure {n} from {src}; answered after {:.2} s{since})",
+        wait.as_secs_f64()
     );
-    hold(d, closing).await;
+    hold(wait, closing).await;
 }
 
 #[cfg(test)]
@@ -532,35 +799,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_check_and_bad_ones_are_named() {
+    fn tokens_check_and_weak_ones_are_named() {
         let t = Token::new(b"0123456789abcdef").unwrap_or_else(|e| panic!("{e}"));
         assert!(t.check(b"0123456789abcdef"));
         assert!(!t.check(b"0123456789abcdeF"));
         assert!(!t.check(b"0123456789abcde"));
         assert!(!t.check(b""));
-        assert!(token_problem(b"short").is_some_and(|p| p.contains("at least 16")));
-        assert!(token_problem(b"0123456789 abcdef").is_some_and(|p| p.contains("offset 10")));
+        // 16 hex digits: 64 bits; 32: 128; 22 base64 characters: 132.
+        assert!(token_problem(b"0123456789abcdef").is_some_and(|p| p.contains("at most 64 bits")));
+        assert!(token_problem(b"9f2c0a7e4b1d8c3f6a5e0b9d2c7f4a1e").is_none());
+        assert!(token_problem(b"Zm9vYmFyYmF6cXV4cXV1eA").is_none());
+        assert!(token_problem(b"short").is_some_and(|p| p.contains(MAKE_ONE)));
+        // Repeats and short patterns carry little whatever their length.
+        assert!(token_problem(&[b'a'; 500]).is_some_and(|p| p.contains("at most 0 bits")));
+        assert!(token_problem(&b"abab".repeat(40)).is_some_and(|p| p.contains("at most 2 bits")));
+        assert!(token_problem(&b"0123456789abcdef".repeat(8)).is_some_and(|p| p.contains("at most 64 bits")));
+        assert!(token_problem(b"0123456789 abcdef0123456789abcdef").is_some_and(|p| p.contains("offset 10")));
         assert!(token_problem(&[b'a'; 600]).is_some());
         assert!(token_problem(random_token().unwrap_or_default().as_bytes()).is_none());
         assert!(is_auth_line(b"auth abc") && !is_auth_line(b"auth ") && !is_auth_line(b"author x"));
     }
 
     #[test]
-    fn failures_double_the_delay_and_lock_the_source() {
+    fn wrong_answers_from_a_source_go_one_per_delay() {
         assert_eq!(delay(1), Duration::from_millis(250));
         assert_eq!(delay(3), Duration::from_secs(1));
         assert_eq!(delay(40), DELAY_MAX);
         let b = Rc::new(Book::default());
         let a: IpAddr = "10.0.0.2".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        assert!(b.locked(a).is_none());
-        assert_eq!(b.failed(a).0, 1);
-        let (n, d, _) = b.failed(a);
-        assert_eq!((n, d), (2, Duration::from_millis(500)));
-        assert!(b.locked(a).is_some_and(|l| l > d && l <= 2 * d));
+        let t0 = Instant::now();
+        let (n1, at1, _) = b.failed(&keys(a));
+        let (n2, at2, _) = b.failed(&keys(a));
+        let (n3, at3, _) = b.failed(&keys(a));
+        assert_eq!((n1, n2, n3), (1, 2, 3));
+        assert!(at1 >= t0 + delay(1) && at2 >= at1 + delay(2) && at3 >= at2 + delay(3));
+        // Another source waits only for the global slot.
         let other: IpAddr = "10.0.0.3".parse().unwrap_or(a);
-        assert!(b.locked(other).is_none());
-        let held: Vec<_> = (0..PENDING_PER_ADDR).filter_map(|_| b.enter(a)).collect();
-        assert_eq!(held.len(), PENDING_PER_ADDR);
+        let (n, at, _) = b.failed(&keys(other));
+        assert_eq!(n, 1);
+        assert!(
+            at < at2,
+            "another source's answer waits for its own failures only"
+        );
+        let held: Vec<_> = (0..PENDING_PER_SOURCE).filter_map(|_| b.enter(a)).collect();
+        assert_eq!(held.len(), PENDING_PER_SOURCE);
         assert!(b.enter(a).is_none(), "a source's pending connections are bounded");
         assert!(b.enter(other).is_some());
         drop(held);
@@ -568,10 +850,53 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_sources_count_by_slash_64() {
-        let p = |s: &str| source(s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
+    fn sources_that_failed_often_stay_in_the_book() {
+        let b = Rc::new(Book::default());
+        let ip = |i: u32| IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i));
+        for _ in 0..MANY {
+            b.failed(&b.room_for(ip(0)));
+        }
+        // A flood of sources with one failure each never pushes the one that failed often out.
+        for i in 1..(2 * BOOK_MAX as u32) {
+            b.failed(&b.room_for(ip(i)));
+        }
+        let map = b.by_key.borrow();
+        assert!(map.len() <= BOOK_MAX);
+        assert_eq!(map.get(&Key::Source(ip(0))).map(|e| e.failures), Some(MANY));
+    }
+
+    #[test]
+    fn ipv6_sources_count_by_slash_64_and_48_and_loopback_as_one() {
+        let p = |s: &str| keys(s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
         assert_eq!(p("2001:db8:1:2::5"), p("2001:db8:1:2:ffff::1"));
-        assert_ne!(p("2001:db8:1:2::5"), p("2001:db8:1:3::5"));
+        assert_ne!(p("2001:db8:1:2::5")[0], p("2001:db8:1:3::5")[0]);
+        assert_eq!(p("2001:db8:1:2::5")[1], p("2001:db8:1:3::5")[1]);
+        assert_ne!(p("2001:db8:1:2::5")[1], p("2001:db8:2:2::5")[1]);
         assert_eq!(p("::ffff:10.0.0.2"), p("10.0.0.2"));
+        assert_eq!(p("127.0.0.1"), p("127.3.2.1"));
+        assert_eq!(p("::1"), p("127.0.0.1"));
+    }
+
+    #[test]
+    fn http_first_lines_are_told_apart_from_lua() {
+        for l in [
+            "GET / HTTP/1.1",
+            "POST /x HTTP/1.0",
+            "Host: 127.0.0.1:22022",
+            "origin: http://a",
+        ] {
+            assert!(looks_like_http(l.as_bytes()), "{l}");
+        }
+        for l in [
+            "print('GET / HTTP/1.1')",
+            "X = 1",
+            "A B HTTP",
+            "pktgen.start(0)",
+            "auth x",
+        ] {
+            assert!(!looks_like_http(l.as_bytes()), "{l}");
+        }
+        assert!(could_be_http(b"POS") && could_be_http(b"POST /") && could_be_http(b"Ho"));
+        assert!(!could_be_http(b"print(") && !could_be_http(b"x = 1") && !could_be_http(b"#pktgen"));
     }
 }

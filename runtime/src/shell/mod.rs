@@ -2,7 +2,8 @@
 //! the console and the scripts, and every chunk's output sent to the client that sent it.
 //!
 //! - `listener`: address checks, bind, accept loop, client limit.
-//! - `auth`: who gets in: the token line, failed attempts per address; `tls`: the handshake.
+//! - `auth`: who gets in: the token line, failed attempts per address; `tls`: the handshake
+//!   and client certificate pins; `secret`: opening the token and key files safely.
 //! - `conn`: a connection, plain or TLS, as the sessions read and write it.
 //! - `session`: one client: reading, running chunks in order, writing, cancelling.
 //! - `chunker`: when received bytes form a chunk; rejected input.
@@ -18,10 +19,11 @@ mod conn;
 mod listener;
 mod output;
 mod program;
+mod secret;
 mod session;
 mod tls;
 
-pub use auth::{TOKEN_ENV, TokenSource};
+pub use auth::{TokenSource, env_token, take_env_token};
 pub use tls::Files as TlsFiles;
 
 use std::cell::Cell;
@@ -110,6 +112,8 @@ pub struct Shell {
     pub remote: bool,
     /// Whether clients get in without a token or a client certificate.
     pub open: bool,
+    /// Whether clients send a token without TLS (it crosses the network in clear when remote).
+    pub token_in_clear: bool,
     /// Start-up lines saying how it is protected (the token file, TLS).
     pub notes: Vec<String>,
 }
@@ -130,7 +134,18 @@ pub fn start(lua: &Lua, cfg: &Config, ex: &Rc<LocalExecutor<'static>>) -> Result
                 "pktgen: Lua shell speaks TLS only (certificate {}){}",
                 f.cert.display(),
                 match &f.client_ca {
-                    Some(ca) => format!("; clients need a certificate signed by {}", ca.display()),
+                    Some(ca) => format!(
+                        "; clients need a certificate signed by {}{}",
+                        ca.display(),
+                        if f.client_names.is_empty() && f.client_fingerprints.is_empty() {
+                            " (any such certificate, whoever it names)".to_string()
+                        } else {
+                            format!(
+                                " and named {:?} or with SHA-256 fingerprint {:?}",
+                                f.client_names, f.client_fingerprints
+                            )
+                        }
+                    ),
                     None => String::new(),
                 }
             ));
@@ -146,6 +161,7 @@ pub fn start(lua: &Lua, cfg: &Config, ex: &Rc<LocalExecutor<'static>>) -> Result
         }
     };
     let open = token.is_none() && !tls.as_ref().is_some_and(|t| t.client_certs);
+    let token_in_clear = token.is_some() && tls.is_none();
     let (std_listener, remote) = listener::bind(&cfg.addr, cfg.allow_remote || !open)?;
     let local = std_listener
         .local_addr()
@@ -169,6 +185,7 @@ pub fn start(lua: &Lua, cfg: &Config, ex: &Rc<LocalExecutor<'static>>) -> Result
         local,
         remote,
         open,
+        token_in_clear,
         notes,
     })
 }

@@ -2,7 +2,9 @@
 //! with the ring provider, on smol through futures-rustls. Loading the PEM files, and the
 //! handshake of one connection, which tells apart a client that does not speak TLS (it is told
 //! so in plain text), one whose certificate was missing or refused (a failed attempt), and the
-//! rest (logged only).
+//! rest (logged only). The private key file is read as a secret (see `secret`). Client
+//! certificates can be pinned, past the CA's signature, by subject common name or by SHA-256
+//! fingerprint.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,9 +12,14 @@ use std::time::Duration;
 
 use futures_rustls::TlsAcceptor;
 use futures_rustls::pki_types::pem::PemObject as _;
-use futures_rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use futures_rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use futures_rustls::rustls::client::danger::HandshakeSignatureValid;
 use futures_rustls::rustls::server::WebPkiClientVerifier;
-use futures_rustls::rustls::{self, RootCertStore, ServerConfig};
+use futures_rustls::rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use futures_rustls::rustls::{
+    self, CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig,
+    SignatureScheme,
+};
 use futures_rustls::server::TlsStream;
 use smol::future::FutureExt as _;
 use smol::net::TcpStream;
@@ -26,6 +33,11 @@ pub struct Files {
     pub key: PathBuf,
     /// `--shell-tls-client-ca`: clients must present a certificate signed by one of these.
     pub client_ca: Option<PathBuf>,
+    /// `--shell-client-name`: and its subject's common name must be one of these (if any).
+    pub client_names: Vec<String>,
+    /// `--shell-client-fingerprint`: or its SHA-256 fingerprint one of these (hex, any case,
+    /// colons allowed).
+    pub client_fingerprints: Vec<String>,
 }
 
 /// A loaded TLS configuration.
@@ -72,9 +84,25 @@ fn certs(flag: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String
 /// A file that cannot be read or holds no certificate or key, or a key that does not go with the
 /// certificate; the message names the flag and the file.
 pub fn load(f: &Files) -> Result<Tls, String> {
+    let mut fingerprints = Vec::new();
+    for fp in &f.client_fingerprints {
+        let hex: String = fp
+            .chars()
+            .filter(|&c| c != ':')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "--shell-client-fingerprint {fp}: not a SHA-256 fingerprint (64 hex digits, colons \
+                 allowed); print one with: openssl x509 -in client.pem -noout -fingerprint -sha256"
+            ));
+        }
+        fingerprints.push(hex);
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = certs("--shell-tls-cert", &f.cert)?;
-    let key = PrivateKeyDer::from_pem_file(&f.key).map_err(|e| {
+    let key_pem = super::secret::read("--shell-tls-key", &f.key).map_err(|(_, m)| m)?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
         format!(
             "--shell-tls-key {}: {e} (expected a PEM private key: PKCS#8, PKCS#1 or SEC1)",
             f.key.display()
@@ -95,7 +123,15 @@ pub fn load(f: &Files) -> Result<Tls, String> {
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
                 .map_err(|e| format!("--shell-tls-client-ca {}: {e}", ca.display()))?;
-            builder.with_client_cert_verifier(verifier)
+            if f.client_names.is_empty() && fingerprints.is_empty() {
+                builder.with_client_cert_verifier(verifier)
+            } else {
+                builder.with_client_cert_verifier(Arc::new(Pinned {
+                    ca: verifier,
+                    names: f.client_names.clone(),
+                    fingerprints,
+                }))
+            }
         }
     };
     let config = builder.with_single_cert(chain, key).map_err(|e| {
@@ -137,6 +173,123 @@ impl Tls {
             })
             .await
     }
+}
+
+/// The client CA's verifier, and then the pins: a certificate the CA signed is refused in the
+/// handshake (the client gets an alert) unless its subject CN or its SHA-256 fingerprint is
+/// pinned.
+#[derive(Debug)]
+struct Pinned {
+    ca: Arc<dyn ClientCertVerifier>,
+    names: Vec<String>,
+    fingerprints: Vec<String>,
+}
+
+impl ClientCertVerifier for Pinned {
+    fn offer_client_auth(&self) -> bool {
+        self.ca.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.ca.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.ca.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let ok = self.ca.verify_client_cert(end_entity, intermediates, now)?;
+        let digest = ring::digest::digest(&ring::digest::SHA256, end_entity.as_ref());
+        let fp: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let cn = common_name(end_entity.as_ref());
+        if self.fingerprints.contains(&fp) || cn.as_ref().is_some_and(|n| self.names.contains(n)) {
+            return Ok(ok);
+        }
+        let why = format!(
+            "CN={} (SHA-256 {fp}) is signed by the CA but not pinned by --shell-client-name or \
+             --shell-client-fingerprint",
+            cn.as_deref().unwrap_or("(none)")
+        );
+        Err(rustls::Error::InvalidCertificate(CertificateError::Other(
+            rustls::OtherError(Arc::new(std::io::Error::other(why))),
+        )))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.ca.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.ca.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.ca.supported_verify_schemes()
+    }
+}
+
+/// One DER element at the start of `b`: its tag, its contents, and what follows it.
+fn der(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = b.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |a, &x| (a << 8) | usize::from(x));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The subject's common name (the last CN in it) of a DER certificate, if it has one in a
+/// string type.
+fn common_name(cert: &[u8]) -> Option<String> {
+    const CN: &[u8] = &[0x55, 0x04, 0x03];
+    let (_, cert, _) = der(cert)?;
+    let (_, tbs, _) = der(cert)?;
+    let mut rest = tbs;
+    if rest.first() == Some(&0xa0) {
+        rest = der(rest)?.2; // version
+    }
+    for _ in 0..4 {
+        rest = der(rest)?.2; // serial, signature, issuer, validity
+    }
+    let (_, mut rdns, _) = der(rest)?;
+    let mut found = None;
+    while let Some((_, set, next)) = der(rdns) {
+        let mut atvs = set;
+        while let Some((_, atv, more)) = der(atvs) {
+            if let Some((0x06, oid, value)) = der(atv)
+                && oid == CN
+                && let Some((_, v, _)) = der(value)
+            {
+                found = std::str::from_utf8(v).ok().map(str::to_string);
+            }
+            atvs = more;
+        }
+        rdns = next;
+    }
+    found
 }
 
 /// Sorts a handshake error: the client's certificate (missing or refused) or anything else.

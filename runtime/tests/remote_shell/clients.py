@@ -60,7 +60,6 @@ def one_attempt(host: str, port: int, i: int) -> str:
 def kind(reply: str) -> str:
     for k, start in (
         ("wrong", "pktgen shell: authentication failed: wrong token"),
-        ("locked", "pktgen shell: too many failed attempts from "),
         ("pending", "pktgen shell: too many connections from your address"),
     ):
         if reply.startswith(start) and reply.count("\n") == 1:
@@ -69,18 +68,19 @@ def kind(reply: str) -> str:
 
 
 def attack(a: argparse.Namespace) -> dict:
-    """COUNT failed attempts from 4 threads while a client that authenticated before keeps
-    asking for values on its connection from the same address."""
+    """Wrong tokens from 4 threads for SECONDS, while a client that authenticated before keeps
+    asking for values on its connection from the same address, and the owner connects anew
+    with the right token from that address every second."""
     before = Pktgen(a.host, a.port, token_file=a.token_file, connect_timeout=10, timeout=30)
     replies: Counter = Counter()
     others: list = []
     lock = threading.Lock()
     threads = 4
+    end = time.monotonic() + a.seconds
 
     def worker(k: int) -> None:
-        for i in range(k, a.count, threads):
-            if time.monotonic() > DEADLINE:
-                return
+        i = k
+        while time.monotonic() < min(end, DEADLINE):
             try:
                 r = one_attempt(a.host, a.port, i)
             except OSError as e:
@@ -89,24 +89,38 @@ def attack(a: argparse.Namespace) -> dict:
                 replies[kind(r)] += 1
                 if kind(r) == "other" and len(others) < 5:
                     others.append(r)
+            i += threads
 
     t0 = time.monotonic()
     ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
     for t in ts:
         t.start()
-    answered = wrong = 0
+    answered = wrong = owner_in = 0
+    owner_waits: list = []
+    owner_errors: list = []
+    next_owner = time.monotonic() + 1
     while any(t.is_alive() for t in ts):
         n = answered + wrong
         if before.eval(f"{n} * 2") == n * 2:
             answered += 1
         else:
             wrong += 1
+        if time.monotonic() >= next_owner and time.monotonic() < end:
+            s = time.monotonic()
+            try:
+                with Pktgen(a.host, a.port, token_file=a.token_file, connect_timeout=10) as pg:
+                    owner_in += pg.eval("1 + 1") == 2
+                owner_waits.append(round(time.monotonic() - s, 3))
+            except Exception as e:  # reported, the test fails on it
+                owner_errors.append(f"{type(e).__name__}: {e}")
+            next_owner = time.monotonic() + 1
         time.sleep(0.02)
     for t in ts:
         t.join()
     before.close()
     return {"replies": dict(replies), "others": others, "before_answered": answered,
-            "before_wrong": wrong, "seconds": round(time.monotonic() - t0, 2)}
+            "before_wrong": wrong, "owner_in": owner_in, "owner_waits": owner_waits,
+            "owner_errors": owner_errors, "seconds": round(time.monotonic() - t0, 2)}
 
 
 def legit(a: argparse.Namespace) -> dict:
@@ -160,7 +174,7 @@ def main() -> None:
     p.add_argument("host")
     p.add_argument("port", type=int)
     p.add_argument("token_file")
-    p.add_argument("count", type=int)
+    p.add_argument("seconds", type=float)
     p = sub.add_parser("legit")
     p.add_argument("host")
     p.add_argument("port", type=int)

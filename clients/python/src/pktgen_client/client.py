@@ -25,7 +25,7 @@ TOKEN_ENV = "PKTGEN_SHELL_TOKEN"
 _REFUSAL = "pktgen shell: "
 
 #: Refusals that are about who the client is, not about the shell's state.
-_AUTH_REFUSALS = ("authentication", "too many failed attempts", "this shell takes no token")
+_AUTH_REFUSALS = ("authentication", "too many connections from your address", "this shell takes no token")
 
 #: The protocol version this client speaks.
 PROTOCOL = 1
@@ -52,9 +52,9 @@ class PktgenTimeout(PktgenError, TimeoutError):
 
 
 class AuthenticationError(PktgenConnectionError):
-    """pktgen turned the client away: no token or a wrong one, a client certificate missing or
-    refused, or too many failed attempts from this address lately (pktgen's words are the
-    message)."""
+    """pktgen turned the client away: no token or a wrong one, a client certificate missing,
+    refused or not pinned, or too many connections from this address waiting to authenticate
+    (pktgen's words are the message)."""
 
 
 class ProtocolError(PktgenError):

@@ -1,6 +1,6 @@
 //! Latency in the `engine` module: per-port snapshots of the engine's HDR histograms, empty
 //! histograms to merge into, the jitter threshold, receive-side stamping, and Pktgen's latency
-//! sampler. Printing tables and charts is the Lua stdlib's job (lua/pktgen/latency.lua); the
+//! sampler. Printing tables and charts is the Lua stdlib's job (lua/pktgen/api/latency.lua); the
 //! histogram itself is crate::results::histogram.
 
 use engine::Engine;
