@@ -38,11 +38,13 @@ build: deps
 run: build
 	./target/release/pktgen -f test/demo.lua
 
-## lint: formatting, clippy (warnings are errors) and luacheck over the Lua stdlib and tests.
+## lint: formatting, clippy (warnings are errors), luacheck over the Lua stdlib and tests, and the
+## import graph of engine/src and runtime/src/lua (no circle, nothing climbs up).
 lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	luacheck --no-color -q lua test
+	python3 tools/import_graph.py
 
 ## test: the linters, then the whole suite against the real engine (run as root: DPDK needs it),
 ## including the Python client's pytest suite (runtime/tests/python.rs runs it).

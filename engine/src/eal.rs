@@ -2,7 +2,6 @@
 //! user's EAL arguments as given, then the lcore layout, the ports with their queues and pools,
 //! and the workers' shared state.
 
-use crate::Engine;
 use crate::error::{Errno, Error, Result};
 use crate::ffi::{self, Pool};
 use crate::lcores::{self, Lcores, MatrixEntry, PortLayout};
@@ -260,7 +259,7 @@ pub(crate) struct PortSetup {
     pub tx_pools: Vec<Pool>,
 }
 
-/// What EAL start-up found and made, for [`Engine::assemble`].
+/// What EAL start-up found and made, for `Engine::assemble`.
 pub(crate) struct Setup {
     pub ports: Vec<PortSetup>,
     pub max_frame: usize,
@@ -272,7 +271,7 @@ pub(crate) struct Setup {
 }
 
 /// Starts EAL, plans the lcore layout and sets up the ports; the caller launches the workers.
-pub(crate) fn start(cfg: &Config) -> Result<Engine> {
+pub(crate) fn start(cfg: &Config) -> Result<Setup> {
     let embedded = lcores_only(&cfg.eal_args);
     let args = eal_args(cfg);
     if let Some(a) = args.iter().find(|a| a.contains('\0')) {
@@ -310,8 +309,9 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         });
     }
     let tag_off = ffi::register_tag_field()?;
-    // Frames up to 1514 bytes (1518 with FCS), or 9614 with jumbo frames; buffers a bit larger.
-    let (max_frame, data_room): (usize, usize) = (if cfg.jumbo { 9614 } else { 1514 }, data_room(cfg.jumbo));
+    // Buffers a bit larger than the largest frame.
+    let (max_frame, data_room): (usize, usize) =
+        (crate::stream::layout::max_frame(cfg.jumbo), data_room(cfg.jumbo));
     let mut setups = Vec::with_capacity(ports.len());
     let pools: usize = layouts
         .iter()
@@ -379,12 +379,12 @@ pub(crate) fn start(cfg: &Config) -> Result<Engine> {
         .collect();
     used.sort_unstable();
     used.dedup();
-    Ok(Engine::assemble(Setup {
+    Ok(Setup {
         ports: setups,
         max_frame,
         workers: used,
         tag_off,
         tsc_hz: ffi::tsc_hz(),
         layout: crate::latency::Layout::new(cfg.latency_max_ns, cfg.latency_digits),
-    }))
+    })
 }

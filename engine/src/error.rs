@@ -2,18 +2,10 @@
 
 use std::fmt;
 
-/// A DPDK error number, shown as DPDK's own text for it.
+/// A DPDK error number, shown as DPDK's own text for it (`rte_strerror`; its `Display` is in
+/// ffi.rs, the one module that calls DPDK).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Errno(pub i32);
-
-impl fmt::Display for Errno {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // SAFETY: rte_strerror accepts any int and returns a pointer to a static or thread-local
-        // NUL-terminated string.
-        let s = unsafe { std::ffi::CStr::from_ptr(dpdk_sys::rte_strerror(self.0.abs())) };
-        write!(f, "{} (errno {})", s.to_string_lossy(), self.0.abs())
-    }
-}
 
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -43,6 +43,21 @@ pub fn version() -> String {
         .into_owned()
 }
 
+/// DPDK's text for the error number `errno` (its sign ignored).
+pub(crate) fn strerror(errno: i32) -> String {
+    // SAFETY: rte_strerror accepts any int and returns a pointer to a static or thread-local
+    // NUL-terminated string.
+    unsafe { CStr::from_ptr(sys::rte_strerror(errno.abs())) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+impl std::fmt::Display for crate::error::Errno {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (errno {})", strerror(self.0), self.0.abs())
+    }
+}
+
 /// TSC ticks per second as EAL measured them.
 pub(crate) fn tsc_hz() -> u64 {
     // SAFETY: no preconditions once EAL has started (the engine calls it only then).

@@ -7,6 +7,7 @@ use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 
+use crate::SLOTS;
 use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SENDERS, SeqTrack, TscToNs};
@@ -14,10 +15,8 @@ use crate::lcores::PortLayout;
 use crate::mirror::PortTaps;
 use crate::responder::{self, ArpTable, Identity};
 use crate::stats::{Counters, bump, size_bucket};
-use crate::stream::{CatchUp, Cursor, FixedStamps, Mode, Program, TxMode};
-
-/// Streams a port can send at once (slot 0 is the Pktgen surface's single/range/sequence/pcap).
-pub(crate) const MAX_STREAMS: usize = 64;
+use crate::stream::program::{Cursor, FixedStamps, Mode, Program};
+use crate::stream::spec::{CatchUp, TxMode};
 
 /// A stream's share for one TX queue, handed to the queue's worker with what it needs to run it.
 pub(crate) struct TxJob {
@@ -74,11 +73,11 @@ impl TxQueue {
     pub(crate) fn new(pool: Pool) -> TxQueue {
         TxQueue {
             pool,
-            pending: (0..MAX_STREAMS).map(|_| AtomicPtr::default()).collect(),
+            pending: (0..SLOTS).map(|_| AtomicPtr::default()).collect(),
             new_jobs: AtomicU64::new(0),
             running: AtomicU64::new(0),
             counters: Counters::default(),
-            streams: (0..MAX_STREAMS).map(|_| StreamTx::default()).collect(),
+            streams: (0..SLOTS).map(|_| StreamTx::default()).collect(),
         }
     }
 }
@@ -88,7 +87,7 @@ pub(crate) struct RxQueue {
     /// The port's TX queue (owned by the same lcore) that answers ARP and ICMP echo.
     pub reply: usize,
     pub counters: Counters,
-    /// Per stream of the process (port index * MAX_STREAMS + slot): this queue's counters of
+    /// Per stream of the process (port index * SLOTS + slot): this queue's counters of
     /// its stamps, made when the stream first stamps.
     pub streams: Box<[OnceLock<&'static LatencyCounters>]>,
     /// The latest latency measured, in nanoseconds.
@@ -128,7 +127,7 @@ pub(crate) struct Shared {
     pub layout: Layout,
     pub tsc_to_ns: TscToNs,
     /// Per sender (a stamp's stream id without its generation): the stream it stamps for, as
-    /// port index * MAX_STREAMS + slot + 1; 0 for none.
+    /// port index * SLOTS + slot + 1; 0 for none.
     pub senders: Box<[AtomicU32]>,
 }
 
@@ -188,7 +187,7 @@ struct RxState {
 fn run(ctx: &WorkerCtx) {
     let sh = ctx.shared;
     // Per TX queue, its running streams; room for all of them, so nothing allocates later.
-    let mut active: Vec<Vec<Active>> = ctx.tx.iter().map(|_| Vec::with_capacity(MAX_STREAMS)).collect();
+    let mut active: Vec<Vec<Active>> = ctx.tx.iter().map(|_| Vec::with_capacity(SLOTS)).collect();
     let mut rx = RxBatch::new();
     let mut rxs: Vec<RxState> = ctx.rx.iter().map(|_| RxState::default()).collect();
     let mut idle: u32 = 0;
@@ -262,7 +261,7 @@ fn run(ctx: &WorkerCtx) {
 #[cold]
 fn pick_up(sh: &Shared, pi: usize, q: usize, mask: u64, streams: &mut Vec<Active>) {
     let txq = &sh.ports[pi].txq[q];
-    for slot in (0..MAX_STREAMS).filter(|s| mask & (1 << s) != 0) {
+    for slot in (0..SLOTS).filter(|s| mask & (1 << s) != 0) {
         let p = txq.pending[slot].swap(std::ptr::null_mut(), Acquire);
         if p.is_null() {
             continue;
@@ -346,6 +345,7 @@ fn inject(sh: &Shared, port: &PortShared) {
 }
 
 /// Sends what is due on one TX queue. Returns (packets sent, TSC cycles until the next is due).
+// long: the TX hot loop, kept in one piece so that what it keeps per burst stays in locals.
 #[inline]
 fn transmit(a: &mut Active, port: &PortShared, queue: usize, tsc_hz: u64) -> (usize, f64) {
     let txq = &port.txq[queue];

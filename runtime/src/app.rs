@@ -1,4 +1,4 @@
-//! The life cycle (DESIGN.md "Runtime"): script files in order, then the console (stdin a
+//! The life cycle (docs/ARCHITECTURE.md, "Runtime"): script files in order, then the console (stdin a
 //! terminal) or stdin as one chunk, then keep serving until SIGINT/SIGTERM, `quit` or
 //! `pktgen.quit()` (with `--exit`, quit right away). Everything runs as tasks on one smol
 //! `LocalExecutor` on the main thread, because the Lua state is not `Send`; the 22022 shell adds
@@ -139,38 +139,7 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
     if args.opts.theme {
         console::enable_theme(&lua);
     }
-    // A terminal on stdout gets the live pages, and the console's and scripts' output goes
-    // through it so the page and the typed line stay whole; anything else gets plain lines.
-    let term = Term::new().map(Rc::new);
-    let ui = match &term {
-        Some(t) => {
-            if let Some(r) = lua::output::router(&lua) {
-                lua::flush_lua_stdout(&lua);
-                let (w, l) = (Rc::clone(t), Rc::clone(t));
-                r.set_console(Some(lua::output::ConsoleSink {
-                    write: Rc::new(move |b| w.output(b)),
-                    leave: Rc::new(move || l.leave()),
-                    stderr: t.stderr_is_terminal(),
-                }));
-            }
-            ex.spawn(console::screen(
-                lua.clone(),
-                shared.clone(),
-                Rc::clone(t),
-                shared.interactive(),
-            ))
-            .detach();
-            Ui::Term(Rc::clone(t))
-        }
-        None => {
-            let prompt = Prompt::default();
-            if shared.interactive() {
-                ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
-                    .detach();
-            }
-            Ui::Plain(prompt)
-        }
-    };
+    let (term, ui) = start_ui(&lua, e, &shared, &ex);
 
     let main = async {
         let work = async {
@@ -209,7 +178,7 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
         smol::block_on(ex.run(sh.close(Duration::from_secs(2))));
     }
     lua::finish_captures(&lua);
-    lua::record_api::finish();
+    crate::results::record::finish();
     crate::metrics::finish();
     lua::flush_lua_stdout(&lua);
     for p in 0..e.port_count() {
@@ -220,6 +189,47 @@ pub fn run(e: &'static Engine, args: &Args) -> i32 {
     drop(ex);
     drop(lua);
     status
+}
+
+/// The console: a terminal on stdout gets the live pages, and the console's and scripts' output
+/// goes through it so the page and the typed line stay whole; anything else gets plain lines.
+fn start_ui(
+    lua: &Lua,
+    e: &'static Engine,
+    shared: &Shared,
+    ex: &LocalExecutor<'static>,
+) -> (Option<Rc<Term>>, Ui) {
+    let term = Term::new().map(Rc::new);
+    let ui = match &term {
+        Some(t) => {
+            if let Some(r) = lua::output::router(lua) {
+                lua::flush_lua_stdout(lua);
+                let (w, l) = (Rc::clone(t), Rc::clone(t));
+                r.set_console(Some(lua::output::ConsoleSink {
+                    write: Rc::new(move |b| w.output(b)),
+                    leave: Rc::new(move || l.leave()),
+                    stderr: t.stderr_is_terminal(),
+                }));
+            }
+            ex.spawn(console::screen(
+                lua.clone(),
+                shared.clone(),
+                Rc::clone(t),
+                shared.interactive(),
+            ))
+            .detach();
+            Ui::Term(Rc::clone(t))
+        }
+        None => {
+            let prompt = Prompt::default();
+            if shared.interactive() {
+                ex.spawn(console::rates(lua.clone(), e, shared.clone(), prompt.clone()))
+                    .detach();
+            }
+            Ui::Plain(prompt)
+        }
+    };
+    (term, ui)
 }
 
 /// Starts the Lua shell if asked for. A shell address given on the command line that cannot be

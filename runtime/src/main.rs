@@ -13,6 +13,7 @@ mod interrupt;
 mod lua;
 mod matrix;
 mod metrics;
+mod results;
 mod shell;
 mod state;
 mod version;

@@ -38,7 +38,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 
-use crate::lua::latency_api::value_at_percentile;
+use crate::results::histogram::value_at_percentile;
 
 /// Latency quantiles served, as Prometheus writes them in the `quantile` label.
 const QUANTILES: [(&str, f64); 6] = [
@@ -158,7 +158,7 @@ impl Collector for Ports {
             .iter()
             .filter_map(|s| s.info.as_ref().map(|i| (s, i)))
             .map(|(s, i)| {
-                let mac = crate::lua::engine_api::mac(i.mac);
+                let mac = engine::mac_text(i.mac);
                 (
                     [
                         ("port", s.port.to_string()),

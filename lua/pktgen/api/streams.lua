@@ -10,8 +10,8 @@ local portstream = require "pktgen.internal.portstream"
 
 local M = {}
 
--- Engine slots for user streams (0 is the port's own stream, 63 its latency probes).
-local FIRST, LAST = 1, 62
+-- Engine slots for user streams (the others are the port's own stream and its latency probes).
+local FIRST, LAST = engine.slots.first_user, engine.slots.last_user
 
 -- Per port: streams by slot, {id, name, def, spec, probe, probe_slot, paused}.
 local ports = {}

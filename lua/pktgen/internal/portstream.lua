@@ -6,8 +6,8 @@ local engine = require "engine"
 local M = {}
 
 --- The engine slot of the port's own stream, and of its latency probes.
-M.SLOT = 0
-M.PROBE = 63
+M.SLOT = engine.slots.own
+M.PROBE = engine.slots.probe
 
 --- Starts the port's own stream from its settings (with its probes, if it needs them).
 function M.start(p, cfg)

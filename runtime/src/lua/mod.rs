@@ -1,21 +1,14 @@
 //! The one Lua 5.4 state: standard libraries, the embedded stdlib searcher, the native `engine`
 //! module, and the helpers that run chunks, script files and CLI command files on it.
 
-pub mod chart_api;
-pub mod engine_api;
-pub mod io_api;
-pub mod json_api;
-pub mod latency_api;
+pub mod engine;
+pub mod json;
 pub mod output;
-pub mod port_api;
-pub mod record_api;
-pub mod spec;
 pub mod stdlib;
-pub mod stream_api;
 
 use std::path::PathBuf;
 
-use engine::Engine;
+use ::engine::Engine;
 use mlua::{Function, Lua, MultiValue, Table, Value};
 
 use crate::state::Shared;
@@ -43,7 +36,7 @@ pub fn new(setup: &Setup, e: &'static Engine, shared: Shared) -> Result<Lua, Str
         output::install(&lua)?;
         install_exit(&lua, e, shared.clone())?;
         stdlib::install(&lua, setup.lua_path.clone())?;
-        engine_api::register(&lua, e, shared, &setup.pcap, setup.jumbo)?;
+        engine::register(&lua, e, &shared, &setup.pcap, setup.jumbo)?;
         Ok(())
     })();
     r.map_err(|e| format!("setting up Lua failed: {}", report(&e)))?;
@@ -148,7 +141,7 @@ fn install_exit(lua: &Lua, e: &'static Engine, shared: Shared) -> mlua::Result<(
     os.set(
         "exit",
         lua.create_function(move |lua, args: MultiValue| -> mlua::Result<()> {
-            let status = engine_api::exit_status(&args.front().cloned().unwrap_or(Value::Nil))
+            let status = engine::vocab::exit_status(&args.front().cloned().unwrap_or(Value::Nil))
                 .map_err(|m| mlua::Error::runtime(format!("os.exit: {m}")))?;
             if let Some(r) = output::router(lua)
                 && r.client().is_some()
@@ -161,7 +154,7 @@ fn install_exit(lua: &Lua, e: &'static Engine, shared: Shared) -> mlua::Result<(
                 )));
             }
             let _ = flush.call::<()>(());
-            record_api::finish();
+            crate::results::record::finish();
             crate::metrics::finish();
             use std::io::Write as _;
             let _ = std::io::stdout().flush();

@@ -362,18 +362,11 @@ fn write_bytes(lua: &Lua, who: &str, args: MultiValue) -> mlua::Result<Vec<u8>> 
     Ok(bytes)
 }
 
-/// Replaces `print` and the io functions with sink-aware ones and stores the [`Router`] as app
-/// data. Run before the stdlib loads, so modules that keep a local copy get these.
-///
-/// # Errors
-/// Lua failing to allocate, or the io library missing.
-pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
-    let router = Rc::new(Router::default());
-    lua.set_app_data(Rc::clone(&router));
-
+/// `print` that writes to the running client, or the console's sink, or Lua's own stdout.
+fn install_print(lua: &Lua, router: &Rc<Router>) -> mlua::Result<()> {
     let orig_print: Function = lua.globals().get("print")?;
     let tostring: Function = lua.globals().get("tostring")?;
-    let r = Rc::clone(&router);
+    let r = Rc::clone(router);
     let print = lua.create_function(move |_, args: MultiValue| {
         let out = r.client();
         let sink = if out.is_none() {
@@ -410,6 +403,116 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
         }
     })?;
     lua.globals().raw_set("print", print)?;
+    Ok(())
+}
+
+/// The io wrappers, in Lua so the console's case stays exactly Lua's own functions (return
+/// values, error messages, buffering with C stdio), and only a client's (and the console's when
+/// it owns a terminal: a ConsoleSink) goes through Rust. A client's default files are its own
+/// (`client_io()`; unset: its connection), so one client's `io.output(file)` redirects neither
+/// another client nor the console.
+const IO_WRAPPERS: &str = r##"
+local client_write, client_flush, client_read, client_io, console_on = ...
+local io, rawequal, select, type, error, format = io, rawequal, select, type, error, string.format
+local stdin, stdout, stderr = io.stdin, io.stdout, io.stderr
+local meth = getmetatable(stdout).__index
+local m_write, m_flush, m_read, m_lines = meth.write, meth.flush, meth.read, meth.lines
+local io_write, io_flush, io_read, io_lines, io_output, io_input, io_close, io_open, io_type =
+  io.write, io.flush, io.read, io.lines, io.output, io.input, io.close, io.open, io.type
+local function std_out(f) return rawequal(f, stdout) or rawequal(f, stderr) end
+function meth.write(f, ...)
+  if std_out(f) and client_write("write", rawequal(f, stderr), ...) then return f end
+  return m_write(f, ...)
+end
+function meth.flush(f, ...)
+  if std_out(f) and client_flush() then return f end
+  return m_flush(f, ...)
+end
+function meth.read(f, ...)
+  if rawequal(f, stdin) then client_read("read") end
+  return m_read(f, ...)
+end
+function meth.lines(f, ...)
+  if rawequal(f, stdin) then client_read("lines") end
+  return m_lines(f, ...)
+end
+local std, mode = { output = stdout, input = stdin }, { output = "w", input = "r" }
+-- The running client's default file of `kind` (nil: the console runs), with Lua's
+-- error for a closed one.
+local function default(kind)
+  local t = client_io()
+  if t == nil then return nil end
+  local f = t[kind] or std[kind]
+  if io_type(f) == "closed file" then error(format("default %s file is closed", kind), 3) end
+  return f
+end
+-- io.output / io.input: Lua's for the console; a client's own, checked as Lua does.
+local function chooser(kind, orig)
+  return function(...)
+    local t = client_io()
+    if t == nil then return orig(...) end
+    local f = ...
+    if type(f) == "string" then
+      local h, err = io_open(f, mode[kind])
+      if not h then
+        local why = err:sub(1, #f + 2) == f .. ": " and err:sub(#f + 3) or err
+        error(format("cannot open file '%s' (%s)", f, why), 2)
+      end
+      t[kind] = h
+    elseif f ~= nil then
+      local ty = io_type(f)
+      if ty == "closed file" then error("attempt to use a closed file", 2) end
+      if ty ~= "file" then
+        error(format("bad argument #1 to '%s' (FILE* expected, got %s)", kind, type(f)), 2)
+      end
+      t[kind] = f
+    end
+    return t[kind] or std[kind]
+  end
+end
+io.output, io.input = chooser("output", io_output), chooser("input", io_input)
+function io.write(...)
+  local out = default("output")
+  if out == nil then
+    -- The console's: Lua's own, or its terminal's sink when it has one (and
+    -- io.output() was not pointed elsewhere).
+    if console_on() and rawequal(io_output(), stdout) then return stdout:write(...) end
+    return io_write(...)
+  end
+  return out:write(...)
+end
+function io.flush()
+  local out = default("output")
+  if out == nil then return io_flush() end
+  return out:flush()
+end
+function io.close(...)
+  if select("#", ...) > 0 or client_io() == nil then return io_close(...) end
+  return default("output"):close()
+end
+function io.read(...)
+  local inp = default("input")
+  if inp == nil then return io_read(...) end
+  return inp:read(...)
+end
+function io.lines(...)
+  if (...) ~= nil then return io_lines(...) end
+  local inp = default("input")
+  if inp == nil then return io_lines(...) end
+  return inp:lines(select(2, ...))
+end
+"##;
+
+/// Replaces `print` and the io functions with sink-aware ones and stores the [`Router`] as app
+/// data. Run before the stdlib loads, so modules that keep a local copy get these.
+///
+/// # Errors
+/// Lua failing to allocate, or the io library missing.
+pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
+    let router = Rc::new(Router::default());
+    lua.set_app_data(Rc::clone(&router));
+
+    install_print(lua, &router)?;
 
     let r = Rc::clone(&router);
     let client_write =
@@ -452,107 +555,7 @@ pub fn install(lua: &Lua) -> mlua::Result<Rc<Router>> {
         None => Ok(None),
     })?;
 
-    // The wrappers are Lua so the console's case stays exactly Lua's own functions (return
-    // values, error messages, buffering with C stdio), and only a client's (and the console's
-    // when it owns a terminal: a ConsoleSink) goes through Rust.
-    // A client's default files are its own (`client_io()`; unset: its connection), so one
-    // client's `io.output(file)` redirects neither another client nor the console.
-    let wrap: Function = lua
-        .load(
-            r##"
-            local client_write, client_flush, client_read, client_io, console_on = ...
-            local io, rawequal, select, type, error, format = io, rawequal, select, type, error, string.format
-            local stdin, stdout, stderr = io.stdin, io.stdout, io.stderr
-            local meth = getmetatable(stdout).__index
-            local m_write, m_flush, m_read, m_lines = meth.write, meth.flush, meth.read, meth.lines
-            local io_write, io_flush, io_read, io_lines, io_output, io_input, io_close, io_open, io_type =
-              io.write, io.flush, io.read, io.lines, io.output, io.input, io.close, io.open, io.type
-            local function std_out(f) return rawequal(f, stdout) or rawequal(f, stderr) end
-            function meth.write(f, ...)
-              if std_out(f) and client_write("write", rawequal(f, stderr), ...) then return f end
-              return m_write(f, ...)
-            end
-            function meth.flush(f, ...)
-              if std_out(f) and client_flush() then return f end
-              return m_flush(f, ...)
-            end
-            function meth.read(f, ...)
-              if rawequal(f, stdin) then client_read("read") end
-              return m_read(f, ...)
-            end
-            function meth.lines(f, ...)
-              if rawequal(f, stdin) then client_read("lines") end
-              return m_lines(f, ...)
-            end
-            local std, mode = { output = stdout, input = stdin }, { output = "w", input = "r" }
-            -- The running client's default file of `kind` (nil: the console runs), with Lua's
-            -- error for a closed one.
-            local function default(kind)
-              local t = client_io()
-              if t == nil then return nil end
-              local f = t[kind] or std[kind]
-              if io_type(f) == "closed file" then error(format("default %s file is closed", kind), 3) end
-              return f
-            end
-            -- io.output / io.input: Lua's for the console; a client's own, checked as Lua does.
-            local function chooser(kind, orig)
-              return function(...)
-                local t = client_io()
-                if t == nil then return orig(...) end
-                local f = ...
-                if type(f) == "string" then
-                  local h, err = io_open(f, mode[kind])
-                  if not h then
-                    local why = err:sub(1, #f + 2) == f .. ": " and err:sub(#f + 3) or err
-                    error(format("cannot open file '%s' (%s)", f, why), 2)
-                  end
-                  t[kind] = h
-                elseif f ~= nil then
-                  local ty = io_type(f)
-                  if ty == "closed file" then error("attempt to use a closed file", 2) end
-                  if ty ~= "file" then
-                    error(format("bad argument #1 to '%s' (FILE* expected, got %s)", kind, type(f)), 2)
-                  end
-                  t[kind] = f
-                end
-                return t[kind] or std[kind]
-              end
-            end
-            io.output, io.input = chooser("output", io_output), chooser("input", io_input)
-            function io.write(...)
-              local out = default("output")
-              if out == nil then
-                -- The console's: Lua's own, or its terminal's sink when it has one (and
-                -- io.output() was not pointed elsewhere).
-                if console_on() and rawequal(io_output(), stdout) then return stdout:write(...) end
-                return io_write(...)
-              end
-              return out:write(...)
-            end
-            function io.flush()
-              local out = default("output")
-              if out == nil then return io_flush() end
-              return out:flush()
-            end
-            function io.close(...)
-              if select("#", ...) > 0 or client_io() == nil then return io_close(...) end
-              return default("output"):close()
-            end
-            function io.read(...)
-              local inp = default("input")
-              if inp == nil then return io_read(...) end
-              return inp:read(...)
-            end
-            function io.lines(...)
-              if (...) ~= nil then return io_lines(...) end
-              local inp = default("input")
-              if inp == nil then return io_lines(...) end
-              return inp:lines(select(2, ...))
-            end
-            "##,
-        )
-        .set_name("=output")
-        .into_function()?;
+    let wrap: Function = lua.load(IO_WRAPPERS).set_name("=output").into_function()?;
     let r = Rc::clone(&router);
     let console_on = lua.create_function(move |_, ()| Ok(r.console_sink(false).is_some()))?;
     wrap.call::<()>((client_write, client_flush, client_read, client_io, console_on))?;

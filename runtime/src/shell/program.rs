@@ -19,7 +19,7 @@ use smol::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use super::chunker::{Chunker, Ready};
 use super::conn::{Conn, Reader, Writer};
 use super::{Ctx, Latch, auth, session};
-use crate::lua::json_api;
+use crate::lua::json as json_api;
 use crate::lua::output::{OutBuf, Scoped, budget_message};
 
 /// The first line that switches a connection to program mode (then `\n` or `\r\n`).

@@ -114,4 +114,37 @@ local ok, tb = xpcall(function() error("deep") end, debug.traceback)
 eq("xpcall ok", ok, false)
 assert(string.find(tb, "deep", 1, true) and string.find(tb, "stack traceback:", 1, true), tb)
 
+-- The slot layout and the frame fix-ups come from the engine, so Lua repeats neither.
+eq("slots.count", engine.slots.count, 64)
+eq("slots.own", engine.slots.own, 0)
+eq("slots.first_user", engine.slots.first_user, 1)
+eq("slots.last_user", engine.slots.last_user, 62)
+eq("slots.probe", engine.slots.probe, 63)
+fails("engine.stream_stop: slot must be an integer 0..63, got 64", engine.stream_stop, 0, 64)
+do
+	-- IPv4/UDP, 60 bytes, lengths and checksums zero: engine.frame sets them.
+	local raw = string.rep("\255", 6) .. "\2\0\0\0\0\1" .. "\8\0"
+		.. "\69\0\0\0\0\0\0\0\64\17\0\0" .. "\10\0\0\1" .. "\10\0\0\2"
+		.. "\4\210\22\46\0\0\0\0" .. string.rep("\0", 18)
+	local f = engine.frame({ data = raw,
+		checksums = { { kind = "udp", l3 = 14, l4 = 34 }, { kind = "ipv4", l3 = 14 } },
+		lengths = { { offset = 16, adjust = 14 }, { offset = 38, adjust = 34 } } })
+	eq("#frame", #f, 60)
+	eq("ip total length", string.unpack(">I2", f, 17), 46)
+	eq("udp length", string.unpack(">I2", f, 39), 26)
+	-- A header with its checksum sums to 0xffff (one's complement).
+	local function sum(s, from, to, acc)
+		for k = from, to - 1, 2 do
+			acc = acc + string.unpack(">I2", s, k + 1)
+		end
+		while acc > 0xffff do
+			acc = (acc & 0xffff) + (acc >> 16)
+		end
+		return acc
+	end
+	eq("ipv4 header checksum", sum(f, 14, 34, 0), 0xffff)
+	eq("udp checksum", sum(f, 34, 60, sum(f, 26, 34, 17 + 26)), 0xffff)
+	fails("does not point at an IPv4/IPv6 packet", engine.frame, { data = raw, checksums = { { kind = "ipv4", l3 = 50 } } })
+end
+
 print("engine module: ok")

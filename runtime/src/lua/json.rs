@@ -4,10 +4,9 @@
 //! is the object `{"0": ..., "n": 1}`; keys 1..n with a few holes are an array with nulls), object
 //! keys come out sorted, and an empty table is `[]` (Lua cannot tell an empty object from an empty
 //! array). Decoding gives `null` as [`mlua::LuaSerdeExt::null`], which `pktgen.json.null` names.
+//! The `engine` module's binding (lua/engine/json.rs) and the shell's program mode call it.
 
-use mlua::{Lua, LuaSerdeExt as _, MultiValue, Table, Value};
-
-use super::engine_api::{arg, sync_fn};
+use mlua::{Lua, LuaSerdeExt as _, Value};
 
 /// How deep tables may nest, in both directions: deeper input is refused with a message rather
 /// than exhausting the stack.
@@ -79,31 +78,6 @@ pub fn decode(lua: &Lua, text: &[u8]) -> Result<Value, String> {
 pub fn to_lua(lua: &Lua, v: &serde_json::Value) -> Result<Value, String> {
     let opts = mlua::serde::SerializeOptions::new().recursion_limit(DEPTH);
     lua.to_value_with(v, opts).map_err(|e| e.to_string())
-}
-
-/// Adds `json_encode(v[, pretty])`, `json_decode(text)` and `json_null` to the raw `engine`
-/// table.
-///
-/// # Errors
-/// Lua failing to allocate.
-pub fn register(lua: &Lua, raw: &Table) -> mlua::Result<()> {
-    sync_fn(lua, raw, "json_encode", |lua, a| {
-        let pretty = matches!(arg(&a, 1), Value::Boolean(true));
-        let text = encode(&arg(&a, 0), pretty).map_err(|m| format!("pktgen.json.encode: {m}"))?;
-        let s = lua.create_string(text).map_err(|e| e.to_string())?;
-        Ok(MultiValue::from_iter([Value::String(s)]))
-    })?;
-    sync_fn(lua, raw, "json_decode", |lua, a| {
-        let Value::String(s) = arg(&a, 0) else {
-            return Err(format!(
-                "pktgen.json.decode: expected a string of JSON text, got {}",
-                super::engine_api::describe(&arg(&a, 0))
-            ));
-        };
-        let v = decode(lua, &s.as_bytes()).map_err(|m| format!("pktgen.json.decode: {m}"))?;
-        Ok(MultiValue::from_iter([v]))
-    })?;
-    raw.set("json_null", lua.null())
 }
 
 #[cfg(test)]

@@ -2,14 +2,13 @@
 //! percentile axis, as HdrHistogram's plotter draws it (x is 1/(1 - percentile), labelled 90%,
 //! 99%, 99.9%, ...), and the rates of a file the recorder wrote, over time. SVG needs no fonts
 //! at drawing time (the viewer brings them), so the charts draw anywhere; `rsvg-convert` turns
-//! them into PNG.
+//! them into PNG. Plain Rust: the Lua binding (lua/engine/charts.rs) calls [`latency_svg`] and
+//! [`rates_svg`].
 
-use mlua::{Lua, MultiValue, Table, UserDataRef, Value};
 use plotters::prelude::*;
 
-use super::engine_api::{arg, describe, sync_fn};
-use super::latency_api::Histogram;
-use super::record_api::COLUMNS;
+use super::histogram::Histogram;
+use super::record::COLUMNS;
 
 /// Pixel size of every chart.
 const SIZE: (u32, u32) = (960, 560);
@@ -260,53 +259,6 @@ pub fn rates_svg(path: &str, title: &str, from: &str, metric: &str) -> Result<()
         .draw()
         .map_err(draw_err)?;
     finish(&root, &mut chart, series, path)
-}
-
-fn text(who: &str, what: &str, v: &Value) -> Result<String, String> {
-    match v {
-        Value::String(s) => Ok(s.to_string_lossy()),
-        v => Err(format!("{who}: {what} must be a string, got {}", describe(v))),
-    }
-}
-
-/// Adds `chart_latency(path, title, {{label, histogram}, ...})` and `chart_rates(path, title,
-/// recording, metric)` to the raw `engine` table.
-///
-/// # Errors
-/// Lua failing to allocate.
-pub fn register(lua: &Lua, raw: &Table) -> mlua::Result<()> {
-    sync_fn(lua, raw, "chart_latency", |_, a| {
-        let who = "chart.latency";
-        let path = text(who, "the file name", &arg(&a, 0))?;
-        let title = text(who, "the title", &arg(&a, 1))?;
-        let Value::Table(list) = arg(&a, 2) else {
-            return Err(format!("{who}: expected a list of histograms"));
-        };
-        let mut held: Vec<(String, UserDataRef<Histogram>)> = Vec::new();
-        for pair in list.sequence_values::<Table>() {
-            let pair = pair.map_err(|e| format!("{who}: {e}"))?;
-            let label: String = pair.get(1).map_err(|e| format!("{who}: label: {e}"))?;
-            let h: UserDataRef<Histogram> = pair
-                .get(2)
-                .map_err(|_| format!("{who}: {label} is not a latency histogram"))?;
-            held.push((label, h));
-        }
-        let hists: Vec<(String, &Histogram)> = held.iter().map(|(l, h)| (l.clone(), &**h)).collect();
-        latency_svg(&path, &title, &hists)?;
-        Ok(MultiValue::new())
-    })?;
-    sync_fn(lua, raw, "chart_rates", |_, a| {
-        let who = "chart.rates";
-        let path = text(who, "the file name", &arg(&a, 0))?;
-        let title = text(who, "the title", &arg(&a, 1))?;
-        let from = text(who, "the recording", &arg(&a, 2))?;
-        let metric = text(who, "the metric", &arg(&a, 3))?;
-        if metric != "pps" && metric != "bps" {
-            return Err(format!("{who}: metric must be 'pps' or 'bps', got '{metric}'"));
-        }
-        rates_svg(&path, &title, &from, &metric)?;
-        Ok(MultiValue::new())
-    })
 }
 
 #[cfg(test)]

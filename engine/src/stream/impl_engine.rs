@@ -1,14 +1,18 @@
 //! Starting and stopping a port's streams, and what each sent and received. A stream is compiled
 //! once on the control thread and handed to each of the port's TX queues as a share (every n-th
-//! packet, its part of the count and rate); a port runs up to [`MAX_STREAMS`] at once, slot 0
+//! packet, its part of the count and rate); a port runs up to [`SLOTS`] at once, slot 0
 //! being the Pktgen surface's own. Stamping streams get a sender per queue, so the receivers
 //! count each stream apart.
 
 use std::sync::atomic::Ordering::*;
 
+use super::layout::{OWN_SLOT, PROBE_SLOT, SLOTS, max_frame};
+use super::spec::{Rate, StreamSpec, TxMode};
+use crate::error::{Error, Result};
+use crate::ffi;
+use crate::instance::{Engine, lock, reclaim, wait_while};
 use crate::latency::{GEN_BITS, LatencyCounters, LatencySnapshot, LatencyTotals, SENDERS};
-use crate::worker::{MAX_STREAMS, PortShared, TxJob};
-use crate::{Engine, Error, Rate, Result, StreamSpec, TxMode, ffi, lock, reclaim, wait_while};
+use crate::worker::{PortShared, TxJob};
 
 /// One stream's counters since it last started (or its port was cleared): what its TX queues
 /// sent, and what every port of this process received of its stamps.
@@ -57,17 +61,30 @@ pub(crate) struct StreamBase {
 
 /// The stream index of `slot` on port index `pi`, as the RX queues and senders know it.
 fn global(pi: usize, slot: usize) -> usize {
-    pi * MAX_STREAMS + slot
+    pi * SLOTS + slot
 }
 
 /// Buffers in a stream's own pool on a TX queue: a TX ring's worth and more in flight.
 const STREAM_POOL: u32 = 4095;
 
+/// The packets per second `rate` asks for of frames of `wire_bytes` on a link of `speed_mbps`
+/// (0: unpaced).
+fn packets_per_second(rate: Rate, speed_mbps: u32, wire_bytes: f64) -> f64 {
+    match rate {
+        Rate::Unpaced => 0.0,
+        Rate::Pps(p) => p,
+        Rate::Bps(b) => b / (wire_bytes * 8.0),
+        // Without a known link speed a percentage means nothing: send unpaced, like Pktgen.
+        Rate::Percent(_) if speed_mbps == 0 => 0.0,
+        Rate::Percent(p) => f64::from(speed_mbps) * 1e6 * p / 100.0 / (wire_bytes * 8.0),
+    }
+}
+
 fn check_slot(slot: usize) -> Result<()> {
-    if slot >= MAX_STREAMS {
+    if slot >= SLOTS {
         return Err(Error::Stream(format!(
             "stream slot {slot} is outside 0..={}",
-            MAX_STREAMS - 1
+            PROBE_SLOT
         )));
     }
     Ok(())
@@ -82,7 +99,7 @@ impl Engine {
         self.start_stream(port, 0, spec)
     }
 
-    /// Starts sending `spec` on `port` as its stream in `slot` (0..64), beside the port's other
+    /// Starts sending `spec` on `port` as its stream in `slot` (0..SLOTS), beside the port's other
     /// streams, shared by the port's TX queues: each sends every n-th packet of the stream (n the
     /// number of queues), its part of `count` and of the rate. A stream in burst mode is sent by
     /// the port's first TX queue alone.
@@ -161,14 +178,7 @@ impl Engine {
             return Err(Error::Busy(port));
         }
         let speed = self.port_info(port)?.speed_mbps;
-        let pps = match spec.rate {
-            Rate::Unpaced => 0.0,
-            Rate::Pps(p) => p,
-            Rate::Bps(b) => b / (program.mean_wire_bytes * 8.0),
-            // Without a known link speed a percentage means nothing: send unpaced, like Pktgen.
-            Rate::Percent(_) if speed == 0 => 0.0,
-            Rate::Percent(p) => speed as f64 * 1e6 * p / 100.0 / (program.mean_wire_bytes * 8.0),
-        };
+        let pps = packets_per_second(spec.rate, speed, program.mean_wire_bytes);
         self.check_link(port, slot, pps, program.mean_wire_bytes, &spec.mode, speed)?;
         let hz = self.shared.tsc_hz;
         let ticks_of = |ns: u64| (u128::from(ns) * u128::from(hz) / 1_000_000_000) as u64;
@@ -333,14 +343,14 @@ impl Engine {
     /// its stream and a fixed template is not copied again. Where memory runs out, the queue's.
     fn stream_pool(&self, pi: usize, q: usize, slot: usize) -> ffi::Pool {
         let queue = self.shared.ports[pi].txq[q].pool;
-        if slot == 0 || slot == MAX_STREAMS - 1 {
+        if slot == OWN_SLOT || slot == PROBE_SLOT {
             return queue;
         }
         let mut pools = lock(&self.stream_pools);
         if let Some(&p) = pools.get(&(pi, q, slot)) {
             return p;
         }
-        let room = if self.max_frame > 1514 { 9728 } else { 2048 };
+        let room = crate::eal::data_room(self.max_frame > max_frame(false)) as u16;
         match ffi::Pool::create(&format!("pktgen_s{pi}_{q}_{slot}"), STREAM_POOL, room, -1) {
             Ok(p) => {
                 ffi::clear_tags(p, self.shared.tag_off);
@@ -370,7 +380,7 @@ impl Engine {
     /// Stops `port`'s stream in `slot` and waits (up to 10 s) for its workers to let go.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..64.
+    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..SLOTS.
     pub fn stop_stream(&self, port: u16, slot: usize) -> Result<()> {
         check_slot(slot)?;
         self.stop_slots(self.port(port)?, 1 << slot)
@@ -384,7 +394,7 @@ impl Engine {
         p.stop.fetch_or(mask, AcqRel);
         wait_while(running);
         for q in p.txq.iter() {
-            for slot in (0..MAX_STREAMS).filter(|s| mask & (1 << s) != 0) {
+            for slot in (0..SLOTS).filter(|s| mask & (1 << s) != 0) {
                 // A job the worker never picked up (worker gone) is ours again.
                 let old = q.pending[slot].swap(std::ptr::null_mut(), AcqRel);
                 if !old.is_null() {
@@ -411,7 +421,7 @@ impl Engine {
     /// Whether `port`'s stream in `slot` is sending.
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..64.
+    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..SLOTS.
     pub fn stream_sending(&self, port: u16, slot: usize) -> Result<bool> {
         check_slot(slot)?;
         Ok(self.slot_sending(self.port(port)?, slot))
@@ -454,7 +464,7 @@ impl Engine {
     /// (or the port was cleared).
     ///
     /// # Errors
-    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..64.
+    /// [`Error::NoSuchPort`], or [`Error::Stream`] for a slot outside 0..SLOTS.
     pub fn stream_stats(&self, port: u16, slot: usize) -> Result<StreamStats> {
         check_slot(slot)?;
         self.port(port)?;

@@ -6,7 +6,7 @@
 use engine::{CatchUp, Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template, TxMode};
 use mlua::{Error, Result, Table, Value};
 
-use super::engine_api::describe;
+use super::vocab::{describe, integer};
 
 const WHO: &str = "engine.start";
 
@@ -16,12 +16,7 @@ fn err<T>(path: &str, what: impl std::fmt::Display) -> Result<T> {
 
 /// An integer (or an integral float, as Lua scripts often compute them) in `min..=max`.
 fn int(v: &Value, path: &str, min: i64, max: i64) -> Result<i64> {
-    let n = match v {
-        Value::Integer(i) => Some(*i),
-        Value::Number(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
-        _ => None,
-    };
-    match n {
+    match integer(v) {
         Some(n) if (min..=max).contains(&n) => Ok(n),
         _ => err(
             path,
@@ -133,7 +128,11 @@ fn checksum(v: &Value, path: &str) -> Result<Checksum> {
     }
 }
 
-fn template(v: &Value, path: &str) -> Result<Template> {
+/// One template table `{data, checksums, lengths}` (`path` names it in messages).
+///
+/// # Errors
+/// A Lua runtime error naming the first bad key.
+pub fn template(v: &Value, path: &str) -> Result<Template> {
     let t = table(v, path)?;
     only_keys(&t, path, &["data", "checksums", "lengths"])?;
     let data = match required(&t, path, "data")? {
@@ -330,6 +329,97 @@ fn pcap_templates(v: &Value, max_frame: usize) -> Result<(Vec<Template>, Vec<u64
     Ok((templates, gaps))
 }
 
+/// The spec's frames: `templates`, or the packets of `pcap` (with its gaps when `pcap_gaps`),
+/// and the gaps after each (`gaps_ns`; empty for none).
+fn frames(t: &Table, max_frame: usize) -> Result<(Vec<Template>, Vec<u64>)> {
+    let mut templates = Vec::new();
+    let mut gaps_ns = Vec::new();
+    let pv = get(t, "pcap")?;
+    let tv = get(t, "templates")?;
+    let mut pcap_gaps = Vec::new();
+    if !pv.is_nil() {
+        if !tv.is_nil() {
+            return err("spec.pcap", "and spec.templates exclude each other; give one");
+        }
+        (templates, pcap_gaps) = pcap_templates(&pv, max_frame)?;
+    } else {
+        for (i, tv) in array(&required(t, "spec", "templates")?, "spec.templates")?
+            .iter()
+            .enumerate()
+        {
+            templates.push(template(tv, &format!("spec.templates[{}]", i + 1))?);
+        }
+        if templates.is_empty() {
+            return err("spec.templates", "must hold at least one frame");
+        }
+    }
+    match get(t, "pcap_gaps")? {
+        Value::Nil | Value::Boolean(false) => {}
+        Value::Boolean(true) if !pv.is_nil() => gaps_ns = pcap_gaps,
+        Value::Boolean(true) => {
+            return err(
+                "spec.pcap_gaps",
+                "needs spec.pcap (the capture whose gaps to replay)",
+            );
+        }
+        other => {
+            return err(
+                "spec.pcap_gaps",
+                format_args!("must be a boolean, got {}", describe(&other)),
+            );
+        }
+    }
+    let gv = get(t, "gaps_ns")?;
+    if !gv.is_nil() {
+        if !gaps_ns.is_empty() {
+            return err("spec.gaps_ns", "and spec.pcap_gaps exclude each other; give one");
+        }
+        for (i, g) in array(&gv, "spec.gaps_ns")?.iter().enumerate() {
+            gaps_ns.push(int(g, &format!("spec.gaps_ns[{}]", i + 1), 0, i64::MAX)? as u64);
+        }
+        if gaps_ns.len() != templates.len() {
+            return err(
+                "spec.gaps_ns",
+                format_args!(
+                    "has {} entries for {} templates; give one gap per template",
+                    gaps_ns.len(),
+                    templates.len()
+                ),
+            );
+        }
+    }
+    Ok((templates, gaps_ns))
+}
+
+/// `spec.bursts`: `{count, size, gap_ns}`.
+fn bursts(bv: &Value) -> Result<TxMode> {
+    let Value::Table(b) = bv else {
+        return err(
+            "spec.bursts",
+            format_args!("must be a table {{count, size, gap_ns}}, got {}", describe(bv)),
+        );
+    };
+    only_keys(b, "spec.bursts", &["count", "size", "gap_ns"])?;
+    let opt = |k: &str, min: i64, max: i64| -> Result<i64> {
+        let v = get(b, k)?;
+        if v.is_nil() {
+            Ok(0)
+        } else {
+            int(&v, &format!("spec.bursts.{k}"), min, max)
+        }
+    };
+    Ok(TxMode::Bursts {
+        bursts: opt("count", 0, i64::MAX)? as u64,
+        size: int(
+            &required(b, "spec.bursts", "size")?,
+            "spec.bursts.size",
+            1,
+            u32::MAX as i64,
+        )? as u32,
+        gap_ns: opt("gap_ns", 0, i64::MAX)? as u64,
+    })
+}
+
 /// Converts `engine.start`'s spec table; `max_frame` is the largest frame (without FCS) a
 /// packet read from `spec.pcap` may have.
 ///
@@ -365,62 +455,7 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
         rate: Rate::Unpaced,
         ..StreamSpec::default()
     };
-    let pv = get(&t, "pcap")?;
-    let tv = get(&t, "templates")?;
-    let mut pcap_gaps = Vec::new();
-    if !pv.is_nil() {
-        if !tv.is_nil() {
-            return err("spec.pcap", "and spec.templates exclude each other; give one");
-        }
-        (s.templates, pcap_gaps) = pcap_templates(&pv, max_frame)?;
-    } else {
-        for (i, tv) in array(&required(&t, "spec", "templates")?, "spec.templates")?
-            .iter()
-            .enumerate()
-        {
-            s.templates
-                .push(template(tv, &format!("spec.templates[{}]", i + 1))?);
-        }
-        if s.templates.is_empty() {
-            return err("spec.templates", "must hold at least one frame");
-        }
-    }
-    match get(&t, "pcap_gaps")? {
-        Value::Nil | Value::Boolean(false) => {}
-        Value::Boolean(true) if !pv.is_nil() => s.gaps_ns = pcap_gaps,
-        Value::Boolean(true) => {
-            return err(
-                "spec.pcap_gaps",
-                "needs spec.pcap (the capture whose gaps to replay)",
-            );
-        }
-        other => {
-            return err(
-                "spec.pcap_gaps",
-                format_args!("must be a boolean, got {}", describe(&other)),
-            );
-        }
-    }
-    let gv = get(&t, "gaps_ns")?;
-    if !gv.is_nil() {
-        if !s.gaps_ns.is_empty() {
-            return err("spec.gaps_ns", "and spec.pcap_gaps exclude each other; give one");
-        }
-        for (i, g) in array(&gv, "spec.gaps_ns")?.iter().enumerate() {
-            s.gaps_ns
-                .push(int(g, &format!("spec.gaps_ns[{}]", i + 1), 0, i64::MAX)? as u64);
-        }
-        if s.gaps_ns.len() != s.templates.len() {
-            return err(
-                "spec.gaps_ns",
-                format_args!(
-                    "has {} entries for {} templates; give one gap per template",
-                    s.gaps_ns.len(),
-                    s.templates.len()
-                ),
-            );
-        }
-    }
+    (s.templates, s.gaps_ns) = frames(&t, max_frame)?;
     let fv = get(&t, "fields")?;
     if !fv.is_nil() {
         for (i, f) in array(&fv, "spec.fields")?.iter().enumerate() {
@@ -463,31 +498,7 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     }
     let bv = get(&t, "bursts")?;
     if !bv.is_nil() {
-        let Value::Table(b) = &bv else {
-            return err(
-                "spec.bursts",
-                format_args!("must be a table {{count, size, gap_ns}}, got {}", describe(&bv)),
-            );
-        };
-        only_keys(b, "spec.bursts", &["count", "size", "gap_ns"])?;
-        let opt = |k: &str, min: i64, max: i64| -> Result<i64> {
-            let v = get(b, k)?;
-            if v.is_nil() {
-                Ok(0)
-            } else {
-                int(&v, &format!("spec.bursts.{k}"), min, max)
-            }
-        };
-        s.mode = TxMode::Bursts {
-            bursts: opt("count", 0, i64::MAX)? as u64,
-            size: int(
-                &required(b, "spec.bursts", "size")?,
-                "spec.bursts.size",
-                1,
-                u32::MAX as i64,
-            )? as u32,
-            gap_ns: opt("gap_ns", 0, i64::MAX)? as u64,
-        };
+        s.mode = bursts(&bv)?;
     }
     let v = get(&t, "start_delay_ns")?;
     if !v.is_nil() {
@@ -495,7 +506,7 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     }
     let v = get(&t, "after")?;
     if !v.is_nil() {
-        s.after = Some(int(&v, "spec.after", 0, 63)? as usize);
+        s.after = Some(int(&v, "spec.after", 0, engine::SLOTS as i64 - 1)? as usize);
     }
     match get(&t, "resume")? {
         Value::Nil => {}
@@ -509,7 +520,7 @@ pub fn from_lua(spec: &Value, max_frame: usize) -> Result<StreamSpec> {
     }
     let v = get(&t, "ends_with")?;
     if !v.is_nil() {
-        s.ends_with = Some(int(&v, "spec.ends_with", 0, 63)? as usize);
+        s.ends_with = Some(int(&v, "spec.ends_with", 0, engine::SLOTS as i64 - 1)? as usize);
     }
     match get(&t, "catch_up")? {
         Value::Nil => {}

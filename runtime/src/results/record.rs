@@ -3,7 +3,8 @@
 //! plotting later. It runs on a plain thread that only reads the engine (which is `Sync`) and
 //! writes the file, so it needs neither Lua nor the executor and keeps its pace while Lua is busy.
 //! Each row is written and flushed whole, so the file is intact however pktgen ends; stopping
-//! (or pktgen quitting) joins the thread and closes the file.
+//! (or pktgen quitting) joins the thread and closes the file. Plain Rust: the Lua binding
+//! (lua/engine/record.rs) checks the arguments and calls [`start`] and [`stop`].
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -14,9 +15,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use engine::Engine;
-use mlua::{IntoLuaMulti as _, Lua, MultiValue, Table, Value};
-
-use super::engine_api::{arg, describe, sync_fn};
 
 /// The file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -265,63 +263,6 @@ pub fn finish() {
         Ok(None) => {}
         Err(m) => eprintln!("pktgen: {m}"),
     }
-}
-
-/// Adds `record_start(path, format, interval_ms, ports)` and `record_stop()` to the raw `engine`
-/// table.
-///
-/// # Errors
-/// Lua failing to allocate.
-pub fn register(
-    lua: &Lua,
-    raw: &Table,
-    e: &'static Engine,
-    port: fn(&Engine, &str, &Value) -> Result<u16, String>,
-) -> mlua::Result<()> {
-    sync_fn(lua, raw, "record_start", move |_, a| {
-        let Value::String(path) = arg(&a, 0) else {
-            return Err(format!(
-                "record: the file name must be a string, got {}",
-                describe(&arg(&a, 0))
-            ));
-        };
-        let path = path.to_string_lossy();
-        let format = match arg(&a, 1) {
-            Value::String(s) if s == "csv" => Format::Csv,
-            Value::String(s) if s == "jsonl" => Format::JsonLines,
-            v => {
-                return Err(format!(
-                    "record: format must be 'csv' or 'jsonl', got {}",
-                    describe(&v)
-                ));
-            }
-        };
-        let ms = match arg(&a, 2) {
-            Value::Integer(i) if (10..=3_600_000).contains(&i) => i as u64,
-            v => {
-                return Err(format!(
-                    "record: interval must be 10 to 3600000 ms, got {}",
-                    describe(&v)
-                ));
-            }
-        };
-        let Value::Table(list) = arg(&a, 3) else {
-            return Err("record: ports must be a list of port numbers".into());
-        };
-        let mut ports = Vec::new();
-        for v in list.sequence_values::<Value>() {
-            ports.push(port(e, "record_start", &v.map_err(|e| e.to_string())?)?);
-        }
-        if ports.is_empty() {
-            return Err("record: no port to record".into());
-        }
-        start(e, &path, format, Duration::from_millis(ms), ports)?;
-        Ok(MultiValue::new())
-    })?;
-    sync_fn(lua, raw, "record_stop", |lua, _| match stop()? {
-        Some((path, rows)) => (rows as i64, path).into_lua_multi(lua).map_err(|e| e.to_string()),
-        None => Ok(MultiValue::new()),
-    })
 }
 
 #[cfg(test)]
