@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 
-/// Most TX queues that send streams, over all ports: latency stamps tell senders apart by a
-/// 7-bit slot.
+/// Most TX queues that send streams, over all ports: a limit of this version (the stamps
+/// themselves tell `latency::SENDERS` stream queues apart, and each stamping stream takes one per
+/// queue, so the cap leaves every queue room for several stamping streams).
 pub(crate) const MAX_SENDERS: usize = 128;
 
 /// One `<lcores>.<ports>` item of a `-m` matrix: rx lcores serve the rx ports, tx lcores the tx
@@ -143,7 +144,7 @@ pub(crate) fn plan(
     }
     if senders > MAX_SENDERS {
         return Err(Error::Matrix(format!(
-            "{senders} TX queues send streams; latency stamps tell at most {MAX_SENDERS} apart"
+            "{senders} TX queues send streams; this pktgen sends streams on at most {MAX_SENDERS}"
         )));
     }
     Ok(ports)

@@ -282,7 +282,7 @@ fn start_shell(lua: &mlua::Lua, args: &Args, ex: &Rc<LocalExecutor<'static>>) ->
                     "pktgen: WARNING: the Lua shell on {} is reachable from other hosts. It has no \
                      authentication (no --shell-token-file, no --shell-tls-client-ca) and runs any \
                      Lua code it is sent (os.execute included) with this process's privileges. See \
-                     README.md, \"Remote shell\".",
+                     docs/SHELL.md, \"Remote shell\".",
                     sh.local
                 );
             }
@@ -292,7 +292,7 @@ fn start_shell(lua: &mlua::Lua, args: &Args, ex: &Rc<LocalExecutor<'static>>) ->
                      the token and every command cross the network in clear, where anyone on the \
                      path can read the token and take over a session. Add --shell-tls-cert and \
                      --shell-tls-key, or keep the shell on loopback and tunnel (ssh -L). See \
-                     README.md, \"Remote shell\".",
+                     docs/SHELL.md, \"Remote shell\".",
                     sh.local
                 );
             }

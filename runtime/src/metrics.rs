@@ -145,6 +145,7 @@ where
 struct Ports(&'static Engine);
 
 impl Collector for Ports {
+    // long: one `family` call per metric in the exposition's order, a table rather than logic.
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         use MetricType::{Counter, Gauge};
         let ports = sample(self.0);

@@ -21,7 +21,7 @@ M.LINES = {
 	"  streams.add(port, {name, size, proto, src_ip, dst_ip, sport, dport, vlan, range, rate, count,",
 	"      burst, bursts = {count, size, gap_us}, delay_ms, after, imix, latency, catch_up}) -> id",
 	"  streams.start|stop|pause|resume(pl[, id|name]) streams.stats(port, id|name) streams.histogram(port, id|name)",
-	"  streams.list(port) streams.print(pl) streams.remove(port, id|name)   ours: many streams per port (README)",
+	"  streams.list(port) streams.print(pl) streams.remove(port, id|name)   ours: many streams per port (docs/STREAMS.md)",
 	"  json.encode(v[, {pretty = true}]) json.decode(text) json.null   JSON, e.g. of any getter's result",
 	"  record(file[, {interval = ms, format = 'csv'|'jsonl', ports = pl}]) record_stop()   rates to a file",
 	"  chart.latency(svg, h | {h, ...}[, opts]) chart.rates(svg, recording[, {metric = 'pps'|'bps'}]) h:chart(svg)",
@@ -29,7 +29,7 @@ M.LINES = {
 	"  rxtap(pl, onoff) txtap(pl, onoff)   mirror what a port receives/sends to TAP pg_rxtapN/pg_txtapN",
 	"  tapStats(pl)                ours: {rx = {on, name, packets, dropped}, tx = {...}}",
 	"  bonding(pl, onoff)          show bonding mode and members (or that a port is not bonded)",
-	"  require('rfc2544').run{...} ours: RFC 2544 throughput, latency, loss, back-to-back; report (README)",
+	"  require('rfc2544').run{...} ours: RFC 2544 throughput, latency, loss, back-to-back; report (docs/RFC2544.md)",
 	"  help() quit()",
 	"Every function, its arguments, results and errors: docs/LUA_API.md in pktgen's repository.",
 }

@@ -1,4 +1,4 @@
-//! Who gets in (README "Remote shell", "Authentication"): the TLS handshake (with client
+//! Who gets in (docs/SHELL.md "Remote shell", "Letting in only who belongs"): the TLS handshake (with client
 //! certificates when asked for), then the token line `auth <token>`, before any byte reaches Lua.
 //!
 //! Every token line is checked when it arrives, so the right token always gets in, whoever else

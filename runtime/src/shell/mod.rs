@@ -1,4 +1,4 @@
-//! The Lua shell on TCP (DESIGN.md "The 22022 shell"): every client on the one interpreter, with
+//! The Lua shell on TCP (docs/ARCHITECTURE.md "The shell"): every client on the one interpreter, with
 //! the console and the scripts, and every chunk's output sent to the client that sent it.
 //!
 //! - `listener`: address checks, bind, accept loop, client limit.
