@@ -68,25 +68,43 @@ function M.ipv6(s)
 		end
 		return nil, "not an IPv6 address (like fd00::1)"
 	end
-	local head, tail = string.match(s, "^(.-)::(.*)$")
-	local g
+	-- An embedded IPv4 tail ("::ffff:1.2.3.4") stands for the last two groups.
+	local tail = {}
+	local head, v4 = string.match(s, "^(.*:)(%d+%.%d+%.%d+%.%d+)$")
 	if head then
-		local h, t = groups(head), groups(tail)
-		if not h or not t or #h + #t > 7 then
+		local b = M.ipv4(v4)
+		if not b then
 			return nil, "not an IPv6 address (like fd00::1)"
 		end
-		g = h
-		for _ = 1, 8 - #h - #t do
-			g[#g + 1] = 0
-		end
-		table.move(t, 1, #t, #g + 1, g)
-	else
-		g = groups(s)
-		if not g or #g ~= 8 then
-			return nil, "not an IPv6 address (eight groups, or :: for zeros)"
-		end
+		s = string.sub(head, -2) == "::" and head or string.sub(head, 1, -2)
+		tail = { string.unpack(">I2I2", b) }
+		tail[3] = nil
 	end
-	return string.pack(">I2I2I2I2I2I2I2I2", table.unpack(g))
+	local l, r = string.match(s, "^(.-)::(.*)$")
+	local left, right
+	if l then
+		if string.find(r, "::", 1, true) then
+			return nil, "not an IPv6 address (:: stands once at most)"
+		end
+		left, right = groups(l), groups(r)
+	else
+		left, right = groups(s), {}
+	end
+	if not left or not right then
+		return nil, "not an IPv6 address (like fd00::1)"
+	end
+	table.move(tail, 1, #tail, #right + 1, right)
+	local fill = 8 - #left - #right
+	if l and fill < 1 then
+		return nil, "not an IPv6 address (like fd00::1)"
+	elseif not l and fill ~= 0 then
+		return nil, "not an IPv6 address (eight groups, or :: for zeros)"
+	end
+	for _ = 1, fill do
+		left[#left + 1] = 0
+	end
+	table.move(right, 1, #right, #left + 1, left)
+	return string.pack(">I2I2I2I2I2I2I2I2", table.unpack(left))
 end
 
 --- RFC 5952 text: lower case, the longest run of two or more zero groups (the first of equals) as ::.

@@ -1,6 +1,8 @@
 --- Argument checks and parsers shared by the pktgen functions.
 -- Errors follow Pktgen's shape: "<fn>, wrong number of arguments", "<fn>: invalid MAC string '<x>'".
 -- Like luaL_error from a C function, the messages carry no "file:line:" prefix.
+local address = require "packet.addr"
+
 local M = {}
 
 --- Raise Pktgen's arity error unless n is one of the allowed counts.
@@ -71,77 +73,13 @@ function M.mac_string(m)
 	return string.format("%02x:%02x:%02x:%02x:%02x:%02x", string.byte(m, 1, 6))
 end
 
+-- Address text is the packet library's knowledge; here only whether it parses matters.
 local function parse_ipv4(s)
-	local a, b, c, d = string.match(s, "^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-	if not a then
-		return nil
-	end
-	a, b, c, d = tonumber(a), tonumber(b), tonumber(c), tonumber(d)
-	if a > 255 or b > 255 or c > 255 or d > 255 then
-		return nil
-	end
-	return string.char(a, b, c, d)
+	return (address.ipv4(s))
 end
 
 local function parse_ipv6(s)
-	-- An embedded IPv4 tail ("::ffff:1.2.3.4") becomes two groups.
-	local head, v4 = string.match(s, "^(.*:)(%d+%.%d+%.%d+%.%d+)$")
-	local tail = {}
-	if head then
-		local b = parse_ipv4(v4)
-		if not b then
-			return nil
-		end
-		s = head
-		if string.sub(s, -2) ~= "::" then
-			s = string.sub(s, 1, -2)
-		end
-		tail = { (string.unpack(">I2", b, 1)), (string.unpack(">I2", b, 3)) }
-	end
-	local function groups(part)
-		local g = {}
-		if part == "" then
-			return g
-		end
-		for x in string.gmatch(part .. ":", "([^:]*):") do
-			if not string.match(x, "^%x%x?%x?%x?$") then
-				return nil
-			end
-			g[#g + 1] = tonumber(x, 16)
-		end
-		return g
-	end
-	local left, right
-	local l, r = string.match(s, "^(.-)::(.*)$")
-	if l then
-		if string.find(r, "::", 1, true) then
-			return nil
-		end
-		left, right = groups(l), groups(r)
-	else
-		left, right = groups(s), {}
-	end
-	if not left or not right then
-		return nil
-	end
-	for _, v in ipairs(tail) do
-		right[#right + 1] = v
-	end
-	local fill = 8 - #left - #right
-	if fill < 0 or (not l and fill ~= 0) or (l and fill < 1) then
-		return nil
-	end
-	local out = {}
-	for _, v in ipairs(left) do
-		out[#out + 1] = string.pack(">I2", v)
-	end
-	for _ = 1, fill do
-		out[#out + 1] = "\0\0"
-	end
-	for _, v in ipairs(right) do
-		out[#out + 1] = string.pack(">I2", v)
-	end
-	return table.concat(out)
+	return (address.ipv6(s))
 end
 
 --- IP text ("a.b.c.d", IPv6 text, either with "/prefix") -> {v = 4|6, addr = bytes, prefix = n|nil}, or nil.
