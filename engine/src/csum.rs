@@ -30,6 +30,13 @@ pub fn fold(acc: u64) -> u16 {
     acc as u16
 }
 
+/// The one's complement sum of `data` as big-endian 16-bit words, added to `acc` (a pseudo
+/// header's sum, say) and folded to 16 bits, not complemented: the one checksum arithmetic the
+/// Lua side uses too, for the headers it builds.
+pub fn sum16(acc: u64, data: &[u8]) -> u16 {
+    fold(add(acc, data))
+}
+
 /// The checksum of `data` with an initial accumulator (e.g. a pseudo header).
 #[cfg(test)]
 pub fn checksum(acc: u64, data: &[u8]) -> u16 {

@@ -31,6 +31,7 @@ mod stream;
 mod worker;
 
 pub use capture::{Capture, CapturedPacket};
+pub use csum::sum16;
 pub use eal::{Config, data_room, eal_args};
 pub use error::{Errno, Error, Result};
 pub use ffi::{MBUF_CACHE, version as dpdk_version};

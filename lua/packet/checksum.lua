@@ -1,22 +1,15 @@
 --- The Internet checksum (RFC 1071) and the IPv4/IPv6 pseudo-headers that UDP, TCP and ICMPv6
 -- cover. Kept apart so every layer that carries a checksum computes it the same way.
 local addr = require "packet.addr"
+local engine = require "engine"
 local layer = require "packet.layer"
 
 local M = {}
 
---- One's-complement sum of `s` (16-bit big-endian words, an odd last byte padded) added to `acc`.
+--- One's-complement sum of `s` (16-bit big-endian words, an odd last byte padded) added to `acc`,
+-- folded to 16 bits: the engine's own arithmetic (engine.sum16), so there is one of it.
 function M.sum(s, acc)
-	acc = acc or 0
-	local n = #s
-	for i = 1, n - 1, 2 do
-		local a, b = string.byte(s, i, i + 1)
-		acc = acc + (a << 8) + b
-	end
-	if n % 2 == 1 then
-		acc = acc + (string.byte(s, n) << 8)
-	end
-	return acc
+	return engine.sum16(s, acc or 0)
 end
 
 --- The checksum of a sum: folded to 16 bits and complemented.

@@ -145,6 +145,13 @@ do
 	eq("ipv4 header checksum", sum(f, 14, 34, 0), 0xffff)
 	eq("udp checksum", sum(f, 34, 60, sum(f, 26, 34, 17 + 26)), 0xffff)
 	fails("does not point at an IPv4/IPv6 packet", engine.frame, { data = raw, checksums = { { kind = "ipv4", l3 = 50 } } })
+	-- sum16: RFC 1071's arithmetic on a published IPv4 header (checksum 0xb861, zeroed here),
+	-- an odd byte padded, and a start folded in.
+	local hdr = string.char(0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7)
+	eq("sum16 of a header", engine.sum16(hdr), 0xffff - 0xb861)
+	eq("sum16 of an odd byte", engine.sum16("\1"), 0x100)
+	eq("sum16 with a start", engine.sum16("\0\1", 0x1ffff), 2) -- 0x1ffff + 1 folds to 2
+	fails("engine.sum16: bytes must be a string", engine.sum16, 5)
 end
 
 print("engine module: ok")

@@ -41,6 +41,28 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
         }
         ret(lua, ())
     })?;
+    m.func("sum16", |lua, a| {
+        let data = match a.get(0) {
+            Value::String(s) => s.as_bytes().to_vec(),
+            other => {
+                return Err(Fail(format!(
+                    "engine.sum16: bytes must be a string, got {}",
+                    describe(&other)
+                )));
+            }
+        };
+        let acc = match a.get(1) {
+            Value::Nil => 0,
+            Value::Integer(i) if i >= 0 => i as u64,
+            other => {
+                return Err(Fail(format!(
+                    "engine.sum16: the start must be a whole number >= 0, got {}",
+                    describe(&other)
+                )));
+            }
+        };
+        ret(lua, i64::from(engine::sum16(acc, &data)))
+    })?;
     m.func("frame", |lua, a| {
         // The spec reader's messages name engine.start, where templates usually come from.
         let t = spec::template(&a.get(0), "template")
