@@ -22,6 +22,8 @@ require("pktgen.api.encap").install(M)
 -- The receive side: process, icmp_echo (answering), mac_from_arp; capture; pcap replay.
 require("pktgen.api.respond").install(M)
 require("pktgen.api.capture").install(M)
+-- Counting filters on what ports receive (pktgen.rx: add, remove, clear, list, stats).
+require("pktgen.api.rx").install(M)
 require("pktgen.api.pcap").install(M)
 -- Single packets sent on their own: send_arp, ping4.
 require("pktgen.api.oneshot").install(M)

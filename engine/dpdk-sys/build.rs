@@ -1,6 +1,6 @@
 //! Finds the system's DPDK with pkg-config, compiles the C shim and generates the bindings.
 //!
-//! Debian/Ubuntu packages needed: libdpdk-dev (DPDK >= 22.11), libclang-dev, pkg-config
+//! Debian/Ubuntu packages needed: libdpdk-dev (DPDK >= 22.11), libpcap-dev, libclang-dev, pkg-config
 //! (`make deps` at the top of the repository installs them).
 
 use std::path::PathBuf;
@@ -33,6 +33,8 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=rte_bus_vdev");
     // Nor is the bonding PMD, whose API `pktgen.bonding` reads (through the shim).
     println!("cargo:rustc-link-lib=dylib=rte_net_bond");
+    // And libpcap compiles the counting filters' tcpdump expressions (`pktgen.rx`).
+    println!("cargo:rustc-link-lib=dylib=pcap");
 
     // `-include rte_config.h -march=...` are needed by the static inline functions in DPDK's
     // headers; the pkg-config crate drops them, so read them ourselves and hand the same flags to

@@ -1,7 +1,11 @@
 //! Capturing received packets into a preallocated buffer: the RX worker copies each packet in
 //! without allocating; the control thread takes the buffer back when capture stops.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicPtr};
+
+use crate::bpf::Bpf;
+use crate::ffi::RxBatch;
 
 /// One captured packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,17 +41,26 @@ pub(crate) struct CaptureBuf {
     recs: Vec<Record>,
     dropped: u64,
     snaplen: usize,
+    /// Keep only the packets this filter matches.
+    filter: Option<Arc<Bpf>>,
 }
 
 impl CaptureBuf {
-    pub(crate) fn new(bytes: usize, packets: usize, snaplen: usize) -> CaptureBuf {
+    pub(crate) fn new(bytes: usize, packets: usize, snaplen: usize, filter: Option<Arc<Bpf>>) -> CaptureBuf {
         CaptureBuf {
             data: vec![0; bytes].into(),
             used: 0,
             recs: Vec::with_capacity(packets),
             dropped: 0,
             snaplen,
+            filter,
         }
+    }
+
+    /// Whether received packet `i` of `rx` is one to keep (it matches the filter, if any).
+    #[inline]
+    pub(crate) fn keeps(&self, rx: &RxBatch, i: usize) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(rx, i))
     }
 
     /// Copies one packet in, or counts it as dropped when full. Never allocates.

@@ -122,6 +122,10 @@ pub enum Error {
     /// There is no worker lcore to run the data path.
     #[error("no worker lcore: give EAL at least two cores (e.g. -l 0-1)")]
     NoWorker,
+    /// A counting filter (`pktgen.rx`) or a capture filter that cannot be set: the message names
+    /// the filter, its text and the reason (libpcap's own for one that does not compile).
+    #[error("{0}")]
+    Filter(String),
 }
 
 /// The engine's result type.

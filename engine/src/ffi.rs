@@ -631,6 +631,12 @@ impl RxBatch {
         }
     }
 
+    /// Received mbuf `i`, for a filter program to read (valid until `free`).
+    #[inline(always)]
+    pub(crate) fn mbuf(&self, i: usize) -> *mut sys::rte_mbuf {
+        self.bufs[i]
+    }
+
     /// Whether received packet `i` is a chain of several segments (a frame larger than a buffer).
     #[inline(always)]
     pub(crate) fn chained(&self, i: usize) -> bool {

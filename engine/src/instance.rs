@@ -406,7 +406,26 @@ impl Engine {
         max_packets: usize,
         snaplen: usize,
     ) -> Result<()> {
+        self.capture_start_filtered(port, max_bytes, max_packets, snaplen, None)
+    }
+
+    /// [`Engine::capture_start`] keeping only the packets that match `filter` (tcpdump syntax).
+    ///
+    /// # Errors
+    /// As [`Engine::capture_start`], and [`Error::Filter`] for a filter that does not compile.
+    pub fn capture_start_filtered(
+        &self,
+        port: u16,
+        max_bytes: usize,
+        max_packets: usize,
+        snaplen: usize,
+        filter: Option<&str>,
+    ) -> Result<()> {
         let p = self.port(port)?;
+        let filter = match filter {
+            Some(f) => Some(std::sync::Arc::new(crate::bpf::compile_for(port, "capture", f)?)),
+            None => None,
+        };
         let n = p.rxq.len();
         if n == 0 {
             return Err(Error::NoLcore { port, dir: "RX" });
@@ -420,6 +439,7 @@ impl Engine {
                 max_bytes / n,
                 (max_packets / n).max(1),
                 snaplen.max(1),
+                filter.clone(),
             ));
             slot.stop.store(false, Release);
             if let Some(old) = capture::reclaim(slot.pending.swap(Box::into_raw(buf), AcqRel)) {
@@ -737,6 +757,7 @@ impl Engine {
                     last_ns: Default::default(),
                     arp: responder::ArpTable::default(),
                     capture: Default::default(),
+                    filters: Default::default(),
                 })
                 .collect();
             let txq = p
@@ -760,6 +781,7 @@ impl Engine {
                     max_frame,
                 ),
                 layout: p.layout,
+                filter_book: Default::default(),
             });
         }
         let shared: &'static Shared = Box::leak(Box::new(Shared {

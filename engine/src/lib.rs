@@ -5,21 +5,24 @@
 //! learns IPv4-to-MAC pairs from ARP frames; the receive counters classify frames (ARP, ICMP echo, IPv4, IPv6, VLAN);
 //! and the checksum fix-ups know where IPv4, IPv6, UDP, TCP and ICMP keep theirs.
 //!
-//! Layers: `dpdk-sys` (raw FFI) < [`ffi`] (the only module that calls DPDK, and so the only one with
-//! DPDK `unsafe`) < the rest (safe but for taking back the boxes handed to workers through atomic
-//! pointers, `Box::from_raw`, each with its `// SAFETY:` line). `worker` is the data path;
-//! everything else runs on the control thread. `impl Engine` is in two places: this file (ports,
-//! counters, latency, capture, the life cycle) and `stream::impl_engine` (starting, stopping and
+//! Layers: `dpdk-sys` (raw FFI) < [`ffi`] (the module that calls DPDK, and so the one with DPDK
+//! `unsafe`, beside `bpf`, which runs the counting filters' programs) < the rest (safe but for
+//! taking back the boxes handed to workers through atomic pointers, `Box::from_raw`, each with its
+//! `// SAFETY:` line). `worker` is the data path; everything else runs on the control thread.
+//! `impl Engine` is in three places: this file (ports, counters, latency, capture, the life
+//! cycle), `filters` (the counting filters) and `stream::impl_engine` (starting, stopping and
 //! counting streams). docs/ARCHITECTURE.md describes the layers.
 
 #![deny(clippy::unwrap_used)]
 #![warn(missing_docs)]
 
+mod bpf;
 mod capture;
 mod csum;
 mod eal;
 mod error;
 mod ffi;
+mod filters;
 mod instance;
 mod latency;
 mod lcores;
@@ -35,6 +38,7 @@ pub use csum::sum16;
 pub use eal::{Config, data_room, eal_args};
 pub use error::{Errno, Error, Result};
 pub use ffi::{MBUF_CACHE, version as dpdk_version};
+pub use filters::{FilterStats, MAX_FILTERS};
 pub use instance::{BondInfo, Engine, PortInfo};
 pub use latency::{LatencySnapshot, STAMP_LEN};
 pub use lcores::{MatrixEntry, PortLayout};

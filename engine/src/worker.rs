@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering::*
 use crate::SLOTS;
 use crate::capture::{CaptureBuf, RxSlot};
 use crate::ffi::{self, Pool, RxBatch, TxBatch};
+use crate::filters::{BookLock, FilterSet, RxFilters};
 use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SENDERS, SeqTrack, TscToNs};
 use crate::lcores::PortLayout;
 use crate::mirror::PortTaps;
@@ -95,6 +96,8 @@ pub(crate) struct RxQueue {
     /// IPv4-to-MAC pairs learned from the ARP frames this queue received.
     pub arp: ArpTable,
     pub capture: RxSlot,
+    /// The port's counting filters, as this queue runs and counts them.
+    pub filters: RxFilters,
 }
 
 /// Everything about one port that its lcores and the control thread share.
@@ -116,6 +119,8 @@ pub(crate) struct PortShared {
     pub inject: AtomicPtr<Vec<Vec<u8>>>,
     /// Mirrors of what the port receives and sends to TAP interfaces (rxtap, txtap).
     pub taps: PortTaps,
+    /// The port's counting filters as the control thread keeps them (no worker touches it).
+    pub filter_book: BookLock,
 }
 
 /// What the engine shares with every worker; lives for the whole process.
@@ -182,6 +187,8 @@ struct RxState {
     /// Sequence state per sender slot, allocated when the queue first measures latency.
     tracks: Vec<SeqTrack>,
     meter: BurstMeter,
+    /// The counting filters this queue runs.
+    filters: Option<std::sync::Arc<FilterSet>>,
 }
 
 fn run(ctx: &WorkerCtx) {
@@ -503,6 +510,7 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
         }
         rslot.active.store(false, Release);
     }
+    rxq.filters.pick_up(&mut st.filters);
     let n = rx.receive(port.id, q as u16, RX_BURST);
     if n == 0 {
         return false;
@@ -539,6 +547,9 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
         st.capture.as_deref_mut(),
         lat.map(|m| (m, &mut st.meter)),
     );
+    if let Some(set) = &st.filters {
+        rxq.filters.count(set, rx, n);
+    }
     port.taps.rx.received(q, rx, n);
     respond(sh, port, rxq, rx, n);
     rx.free();
@@ -558,8 +569,10 @@ fn receive(
         // A pass of its own: captures are rare, and the counting loop needs every register.
         let now = lat.as_ref().map_or_else(ffi::rdtsc, |(m, _)| m.now);
         for i in 0..n {
-            let (d, len) = rx.packet(i);
-            cap.record(d, len, now);
+            if cap.keeps(rx, i) {
+                let (d, len) = rx.packet(i);
+                cap.record(d, len, now);
+            }
         }
     }
     let (bytes, sizes, kinds) = match lat {

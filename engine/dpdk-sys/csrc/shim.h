@@ -20,6 +20,7 @@
 #include <rte_ethdev.h>
 #include <rte_eth_ring.h>
 #include <rte_bus_vdev.h>
+#include <rte_bpf.h>
 
 /* rte_errno of the calling thread (a per-lcore variable in C). */
 int shim_rte_errno(void);
@@ -56,5 +57,16 @@ int shim_bond_mode(uint16_t port);
 int shim_bond_members(uint16_t port, int active, uint16_t *out, uint16_t len);
 /* A bonding port's primary member, or < 0. */
 int shim_bond_primary(uint16_t port);
+/* Compiles a tcpdump filter (libpcap, Ethernet link type, optimised) and loads it as a DPDK BPF
+ * program over mbufs (rte_bpf_convert); NULL with libpcap's or DPDK's message in err on failure. */
+struct rte_bpf *shim_filter_compile(const char *expr, char *err, size_t errlen);
+/* The filter's native code from DPDK's JIT, or NULL where there is none. */
+void *shim_filter_jit(const struct rte_bpf *bpf);
+/* Runs a filter's native code (from shim_filter_jit) on one mbuf: non-zero when it matches. */
+uint64_t shim_filter_run_jit(void *func, struct rte_mbuf *m);
+/* Runs a filter in DPDK's BPF interpreter on one mbuf: non-zero when it matches. */
+uint64_t shim_filter_run(const struct rte_bpf *bpf, struct rte_mbuf *m);
+/* Frees a filter. */
+void shim_filter_free(struct rte_bpf *bpf);
 
 #endif

@@ -7,7 +7,7 @@ use engine::{CapturedPacket, Engine};
 use mlua::{Lua, Table, Value};
 
 use super::values::count;
-use super::vocab::{Args, Fail, Module, array, describe, ret};
+use super::vocab::{Args, Fail, Module, array, describe, ret, text};
 
 /// Capture defaults: enough for a long test run, small beside the hugepage-free default memory.
 const CAPTURE_BYTES: usize = 64 << 20;
@@ -90,16 +90,20 @@ fn packet_from(who: &str, i: usize, e: &Value) -> Result<CapturedPacket, Fail> {
     })
 }
 
-/// `capture_start(port[, {bytes, packets, snaplen}])`.
+/// `capture_start(port[, {bytes, packets, snaplen, filter}])`.
 fn capture_start(e: &'static Engine, a: &Args) -> Result<(), Fail> {
     let who = a.who();
     let p = a.port(e, 0)?;
-    let (bytes, packets, snaplen) = match a.get(1) {
-        Value::Nil => (CAPTURE_BYTES, CAPTURE_PACKETS, CAPTURE_SNAPLEN),
+    let (bytes, packets, snaplen, filter) = match a.get(1) {
+        Value::Nil => (CAPTURE_BYTES, CAPTURE_PACKETS, CAPTURE_SNAPLEN, None),
         Value::Table(t) => (
             opt_size(who, &t, "bytes", CAPTURE_BYTES)?,
             opt_size(who, &t, "packets", CAPTURE_PACKETS)?,
             opt_size(who, &t, "snaplen", CAPTURE_SNAPLEN)?,
+            match t.raw_get::<Value>("filter")? {
+                Value::Nil => None,
+                v => Some(text(&format!("engine.{who}"), "filter", &v)?),
+            },
         ),
         v => {
             return Err(Fail(format!(
@@ -108,7 +112,7 @@ fn capture_start(e: &'static Engine, a: &Args) -> Result<(), Fail> {
             )));
         }
     };
-    Ok(e.capture_start(p, bytes, packets, snaplen)?)
+    Ok(e.capture_start_filtered(p, bytes, packets, snaplen, filter.as_deref())?)
 }
 
 /// Registers `capture_start`, `capture_stop`, `read_pcap` and `write_pcap`.

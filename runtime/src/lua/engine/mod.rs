@@ -10,6 +10,7 @@ pub mod bonding;
 pub mod capture;
 pub mod charts;
 pub mod control;
+pub mod filters;
 pub mod frames;
 pub mod json;
 pub mod latency;
@@ -44,6 +45,7 @@ pub fn register(
     capture::register(&m, e)?;
     charts::register(&m)?;
     control::register(&m, shared)?;
+    filters::register(&m, e)?;
     frames::register(&m, e)?;
     json::register(&m)?;
     latency::register(&m, e)?;

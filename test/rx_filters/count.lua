@@ -1,0 +1,68 @@
+--- Replays the mixed traffic file ($PG_PCAP, given to pktgen as `-s 0:file`) $PG_REPEAT times from
+-- port 0 into port 1, where 16 counting filters count it; prints each filter's count for
+-- runtime/tests/rx_filters.rs to compare with tcpdump's. Bad input is tried while traffic runs.
+package.path = package.path .. ";" .. os.getenv("PG_TEST_LUA")
+local engine = require "engine"
+local t = require "testing"
+
+local FILTERS = {
+	{ "all", "" },
+	{ "udp", "udp" },
+	{ "dns", "udp and dst port 53" },
+	{ "syn", "tcp[tcpflags] & tcp-syn != 0" },
+	{ "synack", "tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)" },
+	{ "rst_fin", "tcp[tcpflags] & (tcp-rst|tcp-fin) != 0" },
+	{ "echo", "icmp[icmptype] == icmp-echo" },
+	{ "arp", "arp" },
+	{ "ip6", "ip6" },
+	{ "doc6", "ip6 and src net 2001:db8::/32" },
+	{ "vlan100syn", "vlan 100 and tcp[tcpflags] & tcp-syn != 0" },
+	{ "qinq", "vlan 10 and vlan 100 and udp" },
+	{ "vxlan", "udp dst port 4789" },
+	{ "host", "ip host 198.51.100.7" },
+	{ "big", "greater 300" },
+	{ "gre", "ip proto 47 or icmp6" },
+}
+
+local p = 1
+local n = tonumber(os.getenv("PG_FRAMES")) * tonumber(os.getenv("PG_REPEAT"))
+pktgen.screen("off")
+for _, f in ipairs(FILTERS) do
+	pktgen.rx.add(p, f[1], f[2])
+end
+t.eq("filters listed", #pktgen.rx.list(p), 16)
+
+pktgen.set(0, "count", n)
+pktgen.pcap(0, "on")
+pktgen.start(0)
+-- Bad input while port 0 sends and port 1 counts: each a clear error, none stopping either; a
+-- filter removed and added again meanwhile leaves the others' counts whole.
+pktgen.rx.remove(p, "gre")
+t.fails('"udp and port nonsense" does not compile: ', pktgen.rx.add, p, "bad", "udp and port nonsense")
+t.fails("does not compile", pktgen.capture, p, "on", { filter = "tcp[" })
+pktgen.rx.add(p, "gre", "ip proto 47 or icmp6")
+t.fails("already counts with 16 filters", pktgen.rx.add, p, "seventeenth", "tcp")
+t.fails("already has a filter named 'udp'", pktgen.rx.add, p, "udp", "tcp")
+t.fails("port 9 does not exist", pktgen.rx.add, 9, "x", "tcp")
+t.fails("has no filter named 'nope'", pktgen.rx.remove, p, "nope")
+
+t.wait_for("port 1 to count every packet", function()
+	local s = pktgen.rx.stats(p).all
+	return s.packets >= n, s.packets
+end)
+-- The filters of a burst are counted together: once "all" has it, so have the others.
+for name, s in pairs(pktgen.rx.stats(p)) do
+	print(string.format("filter\t%s\t%d\t%d", name, s.packets, s.bytes))
+end
+for _, f in ipairs(FILTERS) do
+	print(string.format("expr\t%s\t%s", f[1], f[2]))
+end
+for q, s in pairs(engine.queues(p)) do
+	print(string.format("queue\t%s\t%d", tostring(q), s.rx_packets))
+end
+local native = pktgen.rx.list(p)[1].native
+print("native\t" .. tostring(native))
+t.eq("port 1 received", engine.stats(p).rx_packets, n)
+t.eq("removed", pktgen.rx.clear(p), 16)
+t.eq("after clear", next(pktgen.rx.stats(p)), nil)
+print("rx_filters: ok")
