@@ -1,6 +1,7 @@
---- Replays the mixed traffic file ($PG_PCAP, given to pktgen as `-s 0:file`) $PG_REPEAT times from
--- port 0 into port 1, where 16 counting filters count it; prints each filter's count for
--- runtime/tests/rx_filters.rs to compare with tcpdump's. Bad input is tried while traffic runs.
+--- Replays the mixed traffic file (given to pktgen as `-s 0:file`, $PG_FRAMES frames) $PG_REPEAT
+-- times from port 0 into port 1, where 15 counting filters count it (and a 16th comes and goes);
+-- prints each filter's count for runtime/tests/rx_filters.rs to compare with tcpdump's. Bad input
+-- is tried while the traffic runs.
 package.path = package.path .. ";" .. os.getenv("PG_TEST_LUA")
 local engine = require "engine"
 local t = require "testing"
@@ -20,7 +21,6 @@ local FILTERS = {
 	{ "qinq", "vlan 10 and vlan 100 and udp" },
 	{ "vxlan", "udp dst port 4789" },
 	{ "host", "ip host 198.51.100.7" },
-	{ "big", "greater 300" },
 	{ "gre", "ip proto 47 or icmp6" },
 }
 
@@ -30,6 +30,7 @@ pktgen.screen("off")
 for _, f in ipairs(FILTERS) do
 	pktgen.rx.add(p, f[1], f[2])
 end
+pktgen.rx.add(p, "churn", "tcp")
 t.eq("filters listed", #pktgen.rx.list(p), 16)
 
 pktgen.set(0, "count", n)
@@ -37,10 +38,10 @@ pktgen.pcap(0, "on")
 pktgen.start(0)
 -- Bad input while port 0 sends and port 1 counts: each a clear error, none stopping either; a
 -- filter removed and added again meanwhile leaves the others' counts whole.
-pktgen.rx.remove(p, "gre")
+pktgen.rx.remove(p, "churn")
 t.fails('"udp and port nonsense" does not compile: ', pktgen.rx.add, p, "bad", "udp and port nonsense")
 t.fails("does not compile", pktgen.capture, p, "on", { filter = "tcp[" })
-pktgen.rx.add(p, "gre", "ip proto 47 or icmp6")
+pktgen.rx.add(p, "churn", "udp")
 t.fails("already counts with 16 filters", pktgen.rx.add, p, "seventeenth", "tcp")
 t.fails("already has a filter named 'udp'", pktgen.rx.add, p, "udp", "tcp")
 t.fails("port 9 does not exist", pktgen.rx.add, 9, "x", "tcp")
@@ -51,14 +52,13 @@ t.wait_for("port 1 to count every packet", function()
 	return s.packets >= n, s.packets
 end)
 -- The filters of a burst are counted together: once "all" has it, so have the others.
-for name, s in pairs(pktgen.rx.stats(p)) do
-	print(string.format("filter\t%s\t%d\t%d", name, s.packets, s.bytes))
-end
+local stats = pktgen.rx.stats(p)
 for _, f in ipairs(FILTERS) do
-	print(string.format("expr\t%s\t%s", f[1], f[2]))
+	local s = stats[f[1]]
+	print(string.format("filter\t%s\t%d\t%d\t%s", f[1], s.packets, s.bytes, f[2]))
 end
-for q, s in pairs(engine.queues(p)) do
-	print(string.format("queue\t%s\t%d", tostring(q), s.rx_packets))
+for q, s in ipairs(engine.queues(p)) do
+	print(string.format("queue\t%d\t%d", q, s.rx_packets))
 end
 local native = pktgen.rx.list(p)[1].native
 print("native\t" .. tostring(native))

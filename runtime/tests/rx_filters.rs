@@ -1,0 +1,148 @@
+//! Counting filters and filtered capture against tcpdump, end to end: the real binary writes a
+//! mixed traffic file with the packet library (UDP, TCP with each flag mix, ICMP, ARP, IPv6 with
+//! extension headers, VLAN, QinQ, VXLAN: test/rx_filters/traffic.lua), replays it many times from
+//! port 0 of the embedded default into port 1, where 15 filters count it (test/rx_filters/count.lua);
+//! each count must be exactly tcpdump's count of the same filter on the same file times the
+//! repeats, with the filters as native code on one and on two RX queues, and in DPDK's interpreter.
+//! A filtered capture keeps exactly what tcpdump's filter matches (test/rx_filters/capture.lua).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const FRAMES: u64 = 25;
+const REPEAT: u64 = 400;
+
+/// tcpdump's count of the packets of `file` that `filter` matches.
+fn tcpdump_count(file: &Path, filter: &str) -> u64 {
+    let o = Command::new("tcpdump")
+        .arg("--count")
+        .arg("-r")
+        .arg(file)
+        .arg(filter)
+        .output()
+        .expect("tcpdump is needed (make deps installs it)");
+    assert!(
+        o.status.success(),
+        "tcpdump '{filter}': {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    all.lines()
+        .find_map(|l| l.strip_suffix(" packets").or_else(|| l.strip_suffix(" packet")))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count in tcpdump's output: {all}"))
+}
+
+/// A scratch directory holding the mixed traffic file, written by the packet library.
+fn traffic(test: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("pktgen-rxf-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pcap = dir.join("mixed.pcap");
+    let script = common::root().join("test/rx_filters/traffic.lua");
+    let mut cmd = common::pktgen(&["--exit", "-f", &script.to_string_lossy()]);
+    cmd.env("PG_PCAP", &pcap);
+    let o = common::run(cmd, "");
+    let (out, err) = common::text(&o);
+    assert!(
+        o.status.success() && out.contains(&format!("traffic: {FRAMES} frames")),
+        "{out}{err}"
+    );
+    (dir, pcap)
+}
+
+/// Runs test/rx_filters/NAME.lua replaying `pcap` from port 0; returns its stdout.
+fn scenario(dir: &Path, pcap: &Path, name: &str, extra: &[&str], jit: bool) -> String {
+    let script = common::root().join(format!("test/rx_filters/{name}.lua"));
+    let s0 = format!("0:{}", pcap.display());
+    let mut args = vec!["-s", &s0];
+    args.extend_from_slice(extra);
+    let script = script.to_string_lossy();
+    args.extend(["--exit", "-f", &script]);
+    let mut cmd = common::pktgen(&args);
+    cmd.current_dir(dir)
+        .env("PG_FRAMES", FRAMES.to_string())
+        .env("PG_REPEAT", REPEAT.to_string())
+        .env("PG_TEST_LUA", common::root().join("test/?.lua"));
+    if !jit {
+        cmd.env("PKTGEN_FILTER_JIT", "0");
+    }
+    let o = common::run(cmd, "");
+    let (out, err) = common::text(&o);
+    assert!(
+        o.status.success(),
+        "{name}.lua: {:?}\n--- stdout\n{out}--- stderr\n{err}",
+        o.status
+    );
+    out
+}
+
+/// Every filter's count equals tcpdump's; returns the RX queues' packet counts.
+fn check_counts(out: &str, pcap: &Path, native: bool) -> Vec<u64> {
+    assert!(out.contains("rx_filters: ok"), "{out}");
+    assert!(
+        out.contains(&format!("native\t{native}")),
+        "native code {native}: {out}"
+    );
+    let mut checked = 0;
+    for l in out.lines().filter(|l| l.starts_with("filter\t")) {
+        let f: Vec<&str> = l.splitn(5, '\t').collect();
+        let (name, got, expr) = (f[1], f[2].parse::<u64>().expect("count"), f[4]);
+        let want = tcpdump_count(pcap, expr) * REPEAT;
+        assert_eq!(
+            got, want,
+            "filter {name} = \"{expr}\": pktgen counted {got}, tcpdump {want}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 15, "filters compared: {out}");
+    out.lines()
+        .filter_map(|l| l.strip_prefix("queue\t"))
+        .map(|r| {
+            r.split('\t')
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .expect("queue count")
+        })
+        .collect()
+}
+
+#[test]
+fn filter_counts_equal_tcpdumps_on_one_and_two_queues() {
+    let _turn = common::heavy();
+    let (dir, pcap) = traffic("counts");
+    let one = check_counts(&scenario(&dir, &pcap, "count", &[], true), &pcap, true);
+    assert_eq!(one, vec![FRAMES * REPEAT]);
+    let two = check_counts(
+        &scenario(&dir, &pcap, "count", &["--queues", "2"], true),
+        &pcap,
+        true,
+    );
+    assert_eq!(two.len(), 2, "two RX queues: {two:?}");
+    assert!(two.iter().all(|&n| n > 0), "both RX queues received: {two:?}");
+    assert_eq!(two.iter().sum::<u64>(), FRAMES * REPEAT);
+    // DPDK's interpreter, where its JIT is not used, counts the same.
+    check_counts(&scenario(&dir, &pcap, "count", &[], false), &pcap, false);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn filtered_capture_keeps_what_tcpdump_matches() {
+    let _turn = common::heavy();
+    let (dir, pcap) = traffic("capture");
+    let out = scenario(&dir, &pcap, "capture", &[], true);
+    assert!(out.contains("capture: ok"), "{out}");
+    let kept: u64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("captured\t"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no captured line: {out}"));
+    assert_eq!(kept, tcpdump_count(&pcap, "tcp and src host 198.51.100.7"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
