@@ -9,11 +9,14 @@ use dpdk_sys as sys;
 use crate::error::{Error, Result};
 use crate::ffi::RxBatch;
 
+/// Native code of a filter: takes the mbuf, returns non-zero on a match.
+type Native = unsafe extern "C" fn(*mut c_void) -> u64;
+
 /// A loaded filter program.
 pub(crate) struct Bpf {
     prog: *mut sys::rte_bpf,
-    /// The JIT's native code, null when the interpreter runs the program.
-    jit: *mut c_void,
+    /// The JIT's native code, none when the interpreter runs the program.
+    jit: Option<Native>,
 }
 
 // SAFETY: a loaded program is immutable; DPDK's rte_bpf_exec and the JIT's code only read it and
@@ -42,18 +45,22 @@ impl Bpf {
             let msg = unsafe { std::ffi::CStr::from_ptr(err.as_ptr()) };
             return Err(msg.to_string_lossy().into_owned());
         }
-        let jit = if jit_allowed() {
-            // SAFETY: prog is a program rte_bpf_load returned, not yet freed.
+        // SAFETY: prog is a program rte_bpf_load returned, not yet freed.
+        let code = if jit_allowed() {
             unsafe { sys::shim_filter_jit(prog) }
         } else {
             std::ptr::null_mut()
         };
+        // SAFETY: a non-null pointer from rte_bpf_get_jit is the entry of the program's native
+        // code, a function `uint64_t (*)(void *)` (struct rte_bpf_jit's `func`), which lives until
+        // rte_bpf_destroy.
+        let jit = (!code.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, Native>(code) });
         Ok(Bpf { prog, jit })
     }
 
     /// Whether the program runs as native code (JIT) rather than in the interpreter.
     pub(crate) fn native(&self) -> bool {
-        !self.jit.is_null()
+        self.jit.is_some()
     }
 
     /// Whether received packet `i` of `rx` matches. A frame in several segments is read across
@@ -65,10 +72,9 @@ impl Bpf {
         // borrowed here; the program (and its JIT code) lives as long as self. The converted
         // program takes an mbuf as its argument (rte_bpf_convert sets RTE_BPF_ARG_PTR_MBUF).
         let r = unsafe {
-            if self.jit.is_null() {
-                sys::shim_filter_run(self.prog, m)
-            } else {
-                sys::shim_filter_run_jit(self.jit, m)
+            match self.jit {
+                Some(f) => f(m.cast()),
+                None => sys::shim_filter_run(self.prog, m),
             }
         };
         r != 0

@@ -146,3 +146,97 @@ fn filtered_capture_keeps_what_tcpdump_matches() {
     assert_eq!(kept, tcpdump_count(&pcap, "tcp and src host 198.51.100.7"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// test/dut.sh's namespace, removed when dropped.
+struct Dut(String);
+
+impl Drop for Dut {
+    fn drop(&mut self) {
+        let _ = Command::new(common::root().join("test/dut.sh"))
+            .args(["down", &self.0])
+            .output();
+    }
+}
+
+/// Runs `cmd` in the DUT's namespace `ns`.
+fn in_ns(ns: &str, cmd: &[&str]) {
+    let o = Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(cmd)
+        .output()
+        .expect("ip (iproute2) is needed");
+    assert!(
+        o.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn through_a_kernel_dut_the_filters_see_what_it_forwarded_and_rewrote() {
+    let _turn = common::heavy();
+    let name = format!("pf{}", std::process::id() % 100_000_000);
+    let up = Command::new(common::root().join("test/dut.sh"))
+        .args(["up", &name])
+        .env_remove("DUT_RATE")
+        .output()
+        .expect("test/dut.sh");
+    if up.status.code() == Some(77) {
+        eprintln!("SKIPPED: {}", String::from_utf8_lossy(&up.stderr).trim_end());
+        return;
+    }
+    let dut = Dut(name.clone());
+    assert!(
+        up.status.success(),
+        "dut.sh up: {}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    // iptables drops one flow and rewrites the source of another.
+    in_ns(
+        &name,
+        &[
+            "iptables", "-A", "FORWARD", "-p", "udp", "--dport", "7001", "-j", "DROP",
+        ],
+    );
+    in_ns(
+        &name,
+        &[
+            "iptables",
+            "-t",
+            "nat",
+            "-A",
+            "POSTROUTING",
+            "-p",
+            "udp",
+            "--dport",
+            "7002",
+            "-j",
+            "SNAT",
+            "--to-source",
+            "198.19.0.1",
+        ],
+    );
+    let vdev0 = format!("net_af_packet0,iface={name}p0");
+    let vdev1 = format!("net_af_packet1,iface={name}p1");
+    let file_prefix = format!("pktgen-rxf-{}", std::process::id());
+    let script = common::root().join("test/rx_filters/dut.lua");
+    let mut cmd = common::pktgen_vdevs(
+        &file_prefix,
+        &[&vdev0, &vdev1],
+        &["--exit", "-f", &script.to_string_lossy()],
+    );
+    let dir = std::env::temp_dir().join(format!("pktgen-rxf-{}-dut", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    cmd.current_dir(&dir)
+        .env("PG_N", "100")
+        .env("PG_TEST_LUA", common::root().join("test/?.lua"));
+    let o = common::run(cmd, "");
+    let (out, err) = common::text(&o);
+    assert!(
+        o.status.success() && out.contains("dut: ok"),
+        "{:?}\n{out}\n--- stderr\n{err}",
+        o.status
+    );
+    drop(dut);
+    let _ = std::fs::remove_dir_all(&dir);
+}

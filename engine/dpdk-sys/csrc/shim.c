@@ -122,6 +122,5 @@ struct rte_bpf *shim_filter_compile(const char *expr, char *err, size_t errlen)
 	return bpf;
 }
 void *shim_filter_jit(const struct rte_bpf *bpf) { struct rte_bpf_jit j = {0}; return rte_bpf_get_jit(bpf, &j) == 0 ? (void *)j.func : NULL; }
-uint64_t shim_filter_run_jit(void *func, struct rte_mbuf *m) { return ((uint64_t (*)(void *))func)(m); }
 uint64_t shim_filter_run(const struct rte_bpf *bpf, struct rte_mbuf *m) { return rte_bpf_exec(bpf, m); }
 void shim_filter_free(struct rte_bpf *bpf) { rte_bpf_destroy(bpf); }

@@ -60,10 +60,8 @@ int shim_bond_primary(uint16_t port);
 /* Compiles a tcpdump filter (libpcap, Ethernet link type, optimised) and loads it as a DPDK BPF
  * program over mbufs (rte_bpf_convert); NULL with libpcap's or DPDK's message in err on failure. */
 struct rte_bpf *shim_filter_compile(const char *expr, char *err, size_t errlen);
-/* The filter's native code from DPDK's JIT, or NULL where there is none. */
+/* The filter's native code from DPDK's JIT (a uint64_t (*)(void *mbuf)), or NULL where there is none. */
 void *shim_filter_jit(const struct rte_bpf *bpf);
-/* Runs a filter's native code (from shim_filter_jit) on one mbuf: non-zero when it matches. */
-uint64_t shim_filter_run_jit(void *func, struct rte_mbuf *m);
 /* Runs a filter in DPDK's BPF interpreter on one mbuf: non-zero when it matches. */
 uint64_t shim_filter_run(const struct rte_bpf *bpf, struct rte_mbuf *m);
 /* Frees a filter. */
