@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-PACKAGES := dpdk libdpdk-dev libclang-dev pkg-config socat tshark iproute2 iputils-ping netcat-openbsd telnet build-essential python3 python3-pip lua-check librsvg2-bin tmux openssl
+PACKAGES := dpdk libdpdk-dev libpcap-dev libclang-dev pkg-config socat tshark tcpdump iptables iproute2 iputils-ping netcat-openbsd telnet build-essential python3 python3-pip lua-check librsvg2-bin tmux openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run lint test bench clean

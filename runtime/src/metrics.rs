@@ -11,7 +11,8 @@
 //!
 //! Series are labelled by `port`; per-queue series (`pktgen_queue_*`) add a `queue` label and
 //! come from [`queues`], which today reports each port's one queue. Counters are those of
-//! `portStats` (reset by `pktgen.clear`, which Prometheus reads as a counter reset).
+//! `portStats` (reset by `pktgen.clear`, which Prometheus reads as a counter reset). The counting
+//! filters (`pktgen_filter_*`) add a `filter` label, the filter's name.
 
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -98,6 +99,8 @@ struct PortSample {
     rates: engine::Rates,
     latency: Option<engine::LatencySnapshot>,
     queues: Vec<QueueCounters>,
+    /// The port's counting filters (`pktgen.rx`).
+    filters: Vec<engine::FilterStats>,
 }
 
 fn sample(e: &Engine) -> Vec<PortSample> {
@@ -112,6 +115,7 @@ fn sample(e: &Engine) -> Vec<PortSample> {
                 rates: e.rates(p).unwrap_or_default(),
                 latency: e.latency(p).ok(),
                 queues: queues(e, p),
+                filters: e.rx_filters(p).unwrap_or_default(),
             })
         })
         .collect()
@@ -367,8 +371,37 @@ impl Collector for Ports {
             "Latency quantiles of the stamps received (exact HDR histogram, as h:percentile gives them).",
             Gauge,
             quantiles,
-        )
+        )?;
+        filter_families(&mut enc, &ports)
     }
+}
+
+/// The counting filters' series: one per filter, labelled by port and filter name.
+fn filter_families(enc: &mut DescriptorEncoder, ports: &[PortSample]) -> std::fmt::Result {
+    let per_filter = |f: fn(&engine::FilterStats) -> u64| -> Vec<([(&str, String); 2], u64)> {
+        ports
+            .iter()
+            .flat_map(|s| {
+                s.filters
+                    .iter()
+                    .map(move |x| ([("port", s.port.to_string()), ("filter", x.name.clone())], f(x)))
+            })
+            .collect()
+    };
+    family(
+        enc,
+        "pktgen_filter_packets",
+        "Packets the port received that the counting filter matched (pktgen.rx.stats).",
+        MetricType::Counter,
+        per_filter(|x| x.packets),
+    )?;
+    family(
+        enc,
+        "pktgen_filter_bytes",
+        "Bytes (without FCS) of the packets the counting filter matched.",
+        MetricType::Counter,
+        per_filter(|x| x.bytes),
+    )
 }
 
 /// Renders one scrape, or `None` once pktgen is ending.

@@ -240,3 +240,55 @@ fn through_a_kernel_dut_the_filters_see_what_it_forwarded_and_rewrote() {
     drop(dut);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One scrape of `--metrics` on `port`.
+fn scrape(port: u16) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to --metrics");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n")
+        .expect("send the request");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+#[test]
+fn metrics_carry_one_series_per_filter() {
+    let _turn = common::heavy();
+    let script = common::temp_file(
+        "rx_filters",
+        "metrics.lua",
+        r#"
+local packet = require "packet"
+pktgen.screen("off")
+pktgen.rx.add(1, "udp", "udp")
+pktgen.rx.add(1, "tcp", "tcp")
+local f = (packet.Ether {} / packet.IPv4 {} / packet.UDP {} / packet.Payload { size = 18 }):bytes()
+require("engine").send(0, { f, f, f, f, f, f, f })
+"#,
+    );
+    let srv = common::Served::start(&["--metrics", "127.0.0.1:0", "-f", &script.to_string_lossy()]);
+    let port = srv.metrics.expect("metrics port");
+    let want = "pktgen_filter_packets_total{port=\"1\",filter=\"udp\"} 7";
+    let deadline = std::time::Instant::now() + common::TIMEOUT;
+    let mut got = scrape(port);
+    while !got.contains(want) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        got = scrape(port);
+    }
+    assert!(
+        got.contains(want),
+        "no {want:?} in\n{got}\n--- stderr\n{}",
+        srv.stderr()
+    );
+    assert!(
+        got.contains("pktgen_filter_packets_total{port=\"1\",filter=\"tcp\"} 0"),
+        "{got}"
+    );
+    assert!(
+        got.contains("pktgen_filter_bytes_total{port=\"1\",filter=\"udp\"} 420"),
+        "{got}"
+    );
+}

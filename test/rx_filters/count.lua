@@ -63,6 +63,10 @@ end
 local native = pktgen.rx.list(p)[1].native
 print("native\t" .. tostring(native))
 t.eq("port 1 received", engine.stats(p).rx_packets, n)
+-- The console's filters page and JSON show the same counts.
+local page = pktgen.pageText("filters", 160)
+t.check(page:find("<Filters Page>", 1, true) and page:find("udp and dst port 53", 1, true), "filters page:\n%s", page)
+t.eq("dns in JSON", pktgen.json.decode(pktgen.json.encode(pktgen.rx.stats(p))).dns.packets, stats.dns.packets)
 t.eq("removed", pktgen.rx.clear(p), 16)
 t.eq("after clear", next(pktgen.rx.stats(p)), nil)
 print("rx_filters: ok")

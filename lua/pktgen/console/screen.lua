@@ -8,11 +8,11 @@ local draw = require "pktgen.console.draw"
 local M = {}
 
 --- The pages, in the order PageDown walks them.
-M.PAGES = { "main", "range", "seq", "rnd", "pcap", "latency", "stats", "xstats", "cpu", "queues", "streams" }
+M.PAGES = { "main", "range", "seq", "rnd", "pcap", "latency", "stats", "xstats", "cpu", "queues", "streams", "filters" }
 
 --- Other names Pktgen (or we) accept for them.
 M.ALIASES = { sequence = "seq", random = "rnd", lat = "latency", qstats = "stats", system = "cpu", sys = "cpu",
-	lcores = "queues", stream = "streams" }
+	lcores = "queues", stream = "streams", filter = "filters" }
 
 --- The page shown, the current port, and how many ports a page shows.
 M.state = { page = "main", port = 0, ppp = 4 }
