@@ -45,8 +45,8 @@ impl Bpf {
             let msg = unsafe { std::ffi::CStr::from_ptr(err.as_ptr()) };
             return Err(msg.to_string_lossy().into_owned());
         }
-        // SAFETY: prog is a program rte_bpf_load returned, not yet freed.
         let code = if jit_allowed() {
+            // SAFETY: prog is a program rte_bpf_load returned, not yet freed.
             unsafe { sys::shim_filter_jit(prog) }
         } else {
             std::ptr::null_mut()

@@ -10,7 +10,7 @@
 //! taking back the boxes handed to workers through atomic pointers, `Box::from_raw`, each with its
 //! `// SAFETY:` line). `worker` is the data path; everything else runs on the control thread.
 //! `impl Engine` is in three places: this file (ports, counters, latency, capture, the life
-//! cycle), `filters` (the counting filters) and `stream::impl_engine` (starting, stopping and
+//! cycle), `filter_api` (the counting filters) and `stream::impl_engine` (starting, stopping and
 //! counting streams). docs/ARCHITECTURE.md describes the layers.
 
 #![deny(clippy::unwrap_used)]
@@ -22,6 +22,7 @@ mod csum;
 mod eal;
 mod error;
 mod ffi;
+mod filter_api;
 mod filters;
 mod instance;
 mod latency;
