@@ -5,7 +5,7 @@
 
 use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 
 use crate::SLOTS;
 use crate::capture::{CaptureBuf, RxSlot};
@@ -116,6 +116,8 @@ pub(crate) struct PortShared {
     pub inject: AtomicPtr<Vec<Vec<u8>>>,
     /// Mirrors of what the port receives and sends to TAP interfaces (rxtap, txtap).
     pub taps: PortTaps,
+    /// Packets each RX queue asks the driver for at a time (Pktgen's `rxburst`).
+    pub rx_burst: AtomicUsize,
 }
 
 /// What the engine shares with every worker; lives for the whole process.
@@ -139,9 +141,10 @@ pub(crate) struct WorkerCtx {
     pub rx: Box<[(usize, usize)]>,
 }
 
-const RX_BURST: usize = 64;
-// `tally` counts a burst in 8-bit lanes.
-const _: () = assert!(RX_BURST < 256);
+/// Packets an RX queue asks the driver for at a time, unless the port says otherwise.
+pub(crate) const RX_BURST: usize = 64;
+/// The largest RX burst: `tally` counts a burst in 8-bit lanes.
+pub const MAX_RX_BURST: usize = 255;
 
 struct Active {
     job: Box<TxJob>,
@@ -503,7 +506,7 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
         }
         rslot.active.store(false, Release);
     }
-    let n = rx.receive(port.id, q as u16, RX_BURST);
+    let n = rx.receive(port.id, q as u16, port.rx_burst.load(Relaxed));
     if n == 0 {
         return false;
     }

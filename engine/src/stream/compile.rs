@@ -89,7 +89,9 @@ fn prepare(
     for f in fields {
         let v = match f.op {
             FieldOp::Walk { start, .. } => start,
-            FieldOp::Random { .. } => read_be(&data, f.offset as usize, f.width as usize),
+            FieldOp::Random { .. } | FieldOp::Uniform { .. } => {
+                read_be(&data, f.offset as usize, f.width as usize)
+            }
         };
         put_be(&mut data, f.offset as usize, f.width, v);
     }
