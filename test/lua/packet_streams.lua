@@ -63,6 +63,17 @@ t.eq("frame bytes of size 256 with a range (without FCS)", frame_size({ size = 2
 t.eq("frame bytes of a built packet", frame_size({ packet = udp }, 50), 72)
 t.eq("frame bytes of a built packet at size 300", frame_size({ packet = udp, size = 300 }, 50), 296)
 
+-- The stream modes hold for these streams: an IMIX of built packets (sizes with FCS, 7:4:1 of
+-- 64, 594 and 1518 bytes, so a cycle of 12 averages 7 * 60 + 4 * 590 + 1514 bytes without FCS),
+-- and bursts.
+t.eq("mean frame bytes of an IMIX of a built packet", frame_size({ packet = udp, imix = "7:4:1" }, 1200),
+	(7 * 60 + 4 * 590 + 1514) / 12)
+local b = add({ packet = udp, bursts = { count = 3, size = 7, gap_us = 100 }, latency = false })
+pktgen.streams.start(0, b)
+t.wait_for("three bursts of seven", function() return not pktgen.streams.stats(0, b).sending end)
+t.eq("packets of three bursts of seven", pktgen.streams.stats(0, b).tx_packets, 21)
+pktgen.streams.remove(0, b)
+
 -- Latency probes come out of a pps or bps rate, as out of a percent rate: 64-byte TCP frames have
 -- no room for a stamp, so 10 kpps of probes go beside them.
 local function rates_of(rate)
