@@ -441,6 +441,19 @@ fn transmit(a: &mut Active, port: &PortShared, queue: usize, tsc_hz: u64) -> (us
                     .prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
                 prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), tsc);
             }
+            Mode::Templates => {
+                // Each buffer then comes back to the slot (and template) it last held.
+                a.batch.reverse();
+                for i in 0..want {
+                    let ti = prog.next_template(&mut a.cursor);
+                    let (tpl, tag) = (&prog.templates[ti], job.tag.wrapping_add(ti as u32));
+                    if !a.batch.holds(i, tag, tpl.len) {
+                        let b = a.batch.buf(i, tag, cap);
+                        b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
+                        a.batch.set_len(i, tpl.len);
+                    }
+                }
+            }
             Mode::PerPacket => {
                 for i in 0..want {
                     let b = a.batch.buf(i, job.tag, cap);

@@ -53,6 +53,10 @@ pub(crate) enum Mode {
     /// One template of fixed size whose fields all walk (and maybe a stamp): built by
     /// [`Program::build_burst`] with constant checksum increments.
     Columns,
+    /// Several templates sent in turn and nothing else changes (a frames list, a capture): each
+    /// template has a tag of its own (the stream's plus its index), so a buffer that last held
+    /// the same template is sent as it is, as in [`Mode::Fixed`], and only others are copied.
+    Templates,
     /// Sequences, size walks, or fields that need full checksums: built a packet at a time.
     PerPacket,
 }
@@ -150,6 +154,28 @@ pub(crate) struct Cursor {
 }
 
 impl Program {
+    /// Tags a stream's buffers need: one per template in [`Mode::Templates`], else one.
+    pub(crate) fn tags(&self) -> u32 {
+        if self.mode == Mode::Templates {
+            self.templates.len() as u32
+        } else {
+            1
+        }
+    }
+
+    /// The next template of a [`Mode::Templates`] stream, and the cursor moved past it.
+    #[inline(always)]
+    pub(crate) fn next_template(&self, cur: &mut Cursor) -> usize {
+        let ti = cur.template;
+        let next = ti + self.stride as usize;
+        cur.template = if next < self.templates.len() {
+            next
+        } else {
+            next % self.templates.len()
+        };
+        ti
+    }
+
     /// A cursor at the stream's first packet.
     pub(crate) fn cursor(&self, seed: u64) -> Cursor {
         let values = self
