@@ -225,12 +225,14 @@ Packet.__len = function(p)
 	return #rawget(p, "layers")
 end
 
---- Byte offset (0-based, from the frame's start) and width in bytes of a field named by a path:
--- "udp.sport", "inner.ipv4.dst", "ipv4#2.dst". A field narrower than its bytes also returns its
--- first bit (0 = most significant) and its width in bits.
-function Methods:offset(path)
+--- Where the field a path names lies: {offset, width, bit, bits, fmt, layer} with its first
+-- byte (0 = the frame's first), the bytes it touches, its first bit in them (0 = most
+-- significant) and its width in bits, its format ("mac", "ipv4", "ipv6", "bytes" or nil for a
+-- number) and its layer. Paths: "udp.sport", "inner.ipv4.dst", "ipv4#2.dst".
+function Methods:locate(path, level)
+	level = (level or 1) + 1
 	if type(path) ~= "string" then
-		fail(2, "offset takes a path like \"udp.sport\", not %s", type(path))
+		fail(level, "a field path is a string like \"udp.sport\", not %s", type(path))
 	end
 	self:_build()
 	local layers = rawget(self, "layers")
@@ -244,32 +246,39 @@ function Methods:offset(path)
 		if part == "inner" then
 			from = inner_from(layers, idx and idx + 1 or from)
 			if not from then
-				fail(2, "offset %q: no tunnel layer (VXLAN, GENEVE, GRE, GTPU) to have an inner", path)
+				fail(level, "field %q: no tunnel layer (VXLAN, GENEVE, GRE, GTPU) to have an inner", path)
 			end
 			idx = nil
 		else
 			idx = find(layers, idx and idx + 1 or from, part)
 			if not idx then
-				fail(2, "offset %q: no %s layer in this packet", path, part)
+				fail(level, "field %q: no %s layer in this packet", path, part)
 			end
 		end
 	end
 	if not idx or not field then
-		fail(2, "offset %q: give a layer and a field, like \"udp.sport\"", path)
+		fail(level, "field %q: give a layer and a field, like \"udp.sport\"", path)
 	end
 	local L = layers[idx]
 	local where = rawget(L, "where")[field]
+	local K = rawget(L, "kind")
 	if not where then
-		local K = rawget(L, "kind")
-		fail(2, "offset %q: %s has no field %s in its bytes", path, K.title, field)
+		fail(level, "field %q: %s has no field %s in its bytes", path, K.title, field)
 	end
 	local bit, bits = where[1], where[2]
-	local first = rawget(L, "start") + bit // 8
-	local width = (bit % 8 + bits + 7) // 8
-	if bit % 8 == 0 and bits % 8 == 0 then
-		return first, width
+	return { offset = rawget(L, "start") + bit // 8, width = (bit % 8 + bits + 7) // 8, bit = bit % 8,
+		bits = bits, fmt = K.byname[field].fmt, layer = L }
+end
+
+--- Byte offset (0-based, from the frame's start) and width in bytes of a field named by a path
+-- (as `locate`). A field narrower than its bytes also returns its first bit (0 = most
+-- significant) and its width in bits.
+function Methods:offset(path)
+	local f = self:locate(path, 2)
+	if f.bit == 0 and f.bits % 8 == 0 then
+		return f.offset, f.width
 	end
-	return first, width, bit % 8, bits
+	return f.offset, f.width, f.bit, f.bits
 end
 
 --- The layered packet in `bytes` (a frame from Ethernet on): each layer by the number the one

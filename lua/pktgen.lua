@@ -37,8 +37,9 @@ require("pktgen.api.record").install(M)
 require("pktgen.api.chart").install(M)
 -- The console's live pages: screen, page, port, ports_per_page, cls, update, pageText.
 require("pktgen.api.screen").install(M)
--- Ours: several streams per port (pktgen.streams).
+-- Ours: several streams per port (pktgen.streams), and the packet library they send from.
 require("pktgen.api.streams").install(M)
+M.packet = require "packet"
 -- Mirrors to TAP interfaces (rxtap, txtap, tapStats) and bonding information.
 require("pktgen.api.tap").install(M)
 require("pktgen.api.bonding").install(M)

@@ -70,6 +70,9 @@ pub enum Error {
     /// A stream specification is invalid.
     #[error("invalid stream: {0}")]
     Stream(String),
+    /// A port setting is outside its range; the message names it and the range.
+    #[error("{0}")]
+    Setting(String),
     /// The operation needs the port to be idle.
     #[error("port {0} is sending; stop it first")]
     Busy(u16),

@@ -296,6 +296,23 @@ impl TxBatch {
         true
     }
 
+    /// Reverses the order of the mbufs taken: a pool's per-lcore cache hands back the buffers
+    /// of the last burst last in, first out, so reversed they come in the order they were sent.
+    pub(crate) fn reverse(&mut self) {
+        self.bufs[..self.len].reverse();
+    }
+
+    /// Whether mbuf `i` holds a packet tagged `tag` already (then its bytes and length are that
+    /// packet's); it only notes `len` for the byte count. Else [`TxBatch::buf`] fills it.
+    #[inline(always)]
+    pub(crate) fn holds(&mut self, i: usize, tag: u32, len: usize) -> bool {
+        // SAFETY: bufs[i] is an mbuf this batch owns (i < len); the tag field is a registered
+        // 4-byte, 4-aligned dynamic field inside it.
+        let held = unsafe { *self.bufs[i].cast::<u8>().add(self.tag_off).cast::<u32>() == tag };
+        self.lens[i] = len as u32;
+        held
+    }
+
     /// Lends mbuf `i` for filling. A mbuf whose tag is not `tag` is reset and re-tagged first, and
     /// reported fresh. `cap` must not exceed the pool's data room.
     #[inline(always)]

@@ -2,7 +2,7 @@
 //! responder settings, and its life cycle (start-up through EAL, the workers' launch, shutdown).
 //! One `impl Engine` part; the streams' part is stream/impl_engine.rs.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ use crate::responder;
 use crate::stats::{HwStats, PortStats, QueueStats, Rates};
 use crate::stream;
 use crate::stream::layout::SLOTS;
-use crate::worker::{self, PortShared, Shared, TxJob, WorkerCtx};
+use crate::worker::{self, MAX_RX_BURST, PortShared, Shared, TxJob, WorkerCtx};
 
 /// What a port is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -360,6 +360,28 @@ impl Engine {
     pub fn set_jitter_threshold(&self, port: u16, ns: u64) -> Result<()> {
         self.port(port)?.jitter_ns.store(ns, Relaxed);
         Ok(())
+    }
+
+    /// Sets how many packets each of `port`'s RX queues asks the driver for at a time.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`]; [`Error::Setting`] outside 1..=[`MAX_RX_BURST`].
+    pub fn set_rx_burst(&self, port: u16, n: usize) -> Result<()> {
+        if !(1..=MAX_RX_BURST).contains(&n) {
+            return Err(Error::Setting(format!(
+                "RX burst {n} is outside 1..={MAX_RX_BURST}"
+            )));
+        }
+        self.port(port)?.rx_burst.store(n, Relaxed);
+        Ok(())
+    }
+
+    /// How many packets each of `port`'s RX queues asks the driver for at a time.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn rx_burst(&self, port: u16) -> Result<usize> {
+        Ok(self.port(port)?.rx_burst.load(Relaxed))
     }
 
     /// Turns checking received packets for stamps on or off on `port` (on for every port once a
@@ -782,6 +804,7 @@ impl Engine {
                 ),
                 layout: p.layout,
                 filter_book: Default::default(),
+                rx_burst: AtomicUsize::new(worker::RX_BURST),
             });
         }
         let shared: &'static Shared = Box::leak(Box::new(Shared {

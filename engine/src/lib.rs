@@ -51,6 +51,7 @@ pub use stream::layout::{MIN_FRAME, OWN_SLOT, PROBE_SLOT, SLOTS, USER_SLOTS, WIR
 pub use stream::spec::{
     CatchUp, Checksum, Field, FieldOp, LengthField, Rate, SizeWalk, StreamSpec, Template, TxMode,
 };
+pub use worker::MAX_RX_BURST;
 
 /// A MAC address as text, lower-case hex bytes joined by colons (`02:00:00:00:00:01`).
 pub fn mac_text(m: [u8; 6]) -> String {

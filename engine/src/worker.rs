@@ -5,7 +5,7 @@
 
 use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 
 use crate::SLOTS;
 use crate::capture::{CaptureBuf, RxSlot};
@@ -121,6 +121,8 @@ pub(crate) struct PortShared {
     pub taps: PortTaps,
     /// The port's counting filters as the control thread keeps them (no worker touches it).
     pub filter_book: BookLock,
+    /// Packets each RX queue asks the driver for at a time (Pktgen's `rxburst`).
+    pub rx_burst: AtomicUsize,
 }
 
 /// What the engine shares with every worker; lives for the whole process.
@@ -144,9 +146,10 @@ pub(crate) struct WorkerCtx {
     pub rx: Box<[(usize, usize)]>,
 }
 
-const RX_BURST: usize = 64;
-// `tally` counts a burst in 8-bit lanes.
-const _: () = assert!(RX_BURST < 256);
+/// Packets an RX queue asks the driver for at a time, unless the port says otherwise.
+pub(crate) const RX_BURST: usize = 64;
+/// The largest RX burst: `tally` counts a burst in 8-bit lanes.
+pub const MAX_RX_BURST: usize = 255;
 
 struct Active {
     job: Box<TxJob>,
@@ -445,6 +448,19 @@ fn transmit(a: &mut Active, port: &PortShared, queue: usize, tsc_hz: u64) -> (us
                     .prepare_fixed(want, job.tag, &tpl.data, tpl.len, true, None);
                 prog.build_burst(&mut a.cursor, &mut a.batch.frames(want, cap), tsc);
             }
+            Mode::Templates => {
+                // Each buffer then comes back to the slot (and template) it last held.
+                a.batch.reverse();
+                for i in 0..want {
+                    let ti = prog.next_template(&mut a.cursor);
+                    let (tpl, tag) = (&prog.templates[ti], job.tag.wrapping_add(ti as u32));
+                    if !a.batch.holds(i, tag, tpl.len) {
+                        let b = a.batch.buf(i, tag, cap);
+                        b.frame[..tpl.data.len()].copy_from_slice(&tpl.data);
+                        a.batch.set_len(i, tpl.len);
+                    }
+                }
+            }
             Mode::PerPacket => {
                 for i in 0..want {
                     let b = a.batch.buf(i, job.tag, cap);
@@ -511,7 +527,7 @@ fn rx_side(sh: &Shared, pi: usize, q: usize, rx: &mut RxBatch, st: &mut RxState)
         rslot.active.store(false, Release);
     }
     rxq.filters.pick_up(&mut st.filters);
-    let n = rx.receive(port.id, q as u16, RX_BURST);
+    let n = rx.receive(port.id, q as u16, port.rx_burst.load(Relaxed));
     if n == 0 {
         return false;
     }

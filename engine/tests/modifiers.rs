@@ -71,6 +71,7 @@ fn walks_increment_decrement_and_wrap() {
                 max: 0xc0a8_010a,
                 step: 1,
             },
+            every: 1,
         },
         // UDP source port, decrementing by 3.
         Field {
@@ -82,6 +83,7 @@ fn walks_increment_decrement_and_wrap() {
                 max: 1010,
                 step: -3,
             },
+            every: 1,
         },
         // Source MAC (6 bytes) across its top boundary.
         Field {
@@ -93,6 +95,7 @@ fn walks_increment_decrement_and_wrap() {
                 max: 0xffff_ffff_ffff,
                 step: 1,
             },
+            every: 1,
         },
         // TTL (1 byte), constant.
         Field {
@@ -104,6 +107,7 @@ fn walks_increment_decrement_and_wrap() {
                 max: 255,
                 step: 0,
             },
+            every: 1,
         },
     ];
     let spec = StreamSpec {
@@ -142,6 +146,7 @@ fn random_bits_stay_inside_the_mask() {
         offset: 26,
         width: 4,
         op: FieldOp::Random { keep, set, random },
+        every: 1,
     }];
     let spec = StreamSpec {
         templates: vec![ipv4_frame(60, L4::Tcp)],

@@ -37,6 +37,7 @@ fn child_send_to_pcap() {
                         set: 0,
                         random: 0xffff,
                     },
+                    every: 1,
                 },
             ],
             size: Some(SizeWalk {
@@ -65,6 +66,7 @@ fn child_send_to_pcap() {
                         set: 0x0100,
                         random: 0x0eff,
                     },
+                    every: 1,
                 },
             ],
             count: PER_KIND,

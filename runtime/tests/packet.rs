@@ -1,10 +1,11 @@
 //! The packet library (`require "packet"`) against tshark as the independent oracle. The real
 //! binary runs `test/packet/tshark.lua`, which builds frames covering every layer and
-//! option, writes them to a pcap file, sends them from port 0 into port 1 of the embedded default
+//! option, writes them to a pcap file, sends them as a stream from port 0 into port 1 of the embedded default
 //! and captures them (they must cross the engine unchanged), and writes what tshark must read in
 //! each frame, taken from the Lua tables. Frames made here (with their own checksum code) and
 //! turned into a pcap file by `text2pcap` are decoded by the library, encoded back to the same
-//! bytes, and their decoded fields checked against tshark too.
+//! bytes, and their decoded fields checked against tshark too. `test/packet/streams.lua` sends
+//! built packets as streams with fields walking by name, checked the same way.
 
 mod common;
 
@@ -221,12 +222,74 @@ fn check(file: &Path, rows: &[Expect], frames: usize) -> Vec<String> {
     bad
 }
 
+/// The script's expectations (`file\tframe\tfield\toccurrence\tvalue` lines) by file.
+fn expectations(text: &str) -> BTreeMap<String, Vec<Expect>> {
+    let mut by_file: BTreeMap<String, Vec<Expect>> = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.starts_with("show\t")) {
+        let p: Vec<&str> = line.splitn(5, '\t').collect();
+        assert_eq!(p.len(), 5, "expectation line {line:?}");
+        by_file.entry(p[0].to_string()).or_default().push(Expect {
+            frame: p[1].parse().expect("frame"),
+            field: p[2].to_string(),
+            occurrence: p[3].parse().expect("occurrence"),
+            value: p[4].to_string(),
+        });
+    }
+    by_file
+}
+
+/// A fresh directory for one run's files.
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pktgen-packet-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Streams of built packets, raw frames, frame lists and a capture (test/packet/streams.lua),
+/// sent on one TX queue and on two: in stream order (by their sequence field) every walking field
+/// takes the values asked, sizes walk, and every checksum is good, as tshark reads them.
+#[test]
+fn streams_send_built_packets_with_fields_walking_by_name_on_one_and_two_queues() {
+    let _turn = common::heavy();
+    let two = ["--lcores", "0@0,(1-4)@1", "--", "--queues", "2"];
+    for (tag, eal) in [("1q", &[][..]), ("2q", &two[..])] {
+        let dir = temp_dir(tag);
+        let mut args = eal.to_vec();
+        args.extend(["--exit", "-f", "test/packet/streams.lua"]);
+        let mut cmd = common::pktgen(&args);
+        cmd.env("PG_DIR", &dir);
+        let o = common::run(cmd, "");
+        let (out, err) = common::text(&o);
+        assert!(
+            o.status.success() && out.contains("packet streams: ok"),
+            "{tag}: {:?}\n--- stdout\n{out}--- stderr\n{err}",
+            o.status
+        );
+        let text = std::fs::read_to_string(dir.join("expect.txt")).expect("expect.txt");
+        let by_file = expectations(&text);
+        let mut bad = Vec::new();
+        for file in ["walks", "vxlan", "ipv6", "sizes", "random_sizes", "raw"] {
+            let rows = by_file
+                .get(file)
+                .unwrap_or_else(|| panic!("{tag}: no expectations for {file}"));
+            let frames = rows.iter().map(|r| r.frame).max().unwrap_or(0);
+            bad.extend(check(&dir.join(format!("{file}.pcap")), rows, frames));
+        }
+        assert!(
+            bad.is_empty(),
+            "{tag}: {} values differ from tshark's:\n{}",
+            bad.len(),
+            bad.join("\n")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 #[test]
 fn every_layer_and_option_reads_the_same_in_tshark_and_crosses_the_engine_unchanged() {
     let _turn = common::heavy();
-    let dir = std::env::temp_dir().join(format!("pktgen-packet-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = temp_dir("layers");
     let t2p = t2p_frames();
     let t2p_file = text2pcap(&dir, &t2p);
 
@@ -241,17 +304,7 @@ fn every_layer_and_option_reads_the_same_in_tshark_and_crosses_the_engine_unchan
     );
 
     let text = std::fs::read_to_string(dir.join("expect.txt")).expect("expect.txt");
-    let mut by_file: BTreeMap<String, Vec<Expect>> = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with("show\t")) {
-        let p: Vec<&str> = line.splitn(5, '\t').collect();
-        assert_eq!(p.len(), 5, "expectation line {line:?}");
-        by_file.entry(p[0].to_string()).or_default().push(Expect {
-            frame: p[1].parse().expect("frame"),
-            field: p[2].to_string(),
-            occurrence: p[3].parse().expect("occurrence"),
-            value: p[4].to_string(),
-        });
-    }
+    let by_file = expectations(&text);
     let built = &by_file["built"];
     let frames = built.iter().map(|r| r.frame).max().unwrap_or(0);
     // Every family's fields and every checksum kind are among what tshark is asked.
@@ -300,7 +353,10 @@ fn every_layer_and_option_reads_the_same_in_tshark_and_crosses_the_engine_unchan
     let got = engine::read_pcap(&dir.join("wire.pcap")).expect("wire.pcap");
     assert_eq!(got.len(), sent.len(), "frames captured on port 1");
     for (i, (g, s)) in got.iter().zip(&sent).enumerate() {
-        assert_eq!(g.data, s.data, "frame {} changed crossing the engine", i + 1);
+        // The stream pads short frames to Ethernet's 60 bytes.
+        let mut want = s.data.clone();
+        want.resize(want.len().max(60), 0);
+        assert_eq!(g.data, want, "frame {} changed crossing the engine", i + 1);
     }
     let decoded = &by_file["t2p"];
     bad.extend(check(&t2p_file, decoded, t2p.len()));
@@ -328,6 +384,51 @@ fn every_layer_and_option_reads_the_same_in_tshark_and_crosses_the_engine_unchan
             .filter_map(|l| l.strip_prefix("###[ ").and_then(|l| l.strip_suffix(" ]###")))
             .collect();
         assert_eq!(names.join("|"), layers, "{show}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The README's "Build any packet" scenarios run as written, each as its own script, and send
+/// every packet they ask for.
+#[test]
+fn the_readme_build_any_packet_scenarios_run() {
+    let _turn = common::heavy();
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
+    let section = readme
+        .split("\n## Build any packet\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has a Build any packet section");
+    let blocks: Vec<&str> = section
+        .split("```lua\n")
+        .skip(1)
+        .filter_map(|b| b.split("\n```").next())
+        .collect();
+    assert_eq!(blocks.len(), 3, "three scenarios");
+    let dir = temp_dir("readme");
+    for (i, (block, want)) in blocks
+        .iter()
+        .zip(["dns queries sent: 50000", "###[ SRH ]###", "SYNs sent: 64512"])
+        .enumerate()
+    {
+        let file = dir.join(format!("scenario{i}.lua"));
+        std::fs::write(&file, block).expect("write the scenario");
+        let o = common::run(
+            common::pktgen(&["--exit", "-f", file.to_str().expect("path")]),
+            "",
+        );
+        let (out, err) = common::text(&o);
+        assert!(
+            o.status.success() && out.contains(want),
+            "scenario {i} ({want}): {:?}\n--- stdout\n{out}--- stderr\n{err}",
+            o.status
+        );
+        if i == 1 {
+            // The streams table: 20000 sent and received, none lost.
+            let row = out.lines().find(|l| l.contains(" srv6 ")).expect("the srv6 row");
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(cols[5..8], ["20000", "20000", "0"], "srv6 row: {row}");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

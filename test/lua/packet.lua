@@ -223,8 +223,8 @@ fails(string.format("frame of %d bytes is over the maximum frame of %d bytes", m
 eq("a frame at the maximum", (P.Ether {} / P.Payload { size = max - 14 }):len(), max)
 fails("IPv4.ttl = 256 is out of range", function() p.ipv4.ttl = 256 end)
 fails("IPv4 has no field \"bogus\"", function() return p.ipv4.bogus end)
-fails("offset \"tcp.sport\": no tcp layer", p.offset, p, "tcp.sport")
-fails("offset \"udp.nope\": UDP has no field nope", p.offset, p, "udp.nope")
+fails("field \"tcp.sport\": no tcp layer", p.offset, p, "tcp.sport")
+fails("field \"udp.nope\": UDP has no field nope", p.offset, p, "udp.nope")
 fails("no tunnel layer", p.offset, p, "inner.ipv4.dst")
 fails("decode takes the frame's bytes", packet.decode, 42)
 

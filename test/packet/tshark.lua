@@ -1,5 +1,5 @@
 --- Frames for runtime/tests/packet.rs: every layer and option the packet library builds, written
--- to a pcap file and sent through the engine (port 0 into port 1, captured), with what tshark must
+-- to a pcap file and sent by a stream (port 0 into port 1, captured), with what tshark must
 -- read in each, taken from the Lua tables; and frames text2pcap wrote, decoded back.
 -- Env: PG_DIR (output directory), PG_T2P (text2pcap's file). Not in test/lua: it needs them.
 package.path = package.path .. ";test/?.lua"
@@ -216,13 +216,16 @@ for i, f in ipairs(engine.read_pcap(os.getenv("PG_T2P"))) do
 	out[#out + 1] = string.format("show\t%d\t%s", i, (string.gsub(d:show(), "\n", "|")))
 end
 
--- Through the engine: port 0 sends every frame once, port 1 captures them unchanged.
-local wire = {}
+-- Through a stream of them all (`frames =`): port 0 sends every frame once, in turn, and port 1
+-- captures them unchanged (short ones padded to Ethernet's 60 bytes).
+local wire, built = {}, {}
 for i, f in ipairs(frames) do
-	wire[i] = f.data
+	wire[i] = f.data .. string.rep("\0", 60 - #f.data)
+	built[i] = cases[i][1]
 end
 engine.capture_start(1)
-engine.send(0, wire)
+pktgen.streams.add(0, { name = "cases", frames = built, count = #built, rate = "10kpps", latency = false })
+pktgen.streams.start(0, "cases")
 wait_for("port 1 to receive " .. #wire .. " frames", function()
 	local n = engine.stats(1).rx_packets
 	return n >= #wire, n

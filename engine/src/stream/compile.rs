@@ -32,7 +32,10 @@ impl StreamSpec {
                 (s.min as f64 + s.max as f64) / 2.0
             } + WIRE_OVERHEAD as f64;
         }
-        let mode = if self.templates.len() > 1 || size.is_some() || templates[0].full_recompute {
+        let plain = self.fields.is_empty() && self.stamp_every.is_none() && size.is_none();
+        let mode = if self.templates.len() > 1 && plain {
+            Mode::Templates
+        } else if self.templates.len() > 1 || size.is_some() || templates[0].full_recompute {
             Mode::PerPacket
         } else if self.fields.is_empty() && self.stamp_every.is_none() {
             Mode::Fixed
@@ -89,7 +92,9 @@ fn prepare(
     for f in fields {
         let v = match f.op {
             FieldOp::Walk { start, .. } => start,
-            FieldOp::Random { .. } => read_be(&data, f.offset as usize, f.width as usize),
+            FieldOp::Random { .. } | FieldOp::Uniform { .. } => {
+                read_be(&data, f.offset as usize, f.width as usize)
+            }
         };
         put_be(&mut data, f.offset as usize, f.width, v);
     }

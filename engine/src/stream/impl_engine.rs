@@ -184,7 +184,8 @@ impl Engine {
         let ticks_of = |ns: u64| (u128::from(ns) * u128::from(hz) / 1_000_000_000) as u64;
         // The stream's packet interval: each queue sends every nq-th packet, nq intervals apart.
         let cycles_per_packet = if pps > 0.0 { hz as f64 / pps } else { 0.0 };
-        let tag = self.next_tag.fetch_add(1, Relaxed);
+        // A tag per template where buffers keep the template they last held (Mode::Templates).
+        let tag = self.next_tag.fetch_add(program.tags(), Relaxed);
         let senders = if program.stamp_every > 0 {
             program.stamp_backdate = ticks_of(spec.stamp_delay_ns);
             let s = self.stamp_senders(pi, slot, nq)?;

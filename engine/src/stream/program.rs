@@ -53,6 +53,10 @@ pub(crate) enum Mode {
     /// One template of fixed size whose fields all walk (and maybe a stamp): built by
     /// [`Program::build_burst`] with constant checksum increments.
     Columns,
+    /// Several templates sent in turn and nothing else changes (a frames list, a capture): each
+    /// template has a tag of its own (the stream's plus its index), so a buffer that last held
+    /// the same template is sent as it is, as in [`Mode::Fixed`], and only others are copied.
+    Templates,
     /// Sequences, size walks, or fields that need full checksums: built a packet at a time.
     PerPacket,
 }
@@ -119,7 +123,14 @@ impl Program {
         }
         for (fi, f) in self.fields.iter().enumerate() {
             if let FieldOp::Walk { min, max, step, .. } = f.op {
-                cur.values[fi] = walk_far(cur.values[fi], min, max, step, n);
+                let steps = if f.every > 1 {
+                    let total = u64::from(cur.phase[fi]) + n;
+                    cur.phase[fi] = (total % u64::from(f.every)) as u32;
+                    total / u64::from(f.every)
+                } else {
+                    n
+                };
+                cur.values[fi] = walk_far(cur.values[fi], min, max, step, steps);
             }
         }
     }
@@ -130,6 +141,8 @@ impl Program {
 pub(crate) struct Cursor {
     pub template: usize,
     pub values: Box<[u64]>,
+    /// Per field that steps every n-th packet: packets of the stream since its last step.
+    pub phase: Box<[u32]>,
     pub size: usize,
     /// Index of `size` in the program's size sequence.
     pub size_at: usize,
@@ -141,6 +154,28 @@ pub(crate) struct Cursor {
 }
 
 impl Program {
+    /// Tags a stream's buffers need: one per template in [`Mode::Templates`], else one.
+    pub(crate) fn tags(&self) -> u32 {
+        if self.mode == Mode::Templates {
+            self.templates.len() as u32
+        } else {
+            1
+        }
+    }
+
+    /// The next template of a [`Mode::Templates`] stream, and the cursor moved past it.
+    #[inline(always)]
+    pub(crate) fn next_template(&self, cur: &mut Cursor) -> usize {
+        let ti = cur.template;
+        let next = ti + self.stride as usize;
+        cur.template = if next < self.templates.len() {
+            next
+        } else {
+            next % self.templates.len()
+        };
+        ti
+    }
+
     /// A cursor at the stream's first packet.
     pub(crate) fn cursor(&self, seed: u64) -> Cursor {
         let values = self
@@ -149,7 +184,7 @@ impl Program {
             .map(|f| match f.op {
                 FieldOp::Walk { start, .. } => start,
                 // Random fields keep their `keep` bits from the (first) template.
-                FieldOp::Random { .. } => {
+                FieldOp::Random { .. } | FieldOp::Uniform { .. } => {
                     read_be(&self.templates[0].data, f.offset as usize, f.width as usize)
                 }
             })
@@ -157,6 +192,7 @@ impl Program {
         Cursor {
             template: 0,
             values,
+            phase: vec![0; self.fields.len()].into(),
             size: self.templates[0].len,
             size_at: 0,
             rng: seed | 1,
@@ -209,16 +245,29 @@ impl Program {
         let mut sums = t.bases;
         for (fi, f) in self.fields.iter().enumerate() {
             let v = match f.op {
+                FieldOp::Walk { min, max, step, .. } if f.every > 1 => {
+                    let v = cur.values[fi];
+                    let p = cur.phase[fi] + self.stride;
+                    cur.phase[fi] = p % f.every;
+                    cur.values[fi] = walk_far(v, min, max, step, u64::from(p / f.every));
+                    v
+                }
                 FieldOp::Walk { min, max, step, .. } => {
                     let v = cur.values[fi];
                     cur.values[fi] = walk_n(v, min, max, step, self.stride);
                     v
                 }
                 FieldOp::Random { keep, set, random } => {
-                    cur.rng ^= cur.rng << 13;
-                    cur.rng ^= cur.rng >> 7;
-                    cur.rng ^= cur.rng << 17;
-                    (cur.values[fi] & keep) | set | (cur.rng & random)
+                    (cur.values[fi] & keep) | set | (cur.next_random() & random)
+                }
+                FieldOp::Uniform {
+                    min,
+                    max,
+                    shift,
+                    keep,
+                } => {
+                    let r = min + cur.next_random() % (max - min + 1);
+                    (cur.values[fi] & keep) | (r << shift)
                 }
             };
             put_be(frame, f.offset as usize, f.width, v);
@@ -260,6 +309,15 @@ impl Program {
 }
 
 impl Cursor {
+    /// The next number of the cursor's xorshift generator.
+    #[inline(always)]
+    fn next_random(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
     /// Writes the next packet's stamp into `r` from `st`, and steps `st`, for 1 packet in
     /// `every`; the others get 16 zero bytes (so a buffer's stale stamp is never counted twice).
     /// The caller keeps `seq` (`st.seq()` after its last packet).
@@ -360,6 +418,9 @@ impl Linear {
             let FieldOp::Walk { min, max, step, .. } = fd.op else {
                 return None;
             };
+            if fd.every > 1 {
+                return None;
+            }
             l.off[f] = fd.offset as usize;
             l.width[f] = fd.width;
             let step_n = step * i64::from(stride);

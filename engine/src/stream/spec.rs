@@ -85,6 +85,19 @@ pub enum FieldOp {
         /// Bits drawn at random for every packet.
         random: u64,
     },
+    /// `(current & keep) | (r << shift)` with `r` drawn uniformly from `min..=max` for every
+    /// packet: a field with bounds that are not a bit mask (ports 1024..65535), or one that sits
+    /// above other bits in its bytes (a VLAN priority, a DSCP).
+    Uniform {
+        /// Smallest value drawn.
+        min: u64,
+        /// Largest value drawn.
+        max: u64,
+        /// Bits below the drawn value (its position in the field's bytes).
+        shift: u8,
+        /// Bits of the template kept as they are; they do not overlap `max << shift`.
+        keep: u64,
+    },
 }
 
 /// A big-endian field of 1, 2, 4 or 6 bytes rewritten in every packet.
@@ -96,6 +109,9 @@ pub struct Field {
     pub width: u8,
     /// How it changes.
     pub op: FieldOp,
+    /// The field changes every `every` packets of the stream (1: every packet) and keeps its
+    /// value in between; counted over the whole stream, whichever queue sends the packet.
+    pub every: u32,
 }
 
 impl Field {
@@ -110,6 +126,7 @@ impl Field {
                 max,
                 step,
             },
+            every: 1,
         }
     }
 }
@@ -384,11 +401,26 @@ impl StreamSpec {
                 FieldOp::Random { keep, set, random } => {
                     keep & set == 0 && keep & random == 0 && set & random == 0 && (keep | set | random) <= lim
                 }
+                FieldOp::Uniform {
+                    min,
+                    max,
+                    shift,
+                    keep,
+                } => {
+                    let top = max.checked_shl(shift.into()).filter(|t| t >> shift == max);
+                    min <= max && top.is_some_and(|t| t & keep == 0 && (t | keep) <= lim)
+                }
             };
             if !ok {
                 return bad(format!(
-                    "field at offset {} ({} bytes): {:?} does not fit (walks need min <= start <= max <= {lim} and |step| <= 2^48; random masks must not overlap)",
+                    "field at offset {} ({} bytes): {:?} does not fit (walks need min <= start <= max <= {lim} and |step| <= 2^48; random masks must not overlap; uniform draws need min <= max with max << shift inside the field, clear of keep)",
                     f.offset, f.width, f.op
+                ));
+            }
+            if f.every == 0 {
+                return bad(format!(
+                    "field at offset {}: every must be at least 1 (1 changes it in every packet)",
+                    f.offset
                 ));
             }
         }

@@ -204,6 +204,7 @@ fn queue_shares_interleave_into_the_single_queue_stream() {
             max,
             step,
         },
+        every: 1,
     };
     let fields = vec![walk(30, 4, 7, 5, 17, 3), walk(34, 2, 1000, 990, 1004, -4)];
     let mut seq2 = udp_template();
@@ -224,6 +225,18 @@ fn queue_shares_interleave_into_the_single_queue_stream() {
                 max: 71,
                 step: 5,
             }),
+            ..Default::default()
+        },
+        // A field stepping every 3rd packet of the stream, whichever queue sends it.
+        StreamSpec {
+            templates: vec![udp_template()],
+            fields: vec![
+                Field {
+                    every: 3,
+                    ..walk(30, 4, 7, 5, 17, 3)
+                },
+                walk(34, 2, 1000, 990, 1004, -4),
+            ],
             ..Default::default()
         },
     ];
@@ -265,6 +278,92 @@ fn queue_shares_interleave_into_the_single_queue_stream() {
             }
         }
     }
+}
+
+/// A field stepping every n-th packet holds each value n packets; uniform draws stay in their
+/// bounds at their shift, keep the other bits, and cover the range; checksums verify throughout.
+#[test]
+fn every_nth_and_uniform_draws() {
+    let spec = StreamSpec {
+        templates: vec![udp_template()],
+        fields: vec![
+            Field {
+                every: 4,
+                ..Field::walk(30, 4, 10, 12, 1)
+            },
+            Field {
+                offset: 34,
+                width: 2,
+                op: FieldOp::Uniform {
+                    min: 1024,
+                    max: 1100,
+                    shift: 0,
+                    keep: 0,
+                },
+                every: 1,
+            },
+            // A 3-bit priority above 13 bits kept (a VLAN TCI's layout) in payload bytes.
+            Field {
+                offset: 42,
+                width: 2,
+                op: FieldOp::Uniform {
+                    min: 2,
+                    max: 5,
+                    shift: 13,
+                    keep: 0x1fff,
+                },
+                every: 1,
+            },
+        ],
+        ..Default::default()
+    };
+    let mut t = spec.templates[0].clone();
+    t.data[42..44].copy_from_slice(&0x0abcu16.to_be_bytes());
+    let spec = StreamSpec {
+        templates: vec![t],
+        ..spec
+    };
+    let prog = spec.compile(1514).expect("compiles");
+    assert_eq!(prog.mode, Mode::PerPacket);
+    let mut cur = prog.cursor(7);
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..3000u64 {
+        let mut f = prog.templates[0].data.to_vec();
+        prog.build(&mut cur, &mut f, true, 0);
+        assert_eq!(read_be(&f, 30, 4), 10 + (i / 4) % 3, "packet {i}'s stepped field");
+        let port = read_be(&f, 34, 2);
+        assert!((1024..=1100).contains(&port), "packet {i}'s port {port}");
+        seen.insert(port);
+        let tci = read_be(&f, 42, 2);
+        assert_eq!(tci & 0x1fff, 0x0abc, "packet {i} keeps the low bits");
+        assert!(
+            (2..=5).contains(&(tci >> 13)),
+            "packet {i}'s priority {}",
+            tci >> 13
+        );
+        let pseudo = csum::add(17 + 26, &f[26..34]);
+        assert_eq!(
+            csum::fold(csum::add(pseudo, &f[34..60])),
+            0xffff,
+            "UDP checksum of {i}"
+        );
+    }
+    assert_eq!(seen.len(), 77, "every port of 1024..=1100 drawn in 3000 packets");
+    let bad = StreamSpec {
+        fields: vec![Field {
+            offset: 34,
+            width: 2,
+            op: FieldOp::Uniform {
+                min: 0,
+                max: 8,
+                shift: 13,
+                keep: 0,
+            },
+            every: 1,
+        }],
+        ..spec.clone()
+    };
+    assert!(bad.compile(1514).is_err(), "8 << 13 does not fit 2 bytes");
 }
 
 /// Not a test: `cargo test --release -p engine -- --ignored --nocapture build_speed` prints the

@@ -118,7 +118,7 @@ function M.install(pktgen)
 			if engine.sending(p) then
 				engine.stop(p)
 			end
-			require("pktgen.internal.responder").apply(p, config.reset(p))
+			perport.apply(p, config.reset(p))
 			engine.clear(p)
 		end)
 		perport.port("reset", (...), function(p)

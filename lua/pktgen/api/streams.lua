@@ -7,6 +7,7 @@ local config = require "pktgen.internal.config"
 local settings = require "pktgen.internal.settings"
 local portlist = require "pktgen.internal.portlist"
 local portstream = require "pktgen.internal.portstream"
+local packetstream = require "pktgen.internal.packetstream"
 
 local M = {}
 
@@ -185,7 +186,14 @@ end
 
 -- The packet keys of a definition: the port's settings vocabulary.
 local PKT = {}
-function PKT.size(c, v) settings.set(c, "size", v) end
+function PKT.size(c, v, fname)
+	if type(v) == "table" then
+		-- A walk or random sizes: the template is built at the largest, the engine sends each size.
+		c.sizes = packetstream.sizes(fname, v, engine.max_frame())
+		v = c.sizes.max
+	end
+	settings.set(c, "size", v)
+end
 function PKT.sport(c, v) settings.set(c, "sport", v) end
 function PKT.dport(c, v) settings.set(c, "dport", v) end
 function PKT.ttl(c, v) settings.set(c, "ttl", v) end
@@ -209,7 +217,10 @@ function PKT.vlan(c, v, fname)
 end
 
 local KEYS = { name = true, range = true, rate = true, count = true, burst = true, bursts = true, delay_ms = true,
-	after = true, imix = true, latency = true, catch_up = true }
+	after = true, imix = true, latency = true, catch_up = true, fields = true, pcap_timing = true }
+for _, k in ipairs(packetstream.SOURCES) do
+	KEYS[k] = true
+end
 for k in pairs(PKT) do
 	KEYS[k] = true
 end
@@ -230,6 +241,14 @@ local function stream_cfg(fname, p, def)
 		end
 		c.range = config.default_range(p, c.pkt)
 		c.range.proto, c.range.eth_type = c.pkt.proto, c.pkt.eth_type
+		-- The definition's size holds in range mode too (the range's own default is 64 bytes).
+		if def.size ~= nil then
+			if def.range.pkt_size ~= nil or c.sizes then
+				error(fname .. ": size and range both set the frame size; walk sizes in range.pkt_size or give size alone", 0)
+			end
+			local n = c.pkt.size
+			c.range.pkt_size = { start = n, min = n, max = n, inc = 0 }
+		end
 		for field, t in pairs(def.range) do
 			if type(t) ~= "table" then
 				error(string.format("%s: range.%s must be a table {start, min, max, inc}", fname, tostring(field)), 0)
@@ -246,6 +265,79 @@ local function stream_cfg(fname, p, def)
 	return c
 end
 
+--- A stream's sizes from `imix` (a sequence, with FCS) as M.sizes gives them, or nil.
+local function imix_sizes(fname, def, eth_type)
+	if def.imix == nil then
+		return nil
+	end
+	if def.size ~= nil then
+		error(fname .. ": size and imix both set the frame sizes; give one", 0)
+	end
+	local seq, top, low = M.imix(fname, def.imix), 0, math.huge
+	for i, s in ipairs(seq) do
+		seq[i] = config.clamp_size(s, eth_type)
+		top, low = math.max(top, seq[i]), math.min(low, seq[i])
+	end
+	return { seq = seq, max = top, min = low }
+end
+
+--- The settings copy, the engine spec (templates and sizes), the headers' length where a stamp
+-- may not go (false: no stamps in these frames) and, for frames given as such, their details.
+local function frames_spec(fname, p, def, source)
+	if not source then
+		local c = stream_cfg(fname, p, def)
+		local sz = imix_sizes(fname, def, c.pkt.eth_type) or c.sizes
+		if sz then
+			c.pkt.size = sz.max
+		end
+		local spec = require("pktgen.internal.streamspec").spec(c)
+		packetstream.apply_sizes(spec, sz)
+		return c, spec
+	end
+	for k in pairs(PKT) do
+		if k ~= "size" and def[k] ~= nil then
+			error(string.format("%s: %s describes the port's packet; with %s = ... set it in the frame (or walk it with fields)", fname, k, source), 0)
+		end
+	end
+	if def.range ~= nil then
+		error(string.format("%s: range walks the port's packet; with %s = ... walk fields by name (fields = {...})", fname, source), 0)
+	end
+	local sz = imix_sizes(fname, def, "ipv4") or packetstream.sizes(fname, def.size, engine.max_frame())
+	local spec, hdr, frames = packetstream.spec(fname, def, source, sz)
+	-- Stamps go at the end of built packets' payloads; raw frames and captures keep their bytes.
+	if source ~= "packet" then
+		hdr = false
+	end
+	return stream_cfg(fname, p, {}), spec, hdr, frames
+end
+
+--- Adds the definition's fields by name to `spec`, found in each frame (raw frames and the
+-- port's own packet decoded); every frame must have them at the same place.
+local function walk_fields(fname, spec, entries, frames)
+	if spec.pcap then
+		error(fname .. ": fields walk built packets and frames, not a capture's packets", 0)
+	end
+	local fieldwalk = require "pktgen.internal.fieldwalk"
+	local first
+	for i, t in ipairs(spec.templates) do
+		local f = frames and frames[i]
+		local pkt = f and f.packet or require("packet").decode(t.data)
+		local fields, data = fieldwalk.fields(fname, entries, pkt, t.data, f and f.fixed)
+		t.data = data
+		first = first or fields
+		for j, fd in ipairs(fields) do
+			if fd.offset ~= first[j].offset or fd.width ~= first[j].width then
+				error(string.format("%s: fields[%d] is at offset %d in frames[1] but %d in frames[%d]; fields walk at one place in every frame",
+					fname, j, first[j].offset, fd.offset, i), 0)
+			end
+		end
+	end
+	spec.fields = spec.fields or {}
+	for _, fd in ipairs(first) do
+		spec.fields[#spec.fields + 1] = fd
+	end
+end
+
 --- The engine specs of a stream definition on port p: the stream's, and its probes' when its
 -- frames have no room for a stamp.
 local function build(fname, p, def, slot, after_slot)
@@ -254,23 +346,10 @@ local function build(fname, p, def, slot, after_slot)
 			error(string.format("%s: unknown key '%s'", fname, tostring(k)), 0)
 		end
 	end
-	local c = stream_cfg(fname, p, def)
-	local sizes
-	if def.imix ~= nil then
-		sizes = M.imix(fname, def.imix)
-		local biggest = 0
-		for i, s in ipairs(sizes) do
-			sizes[i] = config.clamp_size(s, c.pkt.eth_type)
-			biggest = math.max(biggest, sizes[i])
-		end
-		c.pkt.size = biggest
-	end
-	local spec = require("pktgen.internal.streamspec").spec(c)
-	if sizes then
-		spec.size_seq = {}
-		for i, s in ipairs(sizes) do
-			spec.size_seq[i] = s - config.FCS
-		end
+	local source = packetstream.source(fname, def)
+	local c, spec, hdr, frames = frames_spec(fname, p, def, source)
+	if def.fields ~= nil then
+		walk_fields(fname, spec, def.fields, frames)
 	end
 	spec.rate = def.rate ~= nil and M.rate(fname, def.rate) or spec.rate
 	spec.count = def.count ~= nil and args.uint(fname, def.count, "count") or 0
@@ -300,7 +379,7 @@ local function build(fname, p, def, slot, after_slot)
 	if def.latency ~= false then
 		c.latency.on = true
 		local base = c.mode == "range" and select(2, require("pktgen.internal.rangewalk").spec(c)) or c.pkt
-		spec, probe = require("pktgen.internal.stamps").apply(p, c, spec, base)
+		spec, probe = require("pktgen.internal.stamps").apply(p, c, spec, base, source and hdr)
 	end
 	if probe then
 		probe.ends_with = slot

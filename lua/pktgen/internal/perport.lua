@@ -12,11 +12,19 @@ function M.port(fname, pl, fn)
 	end
 end
 
+--- What the engine holds of a port's settings besides its streams: the responder (which answers
+-- for the source IP, which a change may have moved) and the RX burst.
+function M.apply(p, cfg)
+	require("pktgen.internal.responder").apply(p, cfg)
+	local engine = require "engine"
+	-- Pktgen takes up to 256; the engine counts a burst in 8-bit lanes.
+	engine.rx_burst(p, math.min(cfg.rx_burst, engine.limits.rx_burst))
+end
+
 --- A changed setting reaches a port that sends forever at once; a counted stream keeps going
 -- with what it started with.
 function M.touched(p, cfg)
-	-- The responder answers for the source IP, which the change may have moved.
-	require("pktgen.internal.responder").apply(p, cfg)
+	M.apply(p, cfg)
 	if cfg.count == 0 then
 		require("pktgen.internal.portstream").restart(p, cfg)
 	end

@@ -76,18 +76,48 @@ function M.probe(base, probe_pps, with)
 		ends_with = with }, pkt.size
 end
 
+--- The spec's rate less the probes' share: `probe_pps` frames of `probe_size` bytes (with FCS)
+-- a second, whose wire bits (or packets) come out of the stream's, so the port's total is the
+-- rate asked for. An error when the probes alone take all of it.
+local function less_probes(p, rate, probe_pps, probe_size, us)
+	local wire = probe_pps * (probe_size + 20) * 8
+	local left, unit, asked
+	if rate.percent then
+		local speed = engine.info(p).speed or 0
+		if speed <= 0 then
+			return rate
+		end
+		asked = string.format("%g%%", rate.percent)
+		left, unit = speed * 1e6 * rate.percent / 100 - wire, "bps"
+	elseif rate.bps then
+		asked, left, unit = string.format("%g bps", rate.bps), rate.bps - wire, "bps"
+	elseif rate.pps then
+		asked, left, unit = string.format("%g pps", rate.pps), rate.pps - probe_pps, "pps"
+	else
+		return rate
+	end
+	if left <= 0 then
+		error(string.format("latency: probes every %d us alone exceed port %d's rate of %s; raise the rate or the probe interval (pktgen.latency(pl, \"rate\", us))",
+			us, p, asked), 0)
+	end
+	return { [unit] = left }
+end
+
 --- Adds latency measurement to a stream spec built for port p, whose first frame `base`
 -- describes. Frames never change size for it: a stream whose frames have room carries the
 -- stamp (every packet, or 1 in N when a probe rate is set); one without gets no stamps, and the
 -- second value is the spec of probe frames beside it (see M.probe), 1 per `rate` us (default
--- M.PROBE_US), whose wire bits come out of the stream's rate so the port's total stays exact.
-function M.apply(p, cfg, spec, base)
+-- M.PROBE_US), which come out of the stream's rate so the port's total stays exact. `hdr`, when
+-- given, is where the frames' headers end (false: the stamps may not go in these frames).
+function M.apply(p, cfg, spec, base, hdr)
 	local l = cfg.latency
 	if not (l and l.on) then
 		return spec
 	end
-	local need = header_len(cfg) + STAMP
-	if room(spec, need) then
+	if hdr == nil then
+		hdr = header_len(cfg)
+	end
+	if hdr and room(spec, hdr + STAMP) then
 		local every = 1
 		if l.rate_us > 0 then
 			every = math.max(1, math.floor(pps(p, cfg) * l.rate_us / 1e6 + 0.5))
@@ -105,18 +135,13 @@ function M.apply(p, cfg, spec, base)
 	local us = l.rate_us > 0 and l.rate_us or M.PROBE_US
 	local probe_pps = 1e6 / us
 	local probe, probe_size = M.probe(base or cfg.pkt, probe_pps, 0)
-	local speed = engine.info(p).speed or 0
-	if spec.rate and spec.rate.percent and speed > 0 then
-		local total = speed * 1e6 * spec.rate.percent / 100
-		local left = total - probe_pps * (probe_size + 20) * 8
-		if left <= 0 then
-			error(string.format("latency: probes every %d us alone exceed port %d's rate of %g%%; raise the rate or the probe interval (pktgen.latency(pl, \"rate\", us))",
-				us, p, spec.rate.percent), 0)
-		end
-		spec.rate = { bps = left }
+	if spec.rate then
+		spec.rate = less_probes(p, spec.rate, probe_pps, probe_size, us)
 	end
-	local why = string.format("port %d: %d-byte %s frames have no room for the %d-byte latency stamp; they keep their size and latency is measured on %d-byte UDP probes every %d us beside them (pktgen.latencyProbes shows how many)",
-		p, (base or cfg.pkt).size, string.upper((base or cfg.pkt).proto or "?"), STAMP, probe_size, us)
+	local what = hdr and string.format("%d-byte %s frames have no room for", (base or cfg.pkt).size,
+		string.upper((base or cfg.pkt).proto or "?")) or "raw frames and captures keep their bytes: no"
+	local why = string.format("port %d: %s the %d-byte latency stamp; latency is measured on %d-byte UDP probes every %d us beside them (pktgen.latencyProbes shows how many)",
+		p, what, STAMP, probe_size, us)
 	if not told[why] then
 		told[why] = true
 		io.write(why .. "\n")

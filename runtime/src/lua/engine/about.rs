@@ -35,5 +35,6 @@ pub fn register(m: &Module, e: &'static Engine, pcap: &[(u16, String)], jumbo: b
     limits.set("mbufs_per_pool", engine::Config::default().mbufs_per_pool)?;
     limits.set("mbuf_cache", engine::MBUF_CACHE)?;
     limits.set("data_room", engine::data_room(jumbo))?;
+    limits.set("rx_burst", engine::MAX_RX_BURST)?;
     m.value("limits", limits)
 }

@@ -1,14 +1,14 @@
 //! Ports in the `engine` module: how many, what each is, its counters, queues, lcores and rates,
-//! clearing them, and promiscuous mode.
+//! clearing them, promiscuous mode and the RX burst.
 
 use engine::Engine;
 use mlua::Table;
 
 use super::values::{count, counters, mac, stats_table};
-use super::vocab::{Module, ret};
+use super::vocab::{Fail, Module, ret};
 
-/// Registers `ports`, `info`, `stats`, `queues`, `layout`, `rates`, `clear`, `promiscuous` and
-/// `xstats`.
+/// Registers `ports`, `info`, `stats`, `queues`, `layout`, `rates`, `clear`, `promiscuous`,
+/// `rx_burst` and `xstats`.
 ///
 /// # Errors
 /// Lua failing to allocate.
@@ -82,6 +82,19 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
     m.func("promiscuous", move |lua, a| {
         let p = a.port(e, 0)?;
         ret(lua, e.set_promiscuous(p, a.boolean(1)?)?)
+    })?;
+    m.func("rx_burst", move |lua, a| {
+        let p = a.port(e, 0)?;
+        if !a.get(1).is_nil() {
+            let n = a.number(1, "burst")?;
+            if n.fract() != 0.0 || n < 1.0 {
+                return Err(Fail(format!(
+                    "engine.rx_burst: burst must be a whole number of packets, got {n}"
+                )));
+            }
+            e.set_rx_burst(p, n as usize)?;
+        }
+        ret(lua, e.rx_burst(p)?)
     })?;
     m.func("xstats", move |lua, a| {
         let x = e.xstats(a.port(e, 0)?)?;

@@ -179,7 +179,8 @@ fn field(v: &Value, path: &str) -> Result<Field> {
         &t,
         path,
         &[
-            "offset", "width", "start", "min", "max", "step", "keep", "set", "random",
+            "offset", "width", "start", "min", "max", "step", "keep", "set", "random", "uniform", "shift",
+            "every",
         ],
     )?;
     let offset = u16_at(&t, path, "offset")?;
@@ -203,23 +204,13 @@ fn field(v: &Value, path: &str) -> Result<Field> {
     let walk_keys = ["start", "min", "max", "step"]
         .iter()
         .any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
-    let random_keys = ["keep", "set", "random"]
+    let random_keys = ["set", "random"]
         .iter()
         .any(|k| get(&t, k).is_ok_and(|v| !v.is_nil()));
-    let op = match (walk_keys, random_keys) {
-        (true, true) => {
-            return err(
-                path,
-                "mixes a walk (start/min/max/step) with random bits (keep/set/random)",
-            );
-        }
-        (false, false) => {
-            return err(
-                path,
-                "needs start/min/max/step (a walk) or keep/set/random (random bits)",
-            );
-        }
-        (true, false) => {
+    let uniform = !get(&t, "uniform")?.is_nil();
+    let op = match (walk_keys, random_keys, uniform) {
+        (false, false, true) => uniform_op(&t, path, all_ones)?,
+        (true, false, false) => {
             let start = int(
                 &required(&t, path, "start")?,
                 &format!("{path}.start"),
@@ -237,13 +228,65 @@ fn field(v: &Value, path: &str) -> Result<Field> {
                 step,
             }
         }
-        (false, true) => FieldOp::Random {
+        (false, true, false) => FieldOp::Random {
             keep: opt("keep", 0)? as u64,
             set: opt("set", 0)? as u64,
             random: opt("random", 0)? as u64,
         },
+        (false, false, false) => {
+            return err(
+                path,
+                "needs start/min/max/step (a walk), keep/set/random (random bits) or uniform = {min, max}",
+            );
+        }
+        _ => {
+            return err(
+                path,
+                "mixes a walk (start/min/max/step), random bits (set/random) and a uniform draw; give one",
+            );
+        }
     };
-    Ok(Field { offset, width, op })
+    let every = match get(&t, "every")? {
+        Value::Nil => 1,
+        v => int(&v, &format!("{path}.every"), 1, u32::MAX as i64)? as u32,
+    };
+    if every > 1 && !matches!(op, FieldOp::Walk { .. }) {
+        return err(
+            &format!("{path}.every"),
+            "applies to walks only (start/min/max/step)",
+        );
+    }
+    Ok(Field {
+        offset,
+        width,
+        op,
+        every,
+    })
+}
+
+/// `uniform = {min, max}` with `shift` and `keep`: a value drawn from min..=max per packet.
+fn uniform_op(t: &Table, path: &str, all_ones: i64) -> Result<FieldOp> {
+    let p = format!("{path}.uniform");
+    let bounds = array(&get(t, "uniform")?, &p)?;
+    let [lo, hi] = bounds.as_slice() else {
+        return err(&p, "must be {min, max}");
+    };
+    let min = int(lo, &format!("{p}[1]"), 0, all_ones)? as u64;
+    let max = int(hi, &format!("{p}[2]"), min as i64, all_ones)? as u64;
+    let shift = match get(t, "shift")? {
+        Value::Nil => 0,
+        v => int(&v, &format!("{path}.shift"), 0, 47)? as u8,
+    };
+    let keep = match get(t, "keep")? {
+        Value::Nil => 0,
+        v => int(&v, &format!("{path}.keep"), 0, all_ones)? as u64,
+    };
+    Ok(FieldOp::Uniform {
+        min,
+        max,
+        shift,
+        keep,
+    })
 }
 
 fn size(v: &Value) -> Result<SizeWalk> {
