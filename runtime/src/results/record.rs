@@ -1,5 +1,6 @@
 //! The recorder (`pktgen.record`): every interval, one row with every recorded port's rates over
-//! that interval and its counters since the last clear, appended to a CSV or JSON Lines file for
+//! that interval and its counters since the last clear (and its counting filters' packets and
+//! rates, those it had when the recording started), appended to a CSV or JSON Lines file for
 //! plotting later. It runs on a plain thread that only reads the engine (which is `Sync`) and
 //! writes the file, so it needs neither Lua nor the executor and keeps its pace while Lua is busy.
 //! Each row is written and flushed whole, so the file is intact however pktgen ends; stopping
@@ -109,18 +110,72 @@ fn number(i: usize, v: f64) -> String {
     }
 }
 
-fn header(ports: &[u16]) -> String {
+/// The counting filters (`pktgen.rx`) of the recorded ports when the recording starts: (port, name).
+fn filters_of(e: &Engine, ports: &[u16]) -> Vec<(u16, String)> {
+    ports
+        .iter()
+        .flat_map(|&p| {
+            e.rx_filters(p)
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |f| (p, f.name))
+        })
+        .collect()
+}
+
+/// Each filter's packets now (0 for one removed since).
+fn filter_counts(e: &Engine, filters: &[(u16, String)]) -> Vec<u64> {
+    filters
+        .iter()
+        .map(|(p, name)| {
+            e.rx_filters(*p)
+                .unwrap_or_default()
+                .iter()
+                .find(|f| &f.name == name)
+                .map_or(0, |f| f.packets)
+        })
+        .collect()
+}
+
+/// A filter's name as part of a CSV column name: letters, digits, `_` and `-`, the rest `_`.
+fn column_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// One filter's values in a row: (port, name, packets since added, packets per second).
+type FilterValues<'a> = (u16, &'a str, u64, f64);
+
+fn header(ports: &[u16], filters: &[(u16, String)]) -> String {
     let mut h = String::from("time,elapsed_s");
     for p in ports {
         for c in COLUMNS {
             let _ = write!(h, ",p{p}_{c}");
         }
     }
+    for (p, name) in filters {
+        let n = column_safe(name);
+        let _ = write!(h, ",p{p}_filter_{n}_packets,p{p}_filter_{n}_pps");
+    }
     h.push('\n');
     h
 }
 
-fn row(format: Format, unix: f64, elapsed: f64, ports: &[u16], values: &[[f64; 11]]) -> String {
+fn row(
+    format: Format,
+    unix: f64,
+    elapsed: f64,
+    ports: &[u16],
+    values: &[[f64; 11]],
+    filters: &[FilterValues<'_>],
+) -> String {
     match format {
         Format::Csv => {
             let mut r = format!("{unix:.6},{elapsed:.6}");
@@ -128,6 +183,9 @@ fn row(format: Format, unix: f64, elapsed: f64, ports: &[u16], values: &[[f64; 1
                 for (i, x) in v.iter().enumerate() {
                     let _ = write!(r, ",{}", number(i, *x));
                 }
+            }
+            for (_, _, k, pps) in filters {
+                let _ = write!(r, ",{k},{pps:.3}");
             }
             r.push('\n');
             r
@@ -141,7 +199,20 @@ fn row(format: Format, unix: f64, elapsed: f64, ports: &[u16], values: &[[f64; 1
                 }
                 r.push('}');
             }
-            r.push_str("}}\n");
+            r.push('}');
+            if !filters.is_empty() {
+                r.push_str(",\"filters\":[");
+                for (k, (p, name, n, pps)) in filters.iter().enumerate() {
+                    let name = serde_json::to_string(name).unwrap_or_default();
+                    let _ = write!(
+                        r,
+                        "{}{{\"port\":{p},\"name\":{name},\"packets\":{n},\"pps\":{pps:.3}}}",
+                        if k > 0 { "," } else { "" }
+                    );
+                }
+                r.push(']');
+            }
+            r.push_str("}\n");
             r
         }
     }
@@ -164,12 +235,14 @@ fn record(
     stop: &mpsc::Receiver<()>,
 ) -> Result<u64, String> {
     let io = |err: std::io::Error| format!("record: writing '{path}': {err}");
+    let filters = filters_of(e, ports);
     if format == Format::Csv {
-        w.write_all(header(ports).as_bytes()).map_err(io)?;
+        w.write_all(header(ports, &filters).as_bytes()).map_err(io)?;
         w.flush().map_err(io)?;
     }
     let t0 = Instant::now();
     let mut before = (t0, sample(e, ports));
+    let mut counted = filter_counts(e, &filters);
     let mut rows = 0u64;
     let mut k = 1u32;
     loop {
@@ -186,13 +259,21 @@ fn record(
             .zip(&before.1)
             .map(|(c, b)| row_values(c, b, dt))
             .collect();
+        let counts = filter_counts(e, &filters);
+        let fvalues: Vec<FilterValues<'_>> = filters
+            .iter()
+            .zip(counts.iter().zip(&counted))
+            .map(|((p, name), (&c, &b))| (*p, name.as_str(), c, per_sec(c, b, dt)))
+            .collect();
         let line = row(
             format,
             unix_now(),
             now.duration_since(t0).as_secs_f64(),
             ports,
             &values,
+            &fvalues,
         );
+        counted = counts;
         w.write_all(line.as_bytes()).map_err(io)?;
         w.flush().map_err(io)?;
         rows += 1;
@@ -288,19 +369,40 @@ mod tests {
         // A cleared counter (now below before) counts from zero.
         assert_eq!(row_values(&before, &now, 1.0)[0], 100.0);
         assert_eq!(
-            header(&[0, 1]).split(',').count(),
+            header(&[0, 1], &[]).split(',').count(),
             2 + 2 * COLUMNS.len(),
             "time, elapsed_s and each port's columns"
         );
-        let csv = row(Format::Csv, 1.5, 0.25, &[0], &[v]);
+        let csv = row(Format::Csv, 1.5, 0.25, &[0], &[v], &[]);
         assert_eq!(
             csv,
             "1.500000,0.250000,100.000,2.500,48000.000,0.000,300,5,18000,0,0,0,0\n"
         );
-        let j = row(Format::JsonLines, 1.5, 0.25, &[3], &[v]);
+        let j = row(Format::JsonLines, 1.5, 0.25, &[3], &[v], &[]);
         let parsed: serde_json::Value = serde_json::from_str(&j).unwrap_or_default();
         assert_eq!(parsed["ports"]["3"]["opackets"], 300);
         assert_eq!(parsed["ports"]["3"]["tx_pps"], 100.0);
         assert_eq!(parsed["elapsed_s"], 0.25);
+    }
+
+    #[test]
+    fn counting_filters_get_columns_of_their_own() {
+        let filters = [(1u16, "dns, \"udp\"".to_string())];
+        assert_eq!(
+            header(&[1], &filters)
+                .trim_end()
+                .rsplit(',')
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["p1_filter_dns___udp__pps", "p1_filter_dns___udp__packets"]
+        );
+        let f = [(1u16, filters[0].1.as_str(), 42u64, 2.5)];
+        let csv = row(Format::Csv, 1.5, 0.25, &[1], &[[0.0; 11]], &f);
+        assert!(csv.ends_with(",42,2.500\n"), "{csv}");
+        let j = row(Format::JsonLines, 1.5, 0.25, &[1], &[[0.0; 11]], &f);
+        let parsed: serde_json::Value = serde_json::from_str(&j).unwrap_or_default();
+        assert_eq!(parsed["filters"][0]["name"], "dns, \"udp\"");
+        assert_eq!(parsed["filters"][0]["packets"], 42);
+        assert_eq!(parsed["ports"]["1"]["opackets"], 0);
     }
 }
