@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use engine::{Checksum, Config, Engine, Field, LengthField, Rate, StreamSpec, Template};
 
+mod walks;
+
 fn udp_frame() -> Template {
     let mut d = vec![0u8; 60];
     d[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 2]);
@@ -490,6 +492,12 @@ fn streams_bench(secs: f64, rounds: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let secs: f64 = args.iter().skip(1).find_map(|s| s.parse().ok()).unwrap_or(2.0);
+    if args.iter().any(|a| a == "--walks-child") {
+        return walks::child_main(secs);
+    }
+    if args.iter().any(|a| a == "--walks") {
+        return walks::run(secs);
+    }
     if args.iter().any(|a| a == "--embedded") {
         return embedded(secs, args.iter().any(|a| a == "--cost"));
     }
