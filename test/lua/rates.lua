@@ -79,6 +79,16 @@ for _, r in ipairs(SET) do
 	cfg = config.get(0)
 end
 t.fails("set: value for 'rate' must be a finite number, got '-nan'", pktgen.set, "0", "rate", "-nan")
+in_doc('`latency(pl, "rate", us)`', "0..1000000", "refuse")
+for _, bad in ipairs({ -1, 1000001, 0 / 0, math.huge }) do
+	refused({ "latency: rate (us)", "0..1000000" }, "latency rate " .. tostring(bad), pktgen.latency, 0, "rate", bad)
+	refused({ "latency: rate (us)", "0..1000000" }, "CLI latency rate " .. tostring(bad), cli.run_line,
+		"latency 0 rate " .. (bad ~= bad and "nan" or bad == math.huge and "1e999" or tostring(bad)))
+end
+for _, us in ipairs({ 0, 1000000 }) do
+	pktgen.latency(0, "rate", us)
+	t.eq("latency rate " .. us, cfg.latency.rate_us, us)
+end
 t.fails("set: value for 'catch_up' must be \"smooth\" or \"exact\", got 'fast'", pktgen.set, 0, "catch_up", "fast")
 
 -- The port's own stream: rate "max" sends unpaced, cycles pace by TSC cycles per burst, a rate
