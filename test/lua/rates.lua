@@ -85,6 +85,14 @@ for _, bad in ipairs({ -1, 1000001, 0 / 0, math.huge }) do
 	refused({ "latency: rate (us)", "0..1000000" }, "CLI latency rate " .. tostring(bad), cli.run_line,
 		"latency 0 rate " .. (bad ~= bad and "nan" or bad == math.huge and "1e999" or tostring(bad)))
 end
+in_doc('`range.pkt_size(pl, "start"\\|"min"\\|"max", n)`', "64..1518", "clamp")
+for _, bad in ipairs({ -1, 0 / 0, -math.huge, "abc" }) do
+	refused({ "range.pkt_size: size", "64..1518" }, "range size " .. tostring(bad), pktgen.range.pkt_size, 0, "max", bad)
+end
+for _, e in ipairs({ { 64, 64 }, { 1518, 1518 }, { 10, 64 }, { 100000, 1518 } }) do
+	cli.run_line("range 0 size max " .. e[1])
+	t.eq("range size max " .. e[1], cfg.range.pkt_size.max, e[2])
+end
 for _, us in ipairs({ 0, 1000000 }) do
 	pktgen.latency(0, "rate", us)
 	t.eq("latency rate " .. us, cfg.latency.rate_us, us)
@@ -97,7 +105,7 @@ local streamspec = require "pktgen.internal.streamspec"
 t.eq("own stream's catch-up", streamspec.spec(cfg).catch_up, "smooth")
 cli.run_line("set 0 catch_up exact")
 t.eq("catch_up exact", streamspec.spec(cfg).catch_up, "exact")
-pktgen.set(0, "rate", "max")
+cli.run_line("set 0 rate max")
 t.eq("rate max: no engine rate (unpaced)", streamspec.spec(cfg).rate, nil)
 pktgen.set(0, "burst", 16)
 pktgen.set(0, "cycles", 1000)
