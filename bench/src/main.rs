@@ -347,17 +347,7 @@ fn scaling_child(k: usize, secs: f64) {
         ..Config::default()
     };
     let e = Engine::init(&cfg).expect("engine on net_null0");
-    let fixed = StreamSpec {
-        templates: vec![udp_frame()],
-        rate: Rate::Unpaced,
-        burst: 64,
-        ..Default::default()
-    };
-    let mut range2 = fixed.clone();
-    range2.fields = vec![
-        Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
-        Field::walk(34, 2, 0, 65535, 1),
-    ];
+    let [fixed, range2, ..] = walks::specs();
     let (f, r) = (engine_pps(e, &fixed, secs), engine_pps(e, &range2, secs));
     e.shutdown();
     println!("{f:.0} {r:.0}");
@@ -552,16 +542,7 @@ fn main() {
         println!("{only}: {:.1} Mpps", engine_pps(e, &spec, secs) / 1e6);
         return e.shutdown();
     }
-    let fixed = StreamSpec {
-        templates: vec![udp_frame()],
-        rate: Rate::Unpaced,
-        burst: 64,
-        ..Default::default()
-    };
-    let stamped = StreamSpec {
-        stamp_every: Some(1),
-        ..fixed.clone()
-    };
+    let [fixed, range2, range4, stamped] = walks::specs();
     if args.iter().any(|a| a == "--stamp-cost") {
         // Child mode: the fixed template without and with stamps, two interleaved rounds.
         let (mut f, mut st) = (0.0, 0.0);
@@ -573,11 +554,6 @@ fn main() {
         return println!("{f:.0} {st:.0}");
     }
 
-    let mut range2 = fixed.clone();
-    range2.fields = vec![
-        Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
-        Field::walk(34, 2, 0, 65535, 1),
-    ];
     // The reference, the two headline rates and the stamped template in three interleaved
     // rounds, medians reported: the machine is shared, and one noisy moment should not decide a
     // ratio.
@@ -599,11 +575,6 @@ fn main() {
     let packed = engine::raw_packet_pool("bench_naive_packed", 8191);
     assert!(!packed.is_null(), "packed naive pool");
     let naive_packed = naive_pps(packed, secs);
-    let mut range4 = range2.clone();
-    range4.fields.extend([
-        Field::walk(36, 2, 1000, 2000, 1),
-        Field::walk(26, 4, 0x0a00_0001, 0x0a00_ffff, 1),
-    ]);
     let range4_pps = engine_pps(e, &range4, secs);
     let mut seq16 = fixed.clone();
     seq16.templates = (0..16u8)

@@ -47,7 +47,7 @@ fn pps(e: &Engine, spec: &StreamSpec, secs: f64) -> (f64, f64) {
 }
 
 /// The fixed template, two and four walking fields, and the fixed template stamped.
-fn specs() -> [StreamSpec; 4] {
+pub fn specs() -> [StreamSpec; 4] {
     let fixed = StreamSpec {
         templates: vec![udp_frame()],
         rate: Rate::Unpaced,
