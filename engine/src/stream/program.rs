@@ -304,9 +304,9 @@ fn modm(v: u64) -> u32 {
 const LINEAR_FIELDS: usize = 4;
 
 /// How many packets ahead the walk asks for a buffer's header line: each buffer's data was last
-/// touched when it was sent, a pool's length ago, so it is rarely in cache. Measured with 2, 4
-/// and 8 (bench/RESULTS.md): far enough for the line to arrive while the packets between are
-/// written (a few ns each), near enough that it is not evicted again first.
+/// touched when it was sent, a pool's length ago. Four packets' work covers an L2 hit and much
+/// of an L3 one; on the 2 MiB-L2 bench machine, which holds a pool's header lines, no distance
+/// (2, 4, 8 or none) measured apart from the others (bench/RESULTS.md, issue 28).
 const PREFETCH: usize = 4;
 
 /// The plan of [`Program::build_burst`]: fields that all walk, with what each adds per step to
