@@ -388,10 +388,9 @@ fn scaling(max: usize, secs: f64, rounds: usize) {
     }
 }
 
-/// Child mode: `k` streams on port 0 of `net_null` (one TX lcore), each a 64-byte UDP frame of its
-/// own; prints the total packets per second unpaced, then, paced to 100 % of the link in total
-/// (100/k % each), the total and each stream's rate against its share, over `secs`.
-fn streams_child(k: usize, secs: f64) {
+/// The engine of a child process: one `net_null` port with no RX and one TX lcore, on a file
+/// prefix of its own.
+pub(crate) fn null_engine() -> &'static Engine {
     let eal = format!(
         "--no-huge --no-pci --no-shconf --no-telemetry -m 512 -l 0-1 --log-level=warning --file-prefix bench-{} --vdev net_null0,no-rx=1",
         std::process::id()
@@ -400,7 +399,14 @@ fn streams_child(k: usize, secs: f64) {
         eal_args: eal.split_whitespace().map(str::to_owned).collect(),
         ..Config::default()
     };
-    let e = Engine::init(&cfg).expect("engine on net_null0");
+    Engine::init(&cfg).expect("engine on net_null0")
+}
+
+/// Child mode: `k` streams on port 0 of `net_null` (one TX lcore), each a 64-byte UDP frame of its
+/// own; prints the total packets per second unpaced, then, paced to 100 % of the link in total
+/// (100/k % each), the total and each stream's rate against its share, over `secs`.
+fn streams_child(k: usize, secs: f64) {
+    let e = null_engine();
     let spec = |i: usize, rate: Rate| {
         let mut t = udp_frame();
         t.data[33] = i as u8;

@@ -8,9 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use engine::{Config, Engine, Field, Rate, StreamSpec};
+use engine::{Engine, Field, Rate, StreamSpec};
 
-use crate::{PROCESSES, child, spread, udp_frame};
+use crate::{PROCESSES, child, null_engine, spread, udp_frame};
 
 /// Nanoseconds the EAL worker threads (`rte-worker-*`) of this process have run on a CPU.
 fn worker_cpu_ns() -> u64 {
@@ -74,15 +74,7 @@ pub fn specs() -> [StreamSpec; 4] {
 /// Child mode: three interleaved rounds of the four specs; prints each one's median pps, then
 /// each one's median pps per CPU second.
 pub fn child_main(secs: f64) {
-    let eal = format!(
-        "--no-huge --no-pci --no-shconf --no-telemetry -m 512 -l 0-1 --log-level=warning --file-prefix walks-{} --vdev net_null0,no-rx=1",
-        std::process::id()
-    );
-    let cfg = Config {
-        eal_args: eal.split_whitespace().map(str::to_owned).collect(),
-        ..Config::default()
-    };
-    let e = Engine::init(&cfg).expect("engine on net_null0");
+    let e = null_engine();
     let specs = specs();
     let mut wall: [Vec<f64>; 4] = Default::default();
     let mut cpu: [Vec<f64>; 4] = Default::default();
