@@ -361,6 +361,12 @@ fn modm(v: u64) -> u32 {
 /// Fields at most [`Linear`] handles.
 const LINEAR_FIELDS: usize = 4;
 
+/// How many packets ahead the walk asks for a buffer's header line: each buffer's data was last
+/// touched when it was sent, a pool's length ago. Four packets' work covers an L2 hit and much
+/// of an L3 one; on the 2 MiB-L2 bench machine, which holds a pool's header lines, no distance
+/// (2, 4, 8 or none) measured apart from the others (bench/RESULTS.md, issue 28).
+const PREFETCH: usize = 4;
+
 /// The plan of [`Program::build_burst`]: fields that all walk, with what each adds per step to
 /// each checksum, modulo 65535.
 #[derive(Debug, Clone)]
@@ -507,6 +513,9 @@ impl Program {
             }
         }
         let n = frames.len();
+        for j in 0..PREFETCH {
+            frames.prefetch(j);
+        }
         let mut i = 0;
         while i < n {
             // Packets until some field wraps: between wraps each packet just adds constants.
@@ -524,6 +533,7 @@ impl Program {
             }
             let end = n.min(i.saturating_add(usize::try_from(free).unwrap_or(usize::MAX)));
             while i < end {
+                frames.prefetch(i + PREFETCH);
                 self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping, running);
                 for f in 0..nf {
                     v[f] = (v[f] as i64 + l.step[f]) as u64;
@@ -534,6 +544,7 @@ impl Program {
                 i += 1;
             }
             if i < n {
+                frames.prefetch(i + PREFETCH);
                 self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping, running);
                 for f in 0..nf {
                     let nv = walk_n(v[f], l.min[f], l.max[f], l.unit[f], l.stride);
