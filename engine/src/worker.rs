@@ -13,6 +13,7 @@ use crate::ffi::{self, Pool, RxBatch, TxBatch};
 use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SENDERS, SeqTrack, TscToNs};
 use crate::lcores::PortLayout;
 use crate::mirror::PortTaps;
+use crate::nd::{self, NdTable};
 use crate::responder::{self, ArpTable, Identity};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::program::{Cursor, FixedStamps, Mode, Program};
@@ -94,6 +95,8 @@ pub(crate) struct RxQueue {
     pub last_ns: AtomicU64,
     /// IPv4-to-MAC pairs learned from the ARP frames this queue received.
     pub arp: ArpTable,
+    /// IPv6-to-MAC pairs learned from the neighbour discovery frames this queue received.
+    pub nd: NdTable,
     pub capture: RxSlot,
 }
 
@@ -581,10 +584,10 @@ fn receive(
         }
         None => tally::<false>(rx, n).0,
     };
-    let lane = |v: u64, k: usize| (v >> (8 * k)) & 0xff;
+    let lane = |v: u128, k: usize| ((v >> (8 * k)) & 0xff) as u64;
     for (k, a) in c.rx_sizes.iter().enumerate() {
-        if lane(sizes, k) > 0 {
-            bump(a, lane(sizes, k));
+        if lane(sizes.into(), k) > 0 {
+            bump(a, lane(sizes.into(), k));
         }
     }
     for (k, a) in c.rx_kinds.iter().enumerate() {
@@ -603,12 +606,13 @@ fn receive(
 }
 
 /// Counts a burst's bytes, sizes and kinds, and with `STAMPS` checks whether its stamps chain
-/// while each packet's data is at hand. The counts are eight 8-bit lanes per register (a burst
-/// holds fewer than 256 packets), so that they and the chain fit in the registers.
+/// while each packet's data is at hand. The counts are 8-bit lanes of a register (a burst
+/// holds fewer than 256 packets; the kinds take nine, in a u128), so that they and the chain
+/// fit in the registers.
 #[inline(always)]
-fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain) {
+fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u128), Chain) {
     debug_assert!(n > 0 && n < 256);
-    let (mut bytes, mut sizes, mut kinds) = (0u64, 0u64, 0u64);
+    let (mut bytes, mut sizes, mut kinds) = (0u64, 0u64, 0u128);
     let mut chain = Chain::new(if STAMPS {
         latency::stamp_words(rx.packet(0).0)
     } else {
@@ -623,7 +627,7 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
         bytes += u64::from(len) | u64::from(d.len() as u32 != len) << CHAINED_SHIFT;
         sizes += 1 << (8 * size_bucket(len));
         let (kind, vlan) = responder::classify(d);
-        kinds += 1 << (8 * kind as usize) | u64::from(vlan) << (8 * LANE_VLAN);
+        kinds += 1 << (8 * kind as usize) | u128::from(vlan) << (8 * LANE_VLAN);
         if let Some(&b0) = d.first()
             && b0 & 1 == 1
         {
@@ -642,13 +646,14 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
 const CHAINED_SHIFT: u32 = 48;
 const CHAINED_MASK: u64 = (1 << CHAINED_SHIFT) - 1;
 
-/// Lanes of `tally`'s kind register after the five kinds.
-const LANE_VLAN: usize = 5;
-const LANE_BROADCAST: usize = 6;
-const LANE_MULTICAST: usize = 7;
+/// Lanes of `tally`'s kind register after the six kinds.
+const LANE_VLAN: usize = 6;
+const LANE_BROADCAST: usize = 7;
+const LANE_MULTICAST: usize = 8;
 
-/// Answers ARP and ICMP echo requests for the port's address, on the RX queue's reply TX queue
-/// (owned by the same lcore), and learns from ARP, if asked.
+/// Answers ARP, ICMP echo, neighbour solicitations and ICMPv6 echo requests for the port's
+/// addresses, on the RX queue's reply TX queue (owned by the same lcore), and learns from ARP
+/// and neighbour discovery, if asked.
 #[inline]
 fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize) {
     let id = &port.ident;
@@ -663,17 +668,31 @@ fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize
     let ip = (id.ipv4.load(Relaxed) as u32).to_be_bytes();
     let m = id.mac.load(Relaxed);
     let mac: [u8; 6] = std::array::from_fn(|i| (m >> (8 * (5 - i))) as u8);
+    let mut ip6 = [0u8; 16];
+    ip6[..8].copy_from_slice(&id.ipv6[0].load(Relaxed).to_be_bytes());
+    ip6[8..].copy_from_slice(&id.ipv6[1].load(Relaxed).to_be_bytes());
+    let mine6 = [ip6, nd::link_local(mac)];
     let tq = &port.txq[rxq.reply];
     let mut out = [0u8; 2048];
     for i in 0..n {
         let (d, _) = rx.packet(i);
-        if learn && let Some((sip, smac)) = responder::arp_sender(d) {
-            rxq.arp.learn(sip, smac);
+        if learn {
+            if let Some((sip, smac)) = responder::arp_sender(d) {
+                rxq.arp.learn(sip, smac);
+            } else if let Some((sip, smac)) = nd::learned(d) {
+                rxq.nd.learn(sip, smac);
+            }
         }
-        if (arp || icmp)
-            && ip != [0; 4]
-            && let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out)
-        {
+        if !(arp || icmp) {
+            continue;
+        }
+        let len = if ip != [0; 4] {
+            responder::answer(d, ip, mac, arp, icmp, &mut out)
+        } else {
+            None
+        }
+        .or_else(|| nd::answer(d, &mine6, mac, arp, icmp, &mut out));
+        if let Some(len) = len {
             let (k, bytes) = ffi::send_frames(
                 tq.pool,
                 port.id,
