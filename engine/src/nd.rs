@@ -286,10 +286,7 @@ mod tests {
     #[test]
     fn addresses_derive_from_the_mac_and_the_target() {
         let ll = link_local([0x02, 0x00, 0xc6, 0x12, 0x00, 0x02]);
-        assert_eq!(
-            std::net::Ipv6Addr::from(ll).to_string(),
-            "fe80::c6ff:fe12:2"
-        );
+        assert_eq!(std::net::Ipv6Addr::from(ll).to_string(), "fe80::c6ff:fe12:2");
         assert_eq!(
             std::net::Ipv6Addr::from(solicited_node(IP)).to_string(),
             "ff02::1:ff00:1"

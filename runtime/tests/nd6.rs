@@ -26,7 +26,10 @@ fn tshark_finds_the_answers_checksums_good() {
         .stderr(Stdio::piped());
     let o = common::wait(cmd.spawn().expect("spawn pktgen"));
     let (out, err) = common::text(&o);
-    assert!(o.status.success() && out.contains("nd6: ok"), "{out}\n--- stderr\n{err}");
+    assert!(
+        o.status.success() && out.contains("nd6: ok"),
+        "{out}\n--- stderr\n{err}"
+    );
     let t = Command::new("tshark")
         .arg("-r")
         .arg(&pcap)
@@ -42,7 +45,14 @@ fn tshark_finds_the_answers_checksums_good() {
     // checksum status 1 is tshark's "Good".
     assert_eq!(
         rows,
-        ["129,1,,", "129,1,,", "129,1,,", "136,1,0,1", "136,1,1,1", "136,1,1,1"],
+        [
+            "129,1,,",
+            "129,1,,",
+            "129,1,,",
+            "136,1,0,1",
+            "136,1,1,1",
+            "136,1,1,1"
+        ],
         "tshark -r {}:\n{text}{}",
         pcap.display(),
         String::from_utf8_lossy(&t.stderr)
@@ -64,8 +74,7 @@ fn through_the_kernel_dut_in_ipv6_neighbours_resolve_and_a_stream_crosses() {
         );
     }
     let name = format!("nd{}", std::process::id());
-    let Some(dut) = Dut::up(&name, true).unwrap_or_else(|e| panic!("setting up the DUT: {e}"))
-    else {
+    let Some(dut) = Dut::up(&name, true).unwrap_or_else(|e| panic!("setting up the DUT: {e}")) else {
         return;
     };
     let vdev0 = format!("net_af_packet0,iface={name}p0");
