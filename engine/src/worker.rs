@@ -143,8 +143,8 @@ pub(crate) struct WorkerCtx {
 }
 
 const RX_BURST: usize = 64;
-// `tally` counts a burst in 8-bit lanes.
-const _: () = assert!(RX_BURST < 256);
+// `tally` counts a burst's sizes in 8-bit lanes and its kinds in 7-bit ones.
+const _: () = assert!(RX_BURST < 1 << KIND_BITS);
 
 struct Active {
     job: Box<TxJob>,
@@ -584,10 +584,11 @@ fn receive(
         }
         None => tally::<false>(rx, n).0,
     };
-    let lane = |v: u128, k: usize| ((v >> (8 * k)) & 0xff) as u64;
+    let lane = |v: u64, k: usize| (v >> (KIND_BITS * k)) & ((1 << KIND_BITS) - 1);
     for (k, a) in c.rx_sizes.iter().enumerate() {
-        if lane(sizes.into(), k) > 0 {
-            bump(a, lane(sizes.into(), k));
+        let m = (sizes >> (8 * k)) & 0xff;
+        if m > 0 {
+            bump(a, m);
         }
     }
     for (k, a) in c.rx_kinds.iter().enumerate() {
@@ -606,13 +607,13 @@ fn receive(
 }
 
 /// Counts a burst's bytes, sizes and kinds, and with `STAMPS` checks whether its stamps chain
-/// while each packet's data is at hand. The counts are 8-bit lanes of a register (a burst
-/// holds fewer than 256 packets; the kinds take nine, in a u128), so that they and the chain
-/// fit in the registers.
+/// while each packet's data is at hand. The counts are lanes of a register: eight sizes in
+/// 8-bit lanes, nine kinds in 7-bit ones (a burst holds fewer than 128 packets), so that they
+/// and the chain fit in the registers.
 #[inline(always)]
-fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u128), Chain) {
-    debug_assert!(n > 0 && n < 256);
-    let (mut bytes, mut sizes, mut kinds) = (0u64, 0u64, 0u128);
+fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain) {
+    debug_assert!(n > 0 && n < 1 << KIND_BITS);
+    let (mut bytes, mut sizes, mut kinds) = (0u64, 0u64, 0u64);
     let mut chain = Chain::new(if STAMPS {
         latency::stamp_words(rx.packet(0).0)
     } else {
@@ -627,7 +628,7 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u128), Chain
         bytes += u64::from(len) | u64::from(d.len() as u32 != len) << CHAINED_SHIFT;
         sizes += 1 << (8 * size_bucket(len));
         let (kind, vlan) = responder::classify(d);
-        kinds += 1 << (8 * kind as usize) | u128::from(vlan) << (8 * LANE_VLAN);
+        kinds += 1 << (KIND_BITS * kind as usize) | u64::from(vlan) << (KIND_BITS * LANE_VLAN);
         if let Some(&b0) = d.first()
             && b0 & 1 == 1
         {
@@ -636,7 +637,7 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u128), Chain
             } else {
                 LANE_MULTICAST
             };
-            kinds += 1 << (8 * lane);
+            kinds += 1 << (KIND_BITS * lane);
         }
     }
     ((bytes, sizes, kinds), chain)
@@ -648,6 +649,8 @@ const CHAINED_MASK: u64 = (1 << CHAINED_SHIFT) - 1;
 
 /// Lanes of `tally`'s kind register after the six kinds.
 const LANE_VLAN: usize = 6;
+/// Bits of a lane of `tally`'s kind register: nine lanes fit in 63 bits.
+const KIND_BITS: usize = 7;
 const LANE_BROADCAST: usize = 7;
 const LANE_MULTICAST: usize = 8;
 
