@@ -679,22 +679,29 @@ fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize
     let mut out = [0u8; 2048];
     for i in 0..n {
         let (d, _) = rx.packet(i);
+        // One look at the headers passes over the stream's own frames (neither ARP, ICMP nor
+        // ICMPv6) and sends the others to the one family that could answer them.
+        let v6 = match responder::l3(d) {
+            Some((o, 0x86dd, _)) if d.get(o + 6) == Some(&58) => true,
+            Some((o, 0x0800, _)) if d.get(o + 9) == Some(&1) => false,
+            Some((_, 0x0806, _)) => false,
+            _ => continue,
+        };
         if learn {
-            if let Some((sip, smac)) = responder::arp_sender(d) {
+            if v6 {
+                if let Some((sip, smac)) = nd::learned(d) {
+                    rxq.nd.learn(sip, smac);
+                }
+            } else if let Some((sip, smac)) = responder::arp_sender(d) {
                 rxq.arp.learn(sip, smac);
-            } else if let Some((sip, smac)) = nd::learned(d) {
-                rxq.nd.learn(sip, smac);
             }
         }
-        if !(arp || icmp) {
-            continue;
-        }
-        let len = if ip != [0; 4] {
-            responder::answer(d, ip, mac, arp, icmp, &mut out)
-        } else {
-            None
-        }
-        .or_else(|| nd::answer(d, &mine6, mac, arp, icmp, &mut out));
+        let len = match (arp || icmp, v6) {
+            (false, _) => None,
+            (true, true) => nd::answer(d, &mine6, mac, arp, icmp, &mut out),
+            (true, false) if ip != [0; 4] => responder::answer(d, ip, mac, arp, icmp, &mut out),
+            (true, false) => None,
+        };
         if let Some(len) = len {
             let (k, bytes) = ffi::send_frames(
                 tq.pool,
