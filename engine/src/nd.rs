@@ -92,32 +92,28 @@ pub(crate) fn answer(
     let plen = usize::from(u16::from_be_bytes([req[o + 4], req[o + 5]]));
     let end = o + 40 + plen;
     match req[o + 40] {
-        // RFC 4861 7.1.1: hop limit 255, code 0, at least 24 bytes; the target is ours.
+        // RFC 4861 7.1.1: hop limit 255, code 0, at least 24 bytes; the target is ours. A
+        // duplicate address check (from ::) is not answered: a port does not defend its
+        // addresses, so a kernel interface that shares its MAC (net_af_packet on a veth) keeps
+        // the link-local address it checks, the port's own.
         NS if nd
             && req[o + 7] == 255
             && req[o + 41] == 0
             && plen >= ND_LEN
             && end <= req.len()
+            && req[o + 8..o + 24] != [0; 16]
             && ours(&req[o + 48..o + 64]) =>
         {
             let len = o + 40 + ND_LEN + 8;
             let r = out.get_mut(..len)?;
             r.fill(0);
             r[..o].copy_from_slice(&req[..o]); // keeps any VLAN tags
-            let from = addr(&req[o + 8..]);
-            // From the unspecified address (duplicate address detection): to all nodes, unsolicited.
-            let (dst, flags) = if from == [0; 16] {
-                r[0..6].copy_from_slice(&[0x33, 0x33, 0, 0, 0, 1]);
-                (solicited_all_nodes(), 0x20)
-            } else {
-                r[0..6].copy_from_slice(&req[6..12]);
-                (from, 0x60)
-            };
+            r[0..6].copy_from_slice(&req[6..12]);
             r[6..12].copy_from_slice(&mac);
-            header(r, o, ND_LEN + 8, 255, &addr(&req[o + 48..]), &dst);
+            header(r, o, ND_LEN + 8, 255, &addr(&req[o + 48..]), &addr(&req[o + 8..]));
             let b = &mut r[o + 40..];
             b[0] = NA;
-            b[4] = flags; // Solicited, Override
+            b[4] = 0x60; // Solicited, Override
             b[8..24].copy_from_slice(&req[o + 48..o + 64]);
             b[24..26].copy_from_slice(&[TLLA, 1]);
             b[26..32].copy_from_slice(&mac);
@@ -137,13 +133,6 @@ pub(crate) fn answer(
         }
         _ => None,
     }
-}
-
-fn solicited_all_nodes() -> [u8; 16] {
-    let mut a = [0u8; 16];
-    a[0..2].copy_from_slice(&[0xff, 0x02]);
-    a[15] = 1;
-    a
 }
 
 /// The (IPv6, MAC) pair a frame teaches: an advertisement's target and its target link-layer
@@ -327,20 +316,19 @@ mod tests {
     }
 
     #[test]
-    fn the_link_local_address_is_answered_too() {
+    fn the_link_local_address_is_answered_too_but_not_defended() {
         let ll = link_local(MAC);
-        let mut ns = solicitation(PEER, [0; 16], ll);
-        // A duplicate address check comes from :: and is answered to all nodes, unsolicited.
-        ns[54 + 24..].fill(0);
-        ns[18..20].copy_from_slice(&(ND_LEN as u16).to_be_bytes());
-        let ns = &ns[..14 + 40 + ND_LEN];
+        let ns = solicitation(PEER, PEER_IP, ll);
         let mut out = [0u8; 128];
-        let n = answer(ns, &[IP, ll], MAC, true, false, &mut out).expect("an advertisement");
-        assert_eq!(&out[0..6], &[0x33, 0x33, 0, 0, 0, 1]);
-        assert_eq!(&out[38..54], &solicited_all_nodes());
-        assert_eq!(out[58], 0x20, "O only");
+        let n = answer(&ns, &[[0; 16], ll], MAC, true, false, &mut out).expect("an advertisement");
+        assert_eq!(&out[22..38], &ll);
         assert!(verifies(&out[..n], 14));
-        assert_eq!(learned(ns), None, "nothing to learn from ::");
+        // A duplicate address check comes from :: without an option: not answered, nothing learned.
+        let mut dad = solicitation(PEER, [0; 16], ll);
+        dad[18..20].copy_from_slice(&(ND_LEN as u16).to_be_bytes());
+        let dad = &dad[..14 + 40 + ND_LEN];
+        assert!(answer(dad, &[IP, ll], MAC, true, true, &mut out).is_none());
+        assert_eq!(learned(dad), None);
     }
 
     fn echo_request(dst: [u8; 16], vlan: bool) -> (Vec<u8>, usize) {
