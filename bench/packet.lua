@@ -18,8 +18,9 @@ end
 
 local cases = {
 	{ "fixed template", { packet = udp } },
+	-- Range mode walks both ports by default: only the address walks here.
 	{ "range mode, 1 field", { size = 64, proto = "udp", range = { dst_ip = { start = "10.0.1.1", min = "10.0.1.1",
-		max = "10.0.1.254", inc = "0.0.0.1" } } } },
+		max = "10.0.1.254", inc = "0.0.0.1" }, src_port = { inc = 0 }, dst_port = { inc = 0 } } } },
 	{ "built packet, 1 field", { packet = udp, fields = { { "ipv4.dst", inc = { "10.0.1.1", "10.0.1.254" } } } } },
 	{ "VXLAN, 4 fields (inner IPv4 dst)", { packet = vxlan, fields = {
 		{ "ipv4.src", inc = { "172.16.0.1", "172.16.0.254" } },

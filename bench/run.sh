@@ -15,6 +15,10 @@ echo "Walking fields and stamps against the fixed template (\`target/release/ben
 echo
 target/release/bench --walks 2
 echo
+echo "Streams of built packets (\`bench/packet.sh\`: pktgen.streams on one net_null port and one TX lcore, unpaced (rate \"max\"), 2 s per case; in each of 5 processes the five cases in turn, ratios taken inside a process, medians and ranges over the processes):"
+echo
+bench/packet.sh 5
+echo
 echo "TX scaling (\`target/release/bench --scaling N 3\`: 1..N TX lcores on one net_null port, -m [1:1-k].0, $(nproc) CPUs here, so N = $(nproc); run it as is with N up to the CPUs less one on a bigger machine; medians of 5 interleaved processes):"
 echo
 target/release/bench --scaling "$(nproc)" 3
