@@ -25,7 +25,7 @@ require("pktgen.api.capture").install(M)
 -- Counting filters on what ports receive (pktgen.rx: add, remove, clear, list, stats).
 require("pktgen.api.rx").install(M)
 require("pktgen.api.pcap").install(M)
--- Single packets sent on their own: send_arp, ping4.
+-- Single packets sent on their own: send_arp, send_ns, ping4.
 require("pktgen.api.oneshot").install(M)
 -- Latency: latency, jitter, latsampler_params, latsampler, latencyHistogram, newHistogram.
 require("pktgen.api.latency").install(M)

@@ -12,13 +12,19 @@
 #   DUT_RATE     tbf rate on both egresses (tc units: 16mbit, 2000kbit, ...); empty: no shaper
 #   DUT_BURST    tbf bucket in bytes (default 4000)
 #   DUT_LATENCY  tbf latency: how long a full queue delays a packet (default 1ms)
+#   DUT_IPV6     1: the DUT forwards IPv6 too, with no static neighbour entries (it resolves the
+#                ports by neighbour discovery, which pktgen's responder answers); else IPv6 is off
 #
 # Layout (RFC 2544 appendix C addresses; the MACs are fixed so scripts can name them):
 #   port 0 = NAMEp0 198.18.0.2 02:00:c6:12:00:02  <->  NAMEd0 198.18.0.1 02:00:c6:12:00:01 (DUT)
 #   port 1 = NAMEp1 198.19.0.2 02:00:c6:13:00:02  <->  NAMEd1 198.19.0.1 02:00:c6:13:00:01 (DUT)
 # The DUT routes 198.18.0.0/24 and 198.19.0.0/24 and has static ARP entries for both ports, so
 # pktgen needs no ARP: send from port 0 with dst MAC 02:00:c6:12:00:01, dst IP 198.19.0.2.
-# IPv6 is off on all four interfaces, so nothing but forwarded traffic reaches the ports.
+# IPv6 is off on all four interfaces, so nothing but forwarded traffic reaches the ports; with
+# DUT_IPV6=1 it is on at the DUT's ends (RFC 5180's benchmarking prefix 2001:2::/48):
+#   port 0 2001:2:0:12::2/64 <-> 2001:2:0:12::1 (DUT)    port 1 2001:2:0:13::2/64 <-> 2001:2:0:13::1
+# and the DUT's own neighbour discovery and MLD frames reach the ports too. Our ends keep IPv6
+# off either way: pktgen, not this machine's kernel, answers for the ports' addresses.
 # The shapers sit inside the DUT: net_af_packet bypasses our own interfaces' qdisc (unless given
 # qdisc_bypass=0), and a shaper there would hold frames back in its TX ring instead of dropping.
 #
@@ -41,6 +47,7 @@ p0=${name}p0 d0=${name}d0 p1=${name}p1 d1=${name}d1
 P0_MAC=02:00:c6:12:00:02 D0_MAC=02:00:c6:12:00:01
 P1_MAC=02:00:c6:13:00:02 D1_MAC=02:00:c6:13:00:01
 P0_IP=198.18.0.2 D0_IP=198.18.0.1 P1_IP=198.19.0.2 D1_IP=198.19.0.1
+P0_IP6=2001:2:0:12::2 D0_IP6=2001:2:0:12::1 P1_IP6=2001:2:0:13::2 D1_IP6=2001:2:0:13::1
 
 has_ns() { [ -e "/run/netns/$ns" ]; }
 has_link() { ip link show "$1" >/dev/null 2>&1; }
@@ -59,6 +66,14 @@ settings() {
 	echo "port1_ip=$P1_IP"
 	echo "dut0_ip=$D0_IP"
 	echo "dut1_ip=$D1_IP"
+	if [ "${DUT_IPV6:-}" = 1 ]; then
+		echo "port0_ip6=$P0_IP6"
+		echo "port1_ip6=$P1_IP6"
+		echo "dut0_ip6=$D0_IP6"
+		echo "dut1_ip6=$D1_IP6"
+		echo "dut0_if=$d0"
+		echo "dut1_if=$d1"
+	fi
 }
 
 # Without IPv6 the kernel sends no router solicitations or MLD reports to our ports (a kernel
@@ -66,7 +81,7 @@ settings() {
 no_v6() { echo 1 > "/proc/sys/net/ipv6/conf/$1/disable_ipv6" 2>/dev/null || true; }
 
 # One side: the pair, our end up in this namespace, the DUT's end addressed in the DUT's.
-side() { # ours theirs our_mac their_mac their_ip/24 our_ip
+side() { # ours theirs our_mac their_mac their_ip/24 our_ip their_ip6
 	if ! has_link "$1"; then
 		ip link add "$1" address "$3" type veth peer name "$2" address "$4"
 		ip link set "$2" netns "$ns"
@@ -74,9 +89,16 @@ side() { # ours theirs our_mac their_mac their_ip/24 our_ip
 	ip link set "$1" address "$3"
 	no_v6 "$1"
 	ip link set "$1" up
-	ns_sysctl "net/ipv6/conf/$2/disable_ipv6" 1 2>/dev/null || true
 	ip -n "$ns" link set "$2" address "$4"
 	ip -n "$ns" addr replace "$5" dev "$2"
+	if [ "${DUT_IPV6:-}" = 1 ]; then
+		# No duplicate address detection: the address is usable at once, not tentative.
+		ns_sysctl "net/ipv6/conf/$2/disable_ipv6" 0
+		ns_sysctl "net/ipv6/conf/$2/accept_dad" 0
+		ip -n "$ns" -6 addr replace "$7/64" dev "$2" nodad
+	else
+		ns_sysctl "net/ipv6/conf/$2/disable_ipv6" 1 2>/dev/null || true
+	fi
 	ip -n "$ns" link set "$2" up
 	# Static ARP: the DUT sends to our port without asking (pktgen need not answer ARP).
 	ip -n "$ns" neigh replace "$6" lladdr "$3" dev "$2" nud permanent
@@ -112,8 +134,11 @@ up() {
 	ns_sysctl net/ipv4/conf/all/rp_filter 0
 	ns_sysctl net/ipv4/conf/default/rp_filter 0
 	ns_sysctl net/ipv4/conf/all/send_redirects 0
-	side "$p0" "$d0" "$P0_MAC" "$D0_MAC" "$D0_IP/24" "$P0_IP"
-	side "$p1" "$d1" "$P1_MAC" "$D1_MAC" "$D1_IP/24" "$P1_IP"
+	side "$p0" "$d0" "$P0_MAC" "$D0_MAC" "$D0_IP/24" "$P0_IP" "$D0_IP6"
+	side "$p1" "$d1" "$P1_MAC" "$D1_MAC" "$D1_IP/24" "$P1_IP" "$D1_IP6"
+	if [ "${DUT_IPV6:-}" = 1 ]; then
+		ns_sysctl net/ipv6/conf/all/forwarding 1
+	fi
 	shaper "$d0"
 	shaper "$d1"
 	settings

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use engine::{Checksum, Config, Engine, Field, LengthField, Rate, StreamSpec, Template};
 
+mod walks;
+
 fn udp_frame() -> Template {
     let mut d = vec![0u8; 60];
     d[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 2]);
@@ -345,17 +347,7 @@ fn scaling_child(k: usize, secs: f64) {
         ..Config::default()
     };
     let e = Engine::init(&cfg).expect("engine on net_null0");
-    let fixed = StreamSpec {
-        templates: vec![udp_frame()],
-        rate: Rate::Unpaced,
-        burst: 64,
-        ..Default::default()
-    };
-    let mut range2 = fixed.clone();
-    range2.fields = vec![
-        Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
-        Field::walk(34, 2, 0, 65535, 1),
-    ];
+    let [fixed, range2, ..] = walks::specs();
     let (f, r) = (engine_pps(e, &fixed, secs), engine_pps(e, &range2, secs));
     e.shutdown();
     println!("{f:.0} {r:.0}");
@@ -396,10 +388,9 @@ fn scaling(max: usize, secs: f64, rounds: usize) {
     }
 }
 
-/// Child mode: `k` streams on port 0 of `net_null` (one TX lcore), each a 64-byte UDP frame of its
-/// own; prints the total packets per second unpaced, then, paced to 100 % of the link in total
-/// (100/k % each), the total and each stream's rate against its share, over `secs`.
-fn streams_child(k: usize, secs: f64) {
+/// The engine of a child process: one `net_null` port with no RX and one TX lcore, on a file
+/// prefix of its own.
+pub(crate) fn null_engine() -> &'static Engine {
     let eal = format!(
         "--no-huge --no-pci --no-shconf --no-telemetry -m 512 -l 0-1 --log-level=warning --file-prefix bench-{} --vdev net_null0,no-rx=1",
         std::process::id()
@@ -408,7 +399,14 @@ fn streams_child(k: usize, secs: f64) {
         eal_args: eal.split_whitespace().map(str::to_owned).collect(),
         ..Config::default()
     };
-    let e = Engine::init(&cfg).expect("engine on net_null0");
+    Engine::init(&cfg).expect("engine on net_null0")
+}
+
+/// Child mode: `k` streams on port 0 of `net_null` (one TX lcore), each a 64-byte UDP frame of its
+/// own; prints the total packets per second unpaced, then, paced to 100 % of the link in total
+/// (100/k % each), the total and each stream's rate against its share, over `secs`.
+fn streams_child(k: usize, secs: f64) {
+    let e = null_engine();
     let spec = |i: usize, rate: Rate| {
         let mut t = udp_frame();
         t.data[33] = i as u8;
@@ -490,6 +488,12 @@ fn streams_bench(secs: f64, rounds: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let secs: f64 = args.iter().skip(1).find_map(|s| s.parse().ok()).unwrap_or(2.0);
+    if args.iter().any(|a| a == "--walks-child") {
+        return walks::child_main(secs);
+    }
+    if args.iter().any(|a| a == "--walks") {
+        return walks::run(secs);
+    }
     if args.iter().any(|a| a == "--embedded") {
         return embedded(secs, args.iter().any(|a| a == "--cost"));
     }
@@ -544,16 +548,7 @@ fn main() {
         println!("{only}: {:.1} Mpps", engine_pps(e, &spec, secs) / 1e6);
         return e.shutdown();
     }
-    let fixed = StreamSpec {
-        templates: vec![udp_frame()],
-        rate: Rate::Unpaced,
-        burst: 64,
-        ..Default::default()
-    };
-    let stamped = StreamSpec {
-        stamp_every: Some(1),
-        ..fixed.clone()
-    };
+    let [fixed, range2, range4, stamped] = walks::specs();
     if args.iter().any(|a| a == "--stamp-cost") {
         // Child mode: the fixed template without and with stamps, two interleaved rounds.
         let (mut f, mut st) = (0.0, 0.0);
@@ -565,11 +560,6 @@ fn main() {
         return println!("{f:.0} {st:.0}");
     }
 
-    let mut range2 = fixed.clone();
-    range2.fields = vec![
-        Field::walk(30, 4, 0xc0a8_0101, 0xc0a8_01fe, 1),
-        Field::walk(34, 2, 0, 65535, 1),
-    ];
     // The reference, the two headline rates and the stamped template in three interleaved
     // rounds, medians reported: the machine is shared, and one noisy moment should not decide a
     // ratio.
@@ -591,11 +581,6 @@ fn main() {
     let packed = engine::raw_packet_pool("bench_naive_packed", 8191);
     assert!(!packed.is_null(), "packed naive pool");
     let naive_packed = naive_pps(packed, secs);
-    let mut range4 = range2.clone();
-    range4.fields.extend([
-        Field::walk(36, 2, 1000, 2000, 1),
-        Field::walk(26, 4, 0x0a00_0001, 0x0a00_ffff, 1),
-    ]);
     let range4_pps = engine_pps(e, &range4, secs);
     let mut seq16 = fixed.clone();
     seq16.templates = (0..16u8)

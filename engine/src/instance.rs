@@ -605,6 +605,48 @@ impl Engine {
         Ok(all)
     }
 
+    /// The IPv6 address `port`'s responder answers neighbour solicitations and ICMPv6 echo
+    /// requests for (as [`Engine::set_responder`] says), besides its link-local address (fe80::
+    /// and the EUI-64 of its MAC); `::` answers the link-local address only.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn set_responder6(&self, port: u16, ipv6: [u8; 16]) -> Result<()> {
+        let id = &self.port(port)?.ident;
+        for (w, half) in id.ipv6.iter().zip(ipv6.chunks_exact(8)) {
+            w.store(half.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b)), Relaxed);
+        }
+        Ok(())
+    }
+
+    /// The IPv6-to-MAC pairs `port` learned from neighbour discovery (with
+    /// [`Engine::set_arp_learning`] on; over its RX queues; one MAC per address).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPort`].
+    pub fn nd_table(&self, port: u16) -> Result<Vec<([u8; 16], [u8; 6])>> {
+        let mut all: Vec<([u8; 16], [u8; 6])> = Vec::new();
+        for q in self.port(port)?.rxq.iter() {
+            for (ip, mac) in q.nd.entries() {
+                if !all.iter().any(|(a, _)| *a == ip) {
+                    all.push((ip, mac));
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    /// Sends a neighbour solicitation for `target` from `port` (its MAC, source address `src`),
+    /// to the target's solicited-node multicast group: the IPv6 twin of an ARP request.
+    ///
+    /// # Errors
+    /// As [`Engine::send_frames`].
+    pub fn solicit(&self, port: u16, src: [u8; 16], target: [u8; 16]) -> Result<()> {
+        self.port(port)?;
+        let mac = self.macs[usize::from(port)];
+        self.send_frames(port, vec![crate::nd::solicitation(mac, src, target)])
+    }
+
     /// Turns the mirror of what `port` receives (`rx`) or sends (`!rx`) to a TAP interface on
     /// or off, and returns the interface's name (`pg_rxtap0`, `pg_txtap1`, ...). On, the
     /// interface exists and is up; off, it is gone. The data path copies each packet into a ring
@@ -778,6 +820,7 @@ impl Engine {
                     streams: (0..np * SLOTS).map(|_| OnceLock::new()).collect(),
                     last_ns: Default::default(),
                     arp: responder::ArpTable::default(),
+                    nd: Default::default(),
                     capture: Default::default(),
                     filters: Default::default(),
                 })

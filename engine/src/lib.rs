@@ -2,7 +2,8 @@
 //! modifiers, TX/RX workers on lcores, counters and rates. Streams are protocol-agnostic: they know
 //! bytes, offsets and checksums, never protocols by name. Three places do name protocols: the
 //! responder (`responder`) answers ARP requests and ICMP echo requests for a port's address and
-//! learns IPv4-to-MAC pairs from ARP frames; the receive counters classify frames (ARP, ICMP echo, IPv4, IPv6, VLAN);
+//! learns IPv4-to-MAC pairs from ARP frames, and its IPv6 twin (`nd`) the same with neighbour
+//! discovery and ICMPv6 echo; the receive counters classify frames (ARP, ICMP echo, IPv4, IPv6, ND, VLAN);
 //! and the checksum fix-ups know where IPv4, IPv6, UDP, TCP and ICMP keep theirs.
 //!
 //! Layers: `dpdk-sys` (raw FFI) < [`ffi`] (the module that calls DPDK, and so the one with DPDK
@@ -28,6 +29,7 @@ mod instance;
 mod latency;
 mod lcores;
 mod mirror;
+mod nd;
 mod pcap;
 mod responder;
 mod stats;

@@ -1,6 +1,6 @@
 //! What the RX path knows of protocols: classifying received frames for Pktgen's per-kind
 //! counters, answering ARP requests and ICMP echo requests for a port's own IPv4 address, and
-//! learning IPv4-to-MAC pairs from ARP. Pure functions on byte slices.
+//! learning IPv4-to-MAC pairs from ARP (`nd` is the IPv6 twin). Pure functions on byte slices.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 
@@ -12,11 +12,13 @@ pub(crate) enum Kind {
     Ipv4,
     Ipv6,
     Unknown,
+    /// IPv6 neighbour discovery (ICMPv6 types 133 to 137), not counted as IPv6.
+    Nd,
 }
 
 /// Offset of the L3 header and its EtherType, skipping up to two VLAN tags; and whether tagged.
 #[inline(always)]
-fn l3(frame: &[u8]) -> Option<(usize, u16, bool)> {
+pub(crate) fn l3(frame: &[u8]) -> Option<(usize, u16, bool)> {
     let mut off = 12;
     let mut tagged = false;
     loop {
@@ -43,10 +45,12 @@ pub(crate) fn classify(frame: &[u8]) -> (Kind, bool) {
             let echo = frame.get(o + 9) == Some(&1) && matches!(frame.get(o + ihl), Some(0) | Some(8));
             if echo { Kind::Echo } else { Kind::Ipv4 }
         }
-        0x86dd => {
-            let echo = frame.get(o + 6) == Some(&58) && matches!(frame.get(o + 40), Some(128) | Some(129));
-            if echo { Kind::Echo } else { Kind::Ipv6 }
-        }
+        0x86dd if frame.get(o + 6) == Some(&58) => match frame.get(o + 40) {
+            Some(128 | 129) => Kind::Echo,
+            Some(133..=137) => Kind::Nd,
+            _ => Kind::Ipv6,
+        },
+        0x86dd => Kind::Ipv6,
         _ => Kind::Unknown,
     };
     (kind, vlan)
@@ -57,13 +61,15 @@ pub(crate) fn classify(frame: &[u8]) -> (Kind, bool) {
 pub(crate) struct Identity {
     /// IPv4 address in the low 32 bits; 0 = none.
     pub ipv4: AtomicU64,
+    /// IPv6 address, big-endian halves; all 0 = none (the link-local one is always answered).
+    pub ipv6: [AtomicU64; 2],
     /// MAC address in the low 48 bits.
     pub mac: AtomicU64,
-    /// Answer ARP requests for `ipv4`.
+    /// Answer ARP requests for `ipv4` and neighbour solicitations for `ipv6` and the link-local.
     pub arp: AtomicBool,
-    /// Answer ICMP echo requests to `ipv4`.
+    /// Answer ICMP and ICMPv6 echo requests to those addresses.
     pub icmp: AtomicBool,
-    /// Learn IPv4-to-MAC pairs from the ARP frames received.
+    /// Learn IPv4- and IPv6-to-MAC pairs from the ARP and neighbour discovery frames received.
     pub learn: AtomicBool,
 }
 

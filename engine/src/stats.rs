@@ -15,8 +15,9 @@ pub(crate) struct Counters {
     pub rx_multicast: AtomicU64,
     /// Received frames by size with FCS: <64, 64, 65-127, 128-255, 256-511, 512-1023, 1024-1518, >1518.
     pub rx_sizes: [AtomicU64; 8],
-    /// Received frames by kind: ARP, ICMP echo, other IPv4, other IPv6, unknown; and VLAN-tagged.
-    pub rx_kinds: [AtomicU64; 5],
+    /// Received frames by kind: ARP, ICMP echo, other IPv4, other IPv6, unknown, IPv6 neighbour
+    /// discovery; and VLAN-tagged.
+    pub rx_kinds: [AtomicU64; 6],
     pub rx_vlan: AtomicU64,
     /// Frames injected (`Engine::send_frames`) or sent by the responder.
     pub tx_extra: AtomicU64,
@@ -85,6 +86,9 @@ pub struct KindCounts {
     pub ipv6: u64,
     /// Anything else.
     pub unknown: u64,
+    /// IPv6 neighbour discovery (router and neighbour solicitations and advertisements,
+    /// redirects): the ARP of IPv6, not counted in `ipv6`.
+    pub nd: u64,
     /// VLAN-tagged frames (of any kind).
     pub vlan: u64,
 }
@@ -178,6 +182,7 @@ impl Counters {
         k.ipv4 += r(2);
         k.ipv6 += r(3);
         k.unknown += r(4);
+        k.nd += r(5);
         k.vlan += self.rx_vlan.load(Relaxed);
         s.tx_extra += self.tx_extra.load(Relaxed);
         s.rx_chained += self.rx_chained.load(Relaxed);
@@ -193,7 +198,7 @@ impl PortStats {
     /// These counters less a baseline taken earlier (a clear).
     pub(crate) fn since(mut self, base: &PortStats) -> PortStats {
         sub_fields!(self, base; tx_packets, tx_bytes, tx_no_mbuf, rx_packets, rx_bytes, tx_extra, tx_extra_bytes, rx_chained);
-        sub_fields!(self.rx_kinds, base.rx_kinds; arp, echo, ipv4, ipv6, unknown, vlan);
+        sub_fields!(self.rx_kinds, base.rx_kinds; arp, echo, ipv4, ipv6, unknown, nd, vlan);
         sub_fields!(self.rx_sizes, base.rx_sizes; runt, _64, _65_127, _128_255, _256_511, _512_1023, _1024_1518, jumbo, broadcast, multicast);
         sub_fields!(self.hw, base.hw; ipackets, opackets, ibytes, obytes, ierrors, oerrors, imissed, rx_nombuf);
         self

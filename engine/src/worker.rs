@@ -14,6 +14,7 @@ use crate::filters::{BookLock, FilterSet, RxFilters};
 use crate::latency::{self, BurstMeter, Chain, LatencyCounters, Layout, Meter, SENDERS, SeqTrack, TscToNs};
 use crate::lcores::PortLayout;
 use crate::mirror::PortTaps;
+use crate::nd::{self, NdTable};
 use crate::responder::{self, ArpTable, Identity};
 use crate::stats::{Counters, bump, size_bucket};
 use crate::stream::program::{Cursor, FixedStamps, Mode, Program};
@@ -95,6 +96,8 @@ pub(crate) struct RxQueue {
     pub last_ns: AtomicU64,
     /// IPv4-to-MAC pairs learned from the ARP frames this queue received.
     pub arp: ArpTable,
+    /// IPv6-to-MAC pairs learned from the neighbour discovery frames this queue received.
+    pub nd: NdTable,
     pub capture: RxSlot,
     /// The port's counting filters, as this queue runs and counts them.
     pub filters: RxFilters,
@@ -148,8 +151,9 @@ pub(crate) struct WorkerCtx {
 
 /// Packets an RX queue asks the driver for at a time, unless the port says otherwise.
 pub(crate) const RX_BURST: usize = 64;
-/// The largest RX burst: `tally` counts a burst in 8-bit lanes.
-pub const MAX_RX_BURST: usize = 255;
+/// The largest RX burst: `tally` counts a burst's sizes in 8-bit lanes and its kinds in 7-bit
+/// ones.
+pub const MAX_RX_BURST: usize = (1 << KIND_BITS) - 1;
 
 struct Active {
     job: Box<TxJob>,
@@ -610,10 +614,11 @@ fn receive(
         }
         None => tally::<false>(rx, n).0,
     };
-    let lane = |v: u64, k: usize| (v >> (8 * k)) & 0xff;
+    let lane = |v: u64, k: usize| (v >> (KIND_BITS * k)) & ((1 << KIND_BITS) - 1);
     for (k, a) in c.rx_sizes.iter().enumerate() {
-        if lane(sizes, k) > 0 {
-            bump(a, lane(sizes, k));
+        let m = (sizes >> (8 * k)) & 0xff;
+        if m > 0 {
+            bump(a, m);
         }
     }
     for (k, a) in c.rx_kinds.iter().enumerate() {
@@ -632,11 +637,12 @@ fn receive(
 }
 
 /// Counts a burst's bytes, sizes and kinds, and with `STAMPS` checks whether its stamps chain
-/// while each packet's data is at hand. The counts are eight 8-bit lanes per register (a burst
-/// holds fewer than 256 packets), so that they and the chain fit in the registers.
+/// while each packet's data is at hand. The counts are lanes of a register: eight sizes in
+/// 8-bit lanes, nine kinds in 7-bit ones (a burst holds fewer than 128 packets), so that they
+/// and the chain fit in the registers.
 #[inline(always)]
 fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain) {
-    debug_assert!(n > 0 && n < 256);
+    debug_assert!(n > 0 && n < 1 << KIND_BITS);
     let (mut bytes, mut sizes, mut kinds) = (0u64, 0u64, 0u64);
     let mut chain = Chain::new(if STAMPS {
         latency::stamp_words(rx.packet(0).0)
@@ -652,7 +658,7 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
         bytes += u64::from(len) | u64::from(d.len() as u32 != len) << CHAINED_SHIFT;
         sizes += 1 << (8 * size_bucket(len));
         let (kind, vlan) = responder::classify(d);
-        kinds += 1 << (8 * kind as usize) | u64::from(vlan) << (8 * LANE_VLAN);
+        kinds += 1 << (KIND_BITS * kind as usize) | u64::from(vlan) << (KIND_BITS * LANE_VLAN);
         if let Some(&b0) = d.first()
             && b0 & 1 == 1
         {
@@ -661,7 +667,7 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
             } else {
                 LANE_MULTICAST
             };
-            kinds += 1 << (8 * lane);
+            kinds += 1 << (KIND_BITS * lane);
         }
     }
     ((bytes, sizes, kinds), chain)
@@ -671,13 +677,16 @@ fn tally<const STAMPS: bool>(rx: &RxBatch, n: usize) -> ((u64, u64, u64), Chain)
 const CHAINED_SHIFT: u32 = 48;
 const CHAINED_MASK: u64 = (1 << CHAINED_SHIFT) - 1;
 
-/// Lanes of `tally`'s kind register after the five kinds.
-const LANE_VLAN: usize = 5;
-const LANE_BROADCAST: usize = 6;
-const LANE_MULTICAST: usize = 7;
+/// Lanes of `tally`'s kind register after the six kinds.
+const LANE_VLAN: usize = 6;
+/// Bits of a lane of `tally`'s kind register: nine lanes fit in 63 bits.
+const KIND_BITS: usize = 7;
+const LANE_BROADCAST: usize = 7;
+const LANE_MULTICAST: usize = 8;
 
-/// Answers ARP and ICMP echo requests for the port's address, on the RX queue's reply TX queue
-/// (owned by the same lcore), and learns from ARP, if asked.
+/// Answers ARP, ICMP echo, neighbour solicitations and ICMPv6 echo requests for the port's
+/// addresses, on the RX queue's reply TX queue (owned by the same lcore), and learns from ARP
+/// and neighbour discovery, if asked.
 #[inline]
 fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize) {
     let id = &port.ident;
@@ -692,17 +701,38 @@ fn respond(sh: &Shared, port: &PortShared, rxq: &RxQueue, rx: &RxBatch, n: usize
     let ip = (id.ipv4.load(Relaxed) as u32).to_be_bytes();
     let m = id.mac.load(Relaxed);
     let mac: [u8; 6] = std::array::from_fn(|i| (m >> (8 * (5 - i))) as u8);
+    let mut ip6 = [0u8; 16];
+    ip6[..8].copy_from_slice(&id.ipv6[0].load(Relaxed).to_be_bytes());
+    ip6[8..].copy_from_slice(&id.ipv6[1].load(Relaxed).to_be_bytes());
+    let mine6 = [ip6, nd::link_local(mac)];
     let tq = &port.txq[rxq.reply];
     let mut out = [0u8; 2048];
     for i in 0..n {
         let (d, _) = rx.packet(i);
-        if learn && let Some((sip, smac)) = responder::arp_sender(d) {
-            rxq.arp.learn(sip, smac);
+        // One look at the headers passes over the stream's own frames (neither ARP, ICMP nor
+        // ICMPv6) and sends the others to the one family that could answer them.
+        let v6 = match responder::l3(d) {
+            Some((o, 0x86dd, _)) if d.get(o + 6) == Some(&58) => true,
+            Some((o, 0x0800, _)) if d.get(o + 9) == Some(&1) => false,
+            Some((_, 0x0806, _)) => false,
+            _ => continue,
+        };
+        if learn {
+            if v6 {
+                if let Some((sip, smac)) = nd::learned(d) {
+                    rxq.nd.learn(sip, smac);
+                }
+            } else if let Some((sip, smac)) = responder::arp_sender(d) {
+                rxq.arp.learn(sip, smac);
+            }
         }
-        if (arp || icmp)
-            && ip != [0; 4]
-            && let Some(len) = responder::answer(d, ip, mac, arp, icmp, &mut out)
-        {
+        let len = match (arp || icmp, v6) {
+            (false, _) => None,
+            (true, true) => nd::answer(d, &mine6, mac, arp, icmp, &mut out),
+            (true, false) if ip != [0; 4] => responder::answer(d, ip, mac, arp, icmp, &mut out),
+            (true, false) => None,
+        };
+        if let Some(len) = len {
             let (k, bytes) = ffi::send_frames(
                 tq.pool,
                 port.id,

@@ -1,5 +1,6 @@
 //! The RX path's protocol duties on the embedded default: frame kinds counted, ARP and ICMP echo
-//! answered for a port's address, ARP pairs learned, frames injected once, capture gaps replayed.
+//! answered for a port's address, ARP pairs learned, their IPv6 twins (neighbour solicitations
+//! answered, neighbours learned), frames injected once, capture gaps replayed.
 
 mod common;
 
@@ -90,6 +91,44 @@ fn arp_and_echo_are_answered_and_learned() {
             .unwrap_err()
             .to_string()
             .contains("frame 0 has 5 bytes")
+    );
+}
+
+#[test]
+fn neighbour_solicitations_are_answered_and_learned() {
+    let _g = serial();
+    let e = engine();
+    let mac1 = e.port_info(1).unwrap().mac;
+    let a0: [u8; 16] = "2001:db8:7::2".parse::<std::net::Ipv6Addr>().unwrap().octets();
+    let a1: [u8; 16] = "2001:db8:7::1".parse::<std::net::Ipv6Addr>().unwrap().octets();
+    let other: [u8; 16] = "2001:db8:7::9".parse::<std::net::Ipv6Addr>().unwrap().octets();
+    e.set_responder(1, [0; 4], true, false).unwrap();
+    e.set_responder6(1, a1).unwrap();
+    e.set_arp_learning(0, true).unwrap();
+    e.clear(0).unwrap();
+    e.clear(1).unwrap();
+    e.solicit(0, a0, other).unwrap();
+    e.solicit(0, a0, a1).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(60), || e.stats(0).unwrap().rx_packets == 1),
+        "one advertisement"
+    );
+    assert_eq!(e.nd_table(0).unwrap(), vec![(a1, mac1)], "learned from it");
+    let (s0, s1) = (e.stats(0).unwrap(), e.stats(1).unwrap());
+    assert_eq!((s1.rx_kinds.nd, s1.rx_kinds.ipv6), (2, 0), "{:?}", s1.rx_kinds);
+    assert_eq!(
+        s1.tx_extra, 1,
+        "only the solicitation for port 1's address answered"
+    );
+    assert_eq!(s0.rx_kinds.nd, 1);
+    e.set_responder(1, [0; 4], false, false).unwrap();
+    e.set_responder6(1, [0; 16]).unwrap();
+    e.set_arp_learning(0, false).unwrap();
+    assert!(
+        e.solicit(9, a0, a1)
+            .unwrap_err()
+            .to_string()
+            .contains("port 9 does not exist")
     );
 }
 

@@ -124,7 +124,10 @@ fn replies_separate_output_values_and_errors() {
         "{tb}"
     );
     let r = c.lua(6, "pktgen.set(0, 'rate', 'fast')");
-    assert_eq!(err(&r), "set: value for 'rate' must be a number, got 'fast'");
+    assert_eq!(
+        err(&r),
+        "set: value for 'rate' must be a finite number, got 'fast'; the range is 0..100"
+    );
     assert!(
         r["traceback"]
             .as_str()

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::dut::Dut;
+
 fn temp_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pktgen-rfc2544-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -71,52 +73,11 @@ print("FILES " .. r.files.csv .. " " .. r.files.json .. " " .. r.files.svg .. " 
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The DUT's namespace and veth pairs; dropping it runs `dut.sh down`.
-struct Dut {
-    name: String,
-}
-
-impl Dut {
-    /// `Ok(None)` where network namespaces are not allowed (dut.sh says so and exits 77).
-    fn up(name: &str) -> Result<Option<Dut>, String> {
-        let o = dut_sh("up", name)?;
-        match o.status.code() {
-            Some(0) => Ok(Some(Dut {
-                name: name.to_string(),
-            })),
-            Some(77) => {
-                eprintln!("SKIPPED: {}", String::from_utf8_lossy(&o.stderr).trim_end());
-                Ok(None)
-            }
-            _ => Err(format!(
-                "dut.sh up {name}: {:?}\n{}{}",
-                o.status,
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            )),
-        }
-    }
-}
-
-impl Drop for Dut {
-    fn drop(&mut self) {
-        let _ = dut_sh("down", &self.name);
-    }
-}
-
-fn dut_sh(cmd: &str, name: &str) -> Result<std::process::Output, String> {
-    Command::new(common::root().join("test/dut.sh"))
-        .args([cmd, name])
-        .current_dir(common::root())
-        .output()
-        .map_err(|e| format!("cannot run test/dut.sh: {e}"))
-}
-
 #[test]
 fn against_the_kernel_the_ndr_loss_and_delay_follow_the_shaper() {
     let _turn = common::heavy();
     let name = format!("pg{}", std::process::id());
-    let Some(dut) = Dut::up(&name).unwrap_or_else(|e| panic!("setting up the DUT: {e}")) else {
+    let Some(dut) = Dut::up(&name, false).unwrap_or_else(|e| panic!("setting up the DUT: {e}")) else {
         return;
     };
     let dir = temp_dir("dut");

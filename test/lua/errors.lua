@@ -40,7 +40,7 @@ raises("set_mac: invalid MAC string 'xx:yy'", pktgen.set_mac, 0, "src", "xx:yy")
 raises("set_ipaddr: invalid IP address '10.0.0.300'", pktgen.set_ipaddr, 0, "dst", "10.0.0.300")
 raises("set_ipaddr: invalid IP address 'fe80:::1'", pktgen.set_ipaddr, 0, "src", "fe80:::1")
 raises("set does not support bogus", pktgen.set, 0, "bogus", 1)
-raises("set: value for 'size' must be a number, got 'big'", pktgen.set, 0, "size", "big")
+raises("set: value for 'size' must be a finite number, got 'big'; the range is 64..1518", pktgen.set, 0, "size", "big")
 raises("portStats: type must be 'port' or 'rate'", pktgen.portStats, 0, "bytes")
 raises("seq: sequence number must be 0..15", pktgen.seq, 16, 0, "00:11:22:33:44:55", "00:11:22:33:44:66",
 	"10.0.0.1", "10.0.0.2/24", 1, 2, "ipv4", "udp", 1, 64)

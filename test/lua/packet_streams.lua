@@ -92,7 +92,7 @@ t.eq("a 50 kpps stream beside 10 kpps of probes", rates_of("50kpps").pps, 40000)
 t.eq("a 100 Mb/s stream beside the probes' wire bits", rates_of("100Mbps").bps, 100e6 - 10000 * (64 + 20) * 8)
 t.fails("probes every 100 us alone exceed port 0's rate of 10000 pps", add, { size = 64, proto = "tcp", rate = "10kpps" })
 
--- `set rxburst` reaches the engine's RX queues (Pktgen's 256 is the engine's 255), and a burst of
+-- `set rxburst` reaches the engine's RX queues (Pktgen's 256 is capped at the engine's largest), and a burst of
 -- one packet still receives every packet.
 pktgen.set(1, "rxburst", 8)
 t.eq("engine RX burst after set rxburst 8", engine.rx_burst(1), 8)

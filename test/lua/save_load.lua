@@ -90,6 +90,8 @@ local function configure()
 	pktgen.vlan(1, "on")
 	pktgen.rnd(1, 0, 14, "X")
 	pktgen.set(1, "seq_cnt", 2)  -- sequence mode with the random flag on
+	pktgen.set(1, "rate", "max") -- unpaced, with the other catch-up policy
+	pktgen.set(1, "catch_up", "exact")
 	-- the responders, pcap timing and the global mac_from_arp
 	pktgen.process(1, "on")
 	pktgen.icmp_echo(0, "on")

@@ -48,7 +48,7 @@ def test_lua_errors_raise_with_message_and_traceback(server: Server) -> None:
         assert "in main chunk" in e.value.traceback
         assert e.value.output == "before\n"
         assert "stdin:1: boom\nstack traceback:" in str(e.value)
-        with pytest.raises(LuaError, match="value for 'rate' must be a number"):
+        with pytest.raises(LuaError, match="value for 'rate' must be a finite number"):
             pg.set(0, "rate", "fast")
         with pytest.raises(LuaError, match="unexpected symbol"):
             pg.run("for i = 1, do")

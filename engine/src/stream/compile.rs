@@ -2,7 +2,10 @@
 //! and fixed up, what each field adds to each checksum, and how the worker builds packets.
 
 use super::layout::WIRE_OVERHEAD;
-use super::program::{CsumBase, Linear, MAX_SUMS, Mode, PreparedTemplate, Program, Targets, put_be, read_be};
+use super::program::{
+    CsumBase, Linear, M, MAX_SUMS, Mode, PreparedTemplate, Program, Targets, addm, modm, mulm, put_be,
+    read_be,
+};
 use super::spec::{Checksum, Field, FieldOp, SizeWalk, StreamSpec, Template, bad};
 use crate::error::Result;
 use crate::latency::STAMP_LEN;
@@ -151,8 +154,13 @@ fn prepare(
 }
 
 /// The fast path of a template whose byte `spans` change per packet (the fields, then the stamp
-/// when `stamp`): which checksums each field feeds and at which alignment, the checksums' sums
-/// without those spans, or `full_recompute` when a field cannot be summed on its own.
+/// when `stamp`): what each field adds to each checksum, the checksums' sums without those spans,
+/// or `full_recompute` when a field cannot be summed on its own.
+///
+/// A checksum field holds minus its sum modulo 65535, so an outer checksum that sums an inner
+/// one's bytes (a tunnel's UDP over the inner IPv4 and UDP checksums) is still linear in the
+/// fields: each inner checksum, computed first, adds minus its own base and multipliers, at its
+/// alignment, to the outer one's.
 fn fast_path(
     t: &Template,
     spans: &[(usize, usize)],
@@ -167,10 +175,29 @@ fn fast_path(
             }
         }
     }
+    // What a value at [a, b) of width b - a adds to each checksum, by its alignment in the region
+    // that covers it; None when it straddles a region's edge.
+    let weights = |a: usize, b: usize| -> Option<[u32; MAX_SUMS]> {
+        let mut w = [0; MAX_SUMS];
+        for (k, c) in t.checksums.iter().enumerate().take(MAX_SUMS) {
+            for (s, e) in c.coverage(frame) {
+                if !(a < e && s < b) {
+                    continue;
+                }
+                if a < s || b > e {
+                    return None;
+                }
+                // A value's words sum to it mod 65535 at an even position (a single byte there
+                // is the high byte: x 256), and to its byte swap (x 256) at an odd one.
+                let odd = (a - s) % 2 == 1;
+                w[k] = if (b - a == 1) != odd { 256 } else { 1 };
+            }
+        }
+        Some(w)
+    };
     let mut targets = Vec::with_capacity(spans.len());
     for &(a, b) in spans {
-        let mut tg = Targets::default();
-        for (k, c) in t.checksums.iter().enumerate().take(MAX_SUMS) {
+        for c in &t.checksums {
             let csum_at = c.field_offset();
             let l3 = c.l3();
             let len_at = if frame[l3] >> 4 == 6 { l3 + 4 } else { l3 + 2 };
@@ -178,57 +205,59 @@ fn fast_path(
             if overlaps(csum_at, csum_at + 2) || overlaps(len_at, len_at + 2) {
                 full_recompute = true;
             }
-            for (s, e) in c.coverage(frame) {
-                if !overlaps(s, e) {
-                    continue;
-                }
-                if a < s || b > e {
-                    full_recompute = true; // spans a region boundary
-                }
-                if (a - s.min(a)) % 2 == 1 {
-                    tg.odd[k] = u64::MAX;
-                } else {
-                    tg.even[k] = u64::MAX;
-                }
+        }
+        match weights(a, b) {
+            Some(mult) => targets.push(Targets { mult }),
+            None => {
+                full_recompute = true;
+                targets.push(Targets::default());
             }
         }
-        targets.push(tg);
     }
     if stamp {
         // A stamp adds nothing to a checksum that covers all of it (its words sum to 0), so it
         // needs no targets; one straddling a summed region's end has set `full_recompute`.
         targets.pop();
     }
-    // Nested checksums (an outer one summing an inner one's bytes) cannot follow fields alone.
+    if full_recompute {
+        return (targets, Vec::new(), true);
+    }
+    let mut zeroed = frame.to_vec();
+    for &(a, b) in spans {
+        zeroed[a..b].fill(0);
+    }
     for c in &t.checksums {
-        for d in &t.checksums {
-            if c != d
-                && d.coverage(frame)
-                    .iter()
-                    .any(|&(s, e)| s <= c.field_offset() && c.field_offset() < e)
-            {
-                full_recompute = true;
+        zeroed[c.field_offset()..c.field_offset() + 2].fill(0);
+    }
+    let mut sums: Vec<CsumBase> = t
+        .checksums
+        .iter()
+        .map(|c| CsumBase {
+            at: c.field_offset(),
+            base: modm(c.sum_with_coverage(&zeroed, c.coverage(frame))),
+            udp: matches!(c, Checksum::Udp { .. }),
+        })
+        .collect();
+    // Inner checksums into the outer ones that sum them, in the order they are computed.
+    let neg = |x: u32| (M - x) % M;
+    for k in 0..sums.len() {
+        for j in 0..sums.len() {
+            let at = sums[j].at;
+            let Some(w) = weights(at, at + 2) else {
+                return (targets, Vec::new(), true);
+            };
+            if j == k || w[k] == 0 {
+                continue;
+            }
+            if j > k {
+                // An outer checksum listed before an inner one it sums: not ours to order.
+                return (targets, Vec::new(), true);
+            }
+            sums[k].base = addm(sums[k].base, mulm(neg(sums[j].base), w[k]));
+            for tg in targets.iter_mut() {
+                tg.mult[k] = addm(tg.mult[k], mulm(neg(tg.mult[j]), w[k]));
             }
         }
     }
-    let sums = if full_recompute {
-        Vec::new()
-    } else {
-        let mut zeroed = frame.to_vec();
-        for &(a, b) in spans {
-            zeroed[a..b].fill(0);
-        }
-        for c in &t.checksums {
-            zeroed[c.field_offset()..c.field_offset() + 2].fill(0);
-        }
-        t.checksums
-            .iter()
-            .map(|c| CsumBase {
-                at: c.field_offset(),
-                base: c.sum_with_coverage(&zeroed, c.coverage(frame)),
-                udp: matches!(c, Checksum::Udp { .. }),
-            })
-            .collect()
-    };
-    (targets, sums, full_recompute)
+    (targets, sums, false)
 }

@@ -2,26 +2,26 @@
 //! from a spec; the worker (worker.rs) splits it into queue shares and builds bursts with it.
 
 use super::spec::{Checksum, Field, FieldOp, LengthField, SizeWalk};
-use crate::csum;
 use crate::ffi::{FrameSet, Running16};
 use crate::latency::{MAGIC, STAMP_LEN, StampWords};
 
 pub(super) const MAX_SUMS: usize = 4;
 
-/// A checksum prepared for the fast path: where it goes, and the sum of every word it covers
-/// except the fields' (which are added per packet).
+/// A checksum prepared for the fast path: where it goes, and the sum modulo 65535 of every word
+/// it covers except the fields' (which are added per packet), inner checksums' shares included.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CsumBase {
     pub(super) at: usize,
-    pub(super) base: u64,
+    pub(super) base: u32,
     pub(super) udp: bool,
 }
 
-/// Per checksum, an all-ones mask if a field's words add to it at an even (or odd) position.
+/// Per checksum, what one unit of a field's value adds to its sum modulo 65535: 0 when the
+/// checksum does not cover the field, else 1 or 256 by the field's alignment, plus the share it
+/// reaches the checksum through inner checksums that the outer one sums (see [`M`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Targets {
-    pub(super) even: [u64; MAX_SUMS],
-    pub(super) odd: [u64; MAX_SUMS],
+    pub(super) mult: [u32; MAX_SUMS],
 }
 
 /// A template prepared for the worker: padded to the largest size it is sent at, checksums and
@@ -35,7 +35,7 @@ pub(crate) struct PreparedTemplate {
     /// Fast-path checksums (empty when `full_recompute`).
     pub sums: Box<[CsumBase]>,
     /// `sums[k].base`, as an array the worker copies per packet.
-    pub bases: [u64; MAX_SUMS],
+    pub bases: [u32; MAX_SUMS],
     /// `targets[f]`: which fast-path checksums field `f` feeds, and at which alignment.
     pub targets: Box<[Targets]>,
     /// Some field cannot be summed on its own (it overlaps a checksum, an IP length, another
@@ -272,12 +272,9 @@ impl Program {
             };
             put_be(frame, f.offset as usize, f.width, v);
             if !full {
-                // Branch-free so the sums stay in registers: each mask is all ones or zero.
-                let c = contribution(v, f.width);
-                let swapped = u64::from(csum::fold(c).swap_bytes());
-                let tg = &t.targets[fi];
-                for ((sum, even), odd) in sums.iter_mut().zip(tg.even).zip(tg.odd) {
-                    *sum += (c & even) + (swapped & odd);
+                let m = modm(v);
+                for (sum, mult) in sums.iter_mut().zip(t.targets[fi].mult) {
+                    *sum = addm(*sum, mulm(m, mult));
                 }
             }
         }
@@ -297,11 +294,7 @@ impl Program {
             }
         } else {
             for (k, c) in t.sums.iter().enumerate() {
-                let mut v = !csum::fold(sums[k]);
-                if v == 0 && c.udp {
-                    v = 0xffff;
-                }
-                frame[c.at..c.at + 2].copy_from_slice(&v.to_be_bytes());
+                put_csum(frame, c.at, sums[k], c.udp);
             }
         }
         len
@@ -337,29 +330,35 @@ impl Cursor {
 /// One's complement sums are sums modulo 65535 (2^16 is 1 there), which makes every walked
 /// field's share of a checksum a multiple of its value: a packet's checksum is the previous one's
 /// plus a constant until some field wraps.
-const M: u32 = 65535;
+pub(super) const M: u32 = 65535;
 
 #[inline(always)]
-fn addm(a: u32, b: u32) -> u32 {
+pub(super) fn addm(a: u32, b: u32) -> u32 {
     let s = a + b;
     if s >= M { s - M } else { s }
 }
 
-/// `x * mult` modulo 65535, for `x < 65535` and `mult` of 0, 1 or 256.
+/// `x * mult` modulo 65535, for `x` and `mult` below 65536 (the product fits 32 bits).
 #[inline(always)]
-fn mulm(x: u32, mult: u32) -> u32 {
+pub(super) fn mulm(x: u32, mult: u32) -> u32 {
     let y = x * mult;
     let y = (y & 0xffff) + (y >> 16);
     if y >= M { y - M } else { y }
 }
 
 #[inline(always)]
-fn modm(v: u64) -> u32 {
+pub(super) fn modm(v: u64) -> u32 {
     (v % u64::from(M)) as u32
 }
 
 /// Fields at most [`Linear`] handles.
 const LINEAR_FIELDS: usize = 4;
+
+/// How many packets ahead the walk asks for a buffer's header line: each buffer's data was last
+/// touched when it was sent, a pool's length ago. Four packets' work covers an L2 hit and much
+/// of an L3 one; on the 2 MiB-L2 bench machine, which holds a pool's header lines, no distance
+/// (2, 4, 8 or none) measured apart from the others (bench/RESULTS.md, issue 28).
+const PREFETCH: usize = 4;
 
 /// The plan of [`Program::build_burst`]: fields that all walk, with what each adds per step to
 /// each checksum, modulo 65535.
@@ -410,7 +409,7 @@ impl Linear {
             stamp_at: t.len.saturating_sub(STAMP_LEN),
         };
         for (k, c) in t.sums.iter().enumerate() {
-            l.base[k] = modm(c.base);
+            l.base[k] = c.base;
             l.at[k] = c.at;
             l.udp[k] = c.udp;
         }
@@ -426,17 +425,7 @@ impl Linear {
             let step_n = step * i64::from(stride);
             (l.min[f], l.max[f], l.step[f], l.unit[f]) = (min, max, step_n, step);
             for k in 0..l.nk {
-                let tg = &t.targets[f];
-                // A value's words sum to the value itself mod 65535 at an even position (a single
-                // byte there is the high byte: x 256), and to its byte swap (x 256) at an odd one.
-                let (even, odd) = if fd.width == 1 { (256, 1) } else { (1, 256) };
-                l.mult[f][k] = if tg.even[k] != 0 {
-                    even
-                } else if tg.odd[k] != 0 {
-                    odd
-                } else {
-                    0
-                };
+                l.mult[f][k] = t.targets[f].mult[k];
                 let st = modm(step_n.rem_euclid(i64::from(M)) as u64);
                 l.inc[k] = addm(l.inc[k], mulm(st, l.mult[f][k]));
             }
@@ -465,6 +454,10 @@ impl Program {
             (2, 2, true) => self.linear_n::<2, 2, true>(l, cur, frames, tsc),
             (3, 2, false) => self.linear_n::<3, 2, false>(l, cur, frames, tsc),
             (4, 2, false) => self.linear_n::<4, 2, false>(l, cur, frames, tsc),
+            // Tunnels: outer and inner IPv4 and UDP checksums.
+            (1, 4, false) => self.linear_n::<1, 4, false>(l, cur, frames, tsc),
+            (2, 4, false) => self.linear_n::<2, 4, false>(l, cur, frames, tsc),
+            (4, 4, false) => self.linear_n::<4, 4, false>(l, cur, frames, tsc),
             (nf, nk, stamping) => self.linear_any(l, nf, nk, stamping, cur, frames, tsc),
         }
     }
@@ -507,6 +500,9 @@ impl Program {
             }
         }
         let n = frames.len();
+        for j in 0..PREFETCH {
+            frames.prefetch(j);
+        }
         let mut i = 0;
         while i < n {
             // Packets until some field wraps: between wraps each packet just adds constants.
@@ -524,6 +520,7 @@ impl Program {
             }
             let end = n.min(i.saturating_add(usize::try_from(free).unwrap_or(usize::MAX)));
             while i < end {
+                frames.prefetch(i + PREFETCH);
                 self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping, running);
                 for f in 0..nf {
                     v[f] = (v[f] as i64 + l.step[f]) as u64;
@@ -534,6 +531,7 @@ impl Program {
                 i += 1;
             }
             if i < n {
+                frames.prefetch(i + PREFETCH);
                 self.emit(l, nf, nk, cur, frames.get(i), &v, &s, &mut st, stamping, running);
                 for f in 0..nf {
                     let nv = walk_n(v[f], l.min[f], l.max[f], l.unit[f], l.stride);
@@ -727,16 +725,5 @@ pub(super) fn put_be(d: &mut [u8], at: usize, w: u8, v: u64) {
         2 => d[at..at + 2].copy_from_slice(&(v as u16).to_be_bytes()),
         4 => d[at..at + 4].copy_from_slice(&(v as u32).to_be_bytes()),
         _ => d[at..at + 6].copy_from_slice(&v.to_be_bytes()[2..]),
-    }
-}
-
-/// The words a `w`-byte big-endian value adds to a checksum when it starts at an even position.
-#[inline(always)]
-fn contribution(v: u64, w: u8) -> u64 {
-    match w {
-        1 => v << 8,
-        2 => v,
-        4 => (v >> 16) + (v & 0xffff),
-        _ => (v >> 32) + ((v >> 16) & 0xffff) + (v & 0xffff),
     }
 }

@@ -364,8 +364,11 @@ impl StreamSpec {
             Rate::Percent(p) if !(p > 0.0 && p <= 100.0) => {
                 return bad(format!("rate {p}% is outside (0, 100]"));
             }
-            Rate::Pps(p) | Rate::Bps(p) if !(p > 0.0 && p.is_finite()) => {
-                return bad(format!("rate {p} must be a positive number"));
+            Rate::Pps(p) if !(p > 0.0 && p.is_finite()) => {
+                return bad(format!("rate {p} pps is outside (0, inf)"));
+            }
+            Rate::Bps(b) if !(b > 0.0 && b.is_finite()) => {
+                return bad(format!("rate {b} bps is outside (0, inf)"));
             }
             _ => {}
         }

@@ -423,3 +423,90 @@ fn finished_template_matches_the_compiled_first_frame() {
     };
     assert!(bad.finished().is_err(), "a checksum outside the frame is refused");
 }
+
+/// A VXLAN frame: outer IPv4/UDP over inner Ethernet/IPv4/UDP, every checksum declared (inner
+/// first), the outer UDP checksum summing the inner headers' checksums.
+fn vxlan_template() -> Template {
+    let mut d = vec![0u8; 112];
+    for (l3, l4, total) in [(14usize, 34usize, 98u16), (64, 84, 48)] {
+        d[l3 - 2..l3].copy_from_slice(&[0x08, 0x00]);
+        d[l3] = 0x45;
+        d[l3 + 2..l3 + 4].copy_from_slice(&total.to_be_bytes());
+        d[l3 + 8] = 64;
+        d[l3 + 9] = 17;
+        d[l3 + 12..l3 + 20].copy_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+        d[l4 + 4..l4 + 6].copy_from_slice(&(total - 20).to_be_bytes());
+    }
+    d[36..38].copy_from_slice(&4789u16.to_be_bytes());
+    d[42] = 0x08;
+    for (i, b) in d[92..].iter_mut().enumerate() {
+        *b = i as u8 * 7 + 3;
+    }
+    Template {
+        data: d,
+        checksums: vec![
+            Checksum::Udp { l3: 64, l4: 84 },
+            Checksum::Ipv4Header(64),
+            Checksum::Udp { l3: 14, l4: 34 },
+            Checksum::Ipv4Header(14),
+        ],
+        lengths: Vec::new(),
+    }
+}
+
+/// Nested checksums follow the fields on the fast paths (linear and per packet, no full
+/// recompute): every packet's checksums equal a full computation's, inner and outer.
+#[test]
+fn nested_checksums_follow_fields_without_a_full_recompute() {
+    let spec = StreamSpec {
+        templates: vec![vxlan_template()],
+        fields: vec![
+            Field::walk(26, 4, 0xac10_0001, 0xac10_00fe, 1),
+            Field::walk(34, 2, 1024, 65535, 3),
+            Field::walk(80, 4, 0xc0a8_0101, 0xc0a8_01c8, 7),
+            Field::walk(93, 1, 0, 255, 5),
+        ],
+        ..Default::default()
+    };
+    let prog = spec.compile(2048).expect("compiles");
+    assert!(
+        !prog.templates[0].full_recompute,
+        "nested checksums stay on the fast path"
+    );
+    assert_eq!(prog.mode, Mode::Columns);
+    let mut random = spec.clone();
+    random.fields.push(Field {
+        offset: 84,
+        width: 2,
+        op: FieldOp::Uniform {
+            min: 1,
+            max: 60000,
+            shift: 0,
+            keep: 0,
+        },
+        every: 1,
+    });
+    let per_packet = random.compile(2048).expect("compiles");
+    assert_eq!(per_packet.mode, Mode::PerPacket);
+    assert!(!per_packet.templates[0].full_recompute);
+    let (mut c1, mut c2) = (prog.cursor(1), per_packet.cursor(1));
+    let mut scratch = Vec::new();
+    for round in 0..40 {
+        let mut a: Vec<Vec<u8>> = (0..32).map(|_| prog.templates[0].data.to_vec()).collect();
+        prog.build_burst(&mut c1, &mut FrameSet::over(&mut a, &mut scratch), 0);
+        let mut b: Vec<Vec<u8>> = (0..32).map(|_| per_packet.templates[0].data.to_vec()).collect();
+        for f in b.iter_mut() {
+            per_packet.build(&mut c2, f, true, 0);
+        }
+        for (i, f) in a.iter().chain(b.iter()).enumerate() {
+            let mut want = f.clone();
+            for c in &spec.templates[0].checksums {
+                c.apply(&mut want);
+            }
+            assert_eq!(
+                f, &want,
+                "round {round}, packet {i}: checksums differ from a full computation"
+            );
+        }
+    }
+}

@@ -4,7 +4,7 @@ local M = {}
 
 M.LINES = {
 	"pktgen Lua API (Pktgen-DPDK compatible); pl is a port list: \"all\", \"0-3,5\" or a port number",
-	"  set(pl, key, value)         count|size|rate|burst|txburst|rxburst|cycles|sport|dport|ttl|seq_cnt|prime|dump",
+	"  set(pl, key, value)         count|size|rate (percent or 'max')|burst|txburst|rxburst|cycles|catch_up|sport|dport|ttl|seq_cnt|prime|dump",
 	"  start(pl) stop(pl) prime(pl) clear(pl) clr() reset(pl)",
 	"  set_mac(pl, 'src'|'dst', mac) set_ipaddr(pl, 'src'|'dst', ip[/nn]) set_proto(pl, 'udp'|'tcp'|'icmp')",
 	"  set_type(pl, 'ipv4'|'ipv6'|'arp') set_tcp_flags(pl, 'syn,ack') vlan(pl, onoff) vlanid(pl, id)",

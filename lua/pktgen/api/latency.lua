@@ -149,11 +149,10 @@ function M.install(pktgen)
 			return
 		end
 		local key = string.lower(string.sub(tostring(what), 1, 4))
-		local n = args.uint("latency", value, "value")
+		-- The probe interval in us (0: every packet) is refused outside 0..1000000, as Pktgen does.
+		local n = args.ranged("latency", value, key == "rate" and "rate (us)" or "value", 0,
+			key == "rate" and 1000000 or nil, { int = true })
 		if key == "rate" then
-			if n > 1000000 then
-				error(string.format("latency: rate %d us is above the maximum of 1000000", n), 0)
-			end
 			perport.setter("latency", pl, function(_, cfg) lat(cfg).rate_us = n end)
 		elseif key == "entr" then
 			perport.setter("latency", pl, function(_, cfg) lat(cfg).entropy = n end)

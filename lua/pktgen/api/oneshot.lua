@@ -1,6 +1,6 @@
---- Single packets sent on their own from the port's template: send_arp (request or gratuitous)
--- and ping4 (one ICMPv4 echo request). They are injected beside the port's stream (engine.send),
--- so they work while the port sends.
+--- Single packets sent on their own from the port's template: send_arp (request or gratuitous),
+-- its IPv6 twin send_ns (a neighbour solicitation) and ping4 (one ICMPv4 echo request). They are
+-- injected beside the port's stream (engine.send), so they work while the port sends.
 local engine = require "engine"
 local args = require "pktgen.internal.args"
 local perport = require "pktgen.internal.perport"
@@ -33,6 +33,21 @@ function M.install(pktgen)
 		local grat = string.lower(string.sub(tostring(kind), 1, 1)) == "g"
 		perport.port("send_arp", pl, function(p, cfg)
 			engine.send(p, { M.arp_frame(cfg.pkt, grat).data })
+		end)
+	end
+
+	function pktgen.send_ns(...)
+		arity("send_ns", select("#", ...), 1, 2)
+		local pl, target = ...
+		if target ~= nil then
+			local ip = args.parse_ip(target)
+			if not ip or ip.v ~= 6 then
+				error(string.format("send_ns: target must be an IPv6 address, got '%s'", tostring(target)), 0)
+			end
+			target = args.ip_string(ip.addr)
+		end
+		perport.port("send_ns", pl, function(p, cfg)
+			engine.solicit(p, args.ip_string(cfg.pkt.src_ip6.addr), target or args.ip_string(cfg.pkt.dst_ip6.addr))
 		end)
 	end
 

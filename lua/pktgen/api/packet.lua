@@ -36,8 +36,10 @@ function M.install(pktgen)
 		local pl, which, text = ...
 		local ip = args.ip("set_ipaddr", text)
 		local w = string.lower(string.sub(tostring(which), 1, 1))
-		perport.setter("set_ipaddr", pl, function(_, cfg)
+		perport.setter("set_ipaddr", pl, function(p, cfg)
 			settings.ipaddr(cfg.pkt, w, ip)
+			-- The responder answers for the source addresses as they are now.
+			require("pktgen.internal.responder").apply(p, cfg)
 		end)
 	end
 

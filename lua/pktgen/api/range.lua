@@ -104,11 +104,12 @@ function M.install(pktgen)
 	field("tos", "tos", capped(8))
 	field("traffic_class", "traffic_class", capped(8))
 	field("pkt_size", "pkt_size", function(fname, v, w, cfg)
-		local n = args.uint(fname, v, "size")
 		if w == "inc" then
-			return n
+			return args.uint(fname, v, "size")
 		end
-		return config.clamp_size(n, cfg.range.eth_type)
+		-- A size, as set's: clamped as Pktgen clamps, NaN, infinities and negatives refused.
+		local et = cfg.range.eth_type
+		return args.ranged(fname, v, "size", config.min_size(et), config.max_size(), { clamp = true, int = true })
 	end)
 
 	function range.set_type(...)

@@ -97,7 +97,12 @@ local function single(ops, p, cfg, def)
 	for _, k in ipairs { { "count", "count" }, { "rate", "rate" }, { "burst", "tx_burst" },
 		{ "rxburst", "rx_burst" }, { "cycles", "cycles" }, { "prime", "prime" }, { "dump", "dump" } } do
 		local clik = k[1] == "cycles" and "tx_cycles" or k[1]
-		op(ops, cliw("set", p, clik, cfg[k[2]]), "pktgen.set", p, k[1], cfg[k[2]])
+		-- Rate "max" (unpaced) is saved as such; cycles after it, as setting a rate clears them.
+		local v = (k[1] == "rate" and cfg.unpaced) and "max" or cfg[k[2]]
+		op(ops, cliw("set", p, clik, v), "pktgen.set", p, k[1], v)
+	end
+	if cfg.catch_up and cfg.catch_up ~= "smooth" then
+		op(ops, cliw("set", p, "catch_up", cfg.catch_up), "pktgen.set", p, "catch_up", cfg.catch_up)
 	end
 	local pkt, dpkt = cfg.pkt, def.pkt
 	-- IPv6 addresses first: setting an address of the other family switches the packet type,

@@ -92,24 +92,36 @@ end
 local UNITS = { ["%"] = { "percent", 1 }, pps = { "pps", 1 }, kpps = { "pps", 1e3 }, mpps = { "pps", 1e6 },
 	bps = { "bps", 1 }, kbps = { "bps", 1e3 }, mbps = { "bps", 1e6 }, gbps = { "bps", 1e9 } }
 
---- The engine rate of a stream definition's `rate`.
+--- A rate checked against its unit's range: percent in (0, 100], pps and bps finite and above 0.
+local function checked(fname, kind, n)
+	local ok = n == n and n > 0 and (kind == "percent" and n <= 100 or kind ~= "percent" and n < math.huge)
+	if not ok then
+		error(string.format("%s: rate %s %s is outside %s", fname, tostring(n), kind,
+			kind == "percent" and "(0, 100]" or "(0, inf): a finite number above 0"), 0)
+	end
+	return { [kind] = n }
+end
+
+--- The engine rate of a stream definition's `rate`; "max" is unpaced (no engine rate: nil).
 function M.rate(fname, v)
 	if type(v) == "number" then
-		return { percent = v }
+		return checked(fname, "percent", v)
 	elseif type(v) == "table" then
 		for _, k in ipairs({ "percent", "pps", "bps" }) do
 			if type(v[k]) == "number" then
-				return { [k] = v[k] }
+				return checked(fname, k, v[k])
 			end
 		end
+	elseif type(v) == "string" and string.lower(string.match(v, "^%s*(.-)%s*$")) == "max" then
+		return nil
 	elseif type(v) == "string" then
 		local n, unit = string.match(string.lower(v), "^%s*([%d%.]+)%s*(%S*)%s*$")
 		local u = UNITS[unit or ""]
 		if n and tonumber(n) and u then
-			return { [u[1]] = tonumber(n) * u[2] }
+			return checked(fname, u[1], tonumber(n) * u[2])
 		end
 	end
-	error(string.format("%s: rate '%s' is not a percent of the link (10, \"10%%\"), pps (\"50kpps\", {pps = 50000}) or bits/s (\"1Gbps\")",
+	error(string.format("%s: rate '%s' is not a percent of the link (10, \"10%%\"), pps (\"50kpps\", {pps = 50000}), bits/s (\"1Gbps\") or \"max\" (unpaced)",
 		fname, tostring(v)), 0)
 end
 
@@ -308,7 +320,10 @@ local function frames_spec(fname, p, def, source)
 	if source ~= "packet" then
 		hdr = false
 	end
-	return stream_cfg(fname, p, {}), spec, hdr, frames
+	-- The port's rate and burst, as for a stream described by the port's settings.
+	local c = stream_cfg(fname, p, {})
+	spec.rate, spec.burst = require("pktgen.internal.streamspec").rate(c), c.tx_burst
+	return c, spec, hdr, frames
 end
 
 --- Adds the definition's fields by name to `spec`, found in each frame (raw frames and the
@@ -351,21 +366,29 @@ local function build(fname, p, def, slot, after_slot)
 	if def.fields ~= nil then
 		walk_fields(fname, spec, def.fields, frames)
 	end
-	spec.rate = def.rate ~= nil and M.rate(fname, def.rate) or spec.rate
-	spec.count = def.count ~= nil and args.uint(fname, def.count, "count") or 0
+	if def.rate ~= nil then
+		spec.rate = M.rate(fname, def.rate)
+	end
+	-- Ours, so refused rather than clamped outside their ranges (docs/LUA_API.md).
+	local int = { int = true }
+	spec.count = def.count ~= nil and args.ranged(fname, def.count, "count", 0, nil, int) or 0
 	if def.burst ~= nil then
-		spec.burst = math.max(1, math.min(256, args.uint(fname, def.burst, "burst")))
+		spec.burst = args.ranged(fname, def.burst, "burst", 1, settings.MAX_BURST, int)
 	end
 	if def.bursts ~= nil then
 		local b = def.bursts
-		if type(b) ~= "table" or math.type(b.size) ~= "integer" or b.size < 1 then
+		if type(b) ~= "table" or b.size == nil then
 			error(fname .. ": bursts must be {count = bursts (0: forever), size = packets per burst, gap_us = microseconds between}", 0)
 		end
-		spec.bursts = { count = b.count or 0, size = b.size, gap_ns = math.floor((b.gap_us or 0) * 1000) }
+		spec.bursts = {
+			count = args.ranged(fname, b.count or 0, "bursts.count", 0, nil, int),
+			size = args.ranged(fname, b.size, "bursts.size", 1, 0xffffffff, int),
+			gap_ns = math.floor(args.ranged(fname, b.gap_us or 0, "bursts.gap_us", 0, 1e12) * 1000),
+		}
 		spec.count = nil
 	end
 	if def.delay_ms ~= nil then
-		spec.start_delay_ns = math.floor(args.number(fname, def.delay_ms, "delay_ms") * 1e6)
+		spec.start_delay_ns = math.floor(args.ranged(fname, def.delay_ms, "delay_ms", 0, 1e9) * 1e6)
 	end
 	spec.after = after_slot
 	local cu = def.catch_up or "smooth"
@@ -556,6 +579,16 @@ local function rate_text(r)
 	return "max"
 end
 
+--- The port's own stream's rate as the table shows it.
+local function own_rate(cfg)
+	if cfg.unpaced then
+		return "max"
+	elseif (cfg.cycles or 0) > 0 then
+		return cfg.cycles .. "cyc"
+	end
+	return rate_text({ percent = cfg.rate })
+end
+
 --- pktgen.streams.print(pl): a table of every stream of the ports (the port's own stream first).
 function M.print(pl)
 	local ns = require("pktgen.api.latency").ns_text
@@ -564,7 +597,7 @@ function M.print(pl)
 	for _, p in ipairs(portlist.parse("streams.print", pl)) do
 		local own = engine.stream_stats(p, portstream.SLOT)
 		io.write(string.format("%-4d %-3d %-12s %-8s %-10s %14d %14s %10s %10s %10s\n", p, 0, "(port)",
-			portstream.sending(p) and "sending" or "idle", rate_text({ percent = config.get(p).rate }), own.tx_packets,
+			portstream.sending(p) and "sending" or "idle", own_rate(config.get(p)), own.tx_packets,
 			"-", "-", "-", "-"))
 		for _, e in ipairs(selected("streams.print", p)) do
 			local s = e[2]

@@ -41,6 +41,7 @@ local SET_NUMERIC = {
 	count = "count", size = "size", rate = "rate", burst = "burst", txburst = "txburst",
 	rxburst = "rxburst", tx_cycles = "cycles", cycles = "cycles", sport = "sport", dport = "dport",
 	prime = "prime", dump = "dump", ttl = "ttl", seq_cnt = "seq_cnt", seqcnt = "seq_cnt",
+	catch_up = "catch_up",
 }
 
 local function cmd_set(w)

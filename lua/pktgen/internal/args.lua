@@ -40,6 +40,38 @@ function M.uint(name, v, what, bits)
 	return n & ((1 << (bits or 32)) - 1)
 end
 
+--- A number in lo..hi (hi nil: no upper bound) from a number or numeric string, for the rate,
+-- burst, count and size settings (docs/LUA_API.md, "Ranges of the numeric settings"). NaN,
+-- infinities and negatives are always refused; with `clamp`, other values outside the range are
+-- clamped (as Pktgen does), without it refused. `int` truncates toward zero first.
+function M.ranged(name, v, what, lo, hi, opts)
+	opts = opts or {}
+	local n = math.type(v) and v or (type(v) == "string" and tonumber(v))
+	local range = hi and string.format("%s..%s", lo, hi) or string.format("%s or more", lo)
+	local function refuse(why)
+		error(string.format("%s: %s %s; the range is %s", name, what, why, range), 0)
+	end
+	if not n or n ~= n or n == math.huge or n == -math.huge then
+		refuse(string.format("must be a finite number, got '%s'", tostring(v)))
+	end
+	if opts.int then
+		n = math.tointeger(n >= 0 and math.floor(n) or math.ceil(n))
+		if not n then
+			refuse(string.format("%s is not an integer Lua can hold", tostring(v)))
+		end
+	end
+	if n < 0 and (opts.clamp or lo >= 0) then
+		refuse(string.format("%s is negative", tostring(v)))
+	end
+	if n < lo or (hi and n > hi) then
+		if not opts.clamp then
+			refuse(string.format("%s is outside it", tostring(v)))
+		end
+		n = math.max(lo, math.min(hi or n, n))
+	end
+	return n
+end
+
 --- MAC text -> 6-byte string, or nil. "xx:xx:xx:xx:xx:xx" (also '-') or "xxxx:xxxx:xxxx".
 function M.parse_mac(s)
 	if type(s) ~= "string" then

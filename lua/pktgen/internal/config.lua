@@ -152,7 +152,9 @@ function M.defaults(pid)
 		rate = 100.0,      -- percent of link speed
 		tx_burst = 32,
 		rx_burst = 64,
-		cycles = 0,
+		cycles = 0,        -- TSC cycles between TX bursts; 0 = from the rate
+		unpaced = false,   -- rate "max": as fast as the port takes them
+		catch_up = "smooth", -- after a stall: "smooth" (no burst unasked for) or "exact"
 		prime = 1,
 		dump = 0,
 		seq_cnt = 0,

@@ -17,7 +17,7 @@ end
 function M.apply(p, cfg)
 	require("pktgen.internal.responder").apply(p, cfg)
 	local engine = require "engine"
-	-- Pktgen takes up to 256; the engine counts a burst in 8-bit lanes.
+	-- Pktgen takes up to 256; the engine counts a burst in 7-bit lanes.
 	engine.rx_burst(p, math.min(cfg.rx_burst, engine.limits.rx_burst))
 end
 

@@ -9,10 +9,6 @@ M.MAX_BURST = 256
 M.MAX_PRIME = 4
 M.MAX_DUMP = 32
 
-local function clamp(v, lo, hi)
-	return math.max(lo, math.min(hi, v))
-end
-
 --- Switch a packet to eth type t ("ipv4", "ipv6", "arp"), adjusting the size as Pktgen does:
 -- IPv6 needs at least a 78-byte frame; leaving IPv6 at that minimum goes back to 64.
 function M.eth_type(pkt, t)
@@ -98,38 +94,66 @@ local function uint(v, key)
 	return args.uint("set", v, "value for '" .. key .. "'")
 end
 
+-- Rates, bursts, counts and sizes: NaN, infinities and negatives are refused, values beyond
+-- Pktgen's range clamped as Pktgen clamps them (docs/LUA_API.md, "Ranges of the numeric settings").
+local CLAMP = { clamp = true, int = true }
+local COUNT = { int = true }
+
+local function ranged(v, key, lo, hi, opts)
+	return args.ranged("set", v, "value for '" .. key .. "'", lo, hi, opts)
+end
+
+--- The smallest rate in percent: Pktgen takes rate 0 as its smallest rate, not as a stop.
+M.MIN_RATE = 0.01
+
+--- The catch-up policies of the port's own stream after a stall (pktgen.streams' `catch_up`).
+M.CATCH_UP = { smooth = true, exact = true }
+
 -- The keys of pktgen.set, lower case (matching is case-insensitive).
 local SET = {}
 
 function SET.count(cfg, v)
-	cfg.count = uint(v, "count")
+	cfg.count = ranged(v, "count", 0, nil, COUNT)
 end
 
 function SET.size(cfg, v)
-	cfg.pkt.size = config.clamp_size(uint(v, "size"), cfg.pkt.eth_type)
+	local size = ranged(v, "size", config.min_size(cfg.pkt.eth_type), config.max_size(), CLAMP)
+	cfg.pkt.size = config.clamp_size(size, cfg.pkt.eth_type)
 end
 
+--- A rate in percent of the link (clamped to 0.01..100 as Pktgen clamps), or "max": unpaced.
+-- Setting a rate paces by it again: Pktgen recomputes its TX cycles from a new rate.
 function SET.rate(cfg, v)
-	local r = args.number("set", v, "value for 'rate'")
-	if r ~= r or r <= 0 then
-		r = 0.01
-	elseif r > 100 then
-		r = 100.0
+	if type(v) == "string" and string.lower(string.match(v, "^%s*(.-)%s*$")) == "max" then
+		cfg.unpaced, cfg.cycles = true, 0
+		return
 	end
-	cfg.rate = r + 0.0
+	local r = ranged(v, "rate", 0, 100, { clamp = true })
+	cfg.rate = math.max(r, M.MIN_RATE) + 0.0
+	cfg.unpaced, cfg.cycles = false, 0
 end
 
 function SET.burst(cfg, v)
-	cfg.tx_burst = clamp(uint(v, "burst"), 1, M.MAX_BURST)
+	cfg.tx_burst = ranged(v, "burst", 1, M.MAX_BURST, CLAMP)
 end
 SET.txburst = SET.burst
 
 function SET.rxburst(cfg, v)
-	cfg.rx_burst = clamp(uint(v, "rxburst"), 1, M.MAX_BURST)
+	cfg.rx_burst = ranged(v, "rxburst", 1, M.MAX_BURST, CLAMP)
 end
 
+--- Pktgen's TX cycles: TSC cycles from one burst to the next; 0 paces by the rate.
 function SET.cycles(cfg, v)
-	cfg.cycles = uint(v, "cycles")
+	cfg.cycles = ranged(v, "cycles", 0, nil, COUNT)
+end
+
+--- What the port's own stream does after a stall: "smooth" (the default) or "exact".
+function SET.catch_up(cfg, v)
+	local c = string.lower(tostring(v))
+	if not M.CATCH_UP[c] then
+		error(string.format("set: value for 'catch_up' must be \"smooth\" or \"exact\", got '%s'", tostring(v)), 0)
+	end
+	cfg.catch_up = c
 end
 
 function SET.sport(cfg, v)
@@ -145,7 +169,7 @@ function SET.ttl(cfg, v)
 end
 
 function SET.seq_cnt(cfg, v)
-	local n = math.min(uint(v, "seq_cnt"), config.NUM_SEQ)
+	local n = ranged(v, "seq_cnt", 0, config.NUM_SEQ, CLAMP)
 	cfg.seq_cnt = n
 	if n > 0 then
 		M.mode(cfg, "sequence")
@@ -156,12 +180,12 @@ end
 SET.seqcnt = SET.seq_cnt
 
 function SET.prime(cfg, v)
-	local n = uint(v, "prime")
-	cfg.prime = n == 0 and 1 or math.min(n, M.MAX_PRIME)
+	-- Pktgen primes at least one packet: 0 means 1.
+	cfg.prime = math.max(1, ranged(v, "prime", 0, M.MAX_PRIME, CLAMP))
 end
 
 function SET.dump(cfg, v)
-	cfg.dump = math.min(uint(v, "dump"), M.MAX_DUMP)
+	cfg.dump = ranged(v, "dump", 0, M.MAX_DUMP, CLAMP)
 end
 
 M.SET_KEYS = SET

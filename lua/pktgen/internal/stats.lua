@@ -202,6 +202,9 @@ function M.port_info(p)
 	end
 	local tx_pps = M.tx_pps(p, cfg)
 	local tx_cycles = tx_pps > 0 and (engine.tsc_hz() * cfg.tx_burst) // tx_pps or 0
+	if (cfg.cycles or 0) > 0 then
+		tx_cycles = cfg.cycles
+	end
 	return {
 		total_stats = {
 			max_ipackets = totals.max_ipackets,

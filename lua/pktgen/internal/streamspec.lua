@@ -178,8 +178,14 @@ function M.frame(pkt)
 	return { data = table.concat(f.parts), checksums = f.checksums, lengths = f.lengths }, off
 end
 
---- Engine rate for a percentage.
+--- Engine rate of the port's settings: Pktgen's TX cycles (TSC cycles from one burst to the
+-- next) when set, else nil (unpaced) for rate "max", else the percentage.
 function M.rate(cfg)
+	if (cfg.cycles or 0) > 0 then
+		return { pps = require("engine").tsc_hz() * cfg.tx_burst / cfg.cycles }
+	elseif cfg.unpaced then
+		return nil
+	end
 	return { percent = cfg.rate }
 end
 
@@ -251,7 +257,7 @@ end
 
 --- Stream spec for the port's current mode, with random bitfields applied, and with latency
 -- on, the spec of the probes that measure it when its frames have no room for a stamp.
-function M.spec(cfg)
+local function mode_spec(cfg)
 	local spec, base
 	local resolve = require("pktgen.internal.responder").resolve
 	if cfg.mode == "pcap" then
@@ -285,6 +291,14 @@ function M.spec(cfg)
 		end
 	end
 	return require("pktgen.internal.stamps").apply(cfg.pid, cfg, spec, base)
+end
+
+--- Stream spec for the port's current mode (and its probes' spec, as mode_spec), with the
+-- port's catch-up policy after a stall: smooth unless set to "exact".
+function M.spec(cfg)
+	local spec, probe = mode_spec(cfg)
+	spec.catch_up = cfg.catch_up or "smooth"
+	return spec, probe
 end
 
 --- Stream spec for one packet sent on its own (send_arp, ping4).

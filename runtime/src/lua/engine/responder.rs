@@ -1,5 +1,6 @@
-//! The data path's responder in the `engine` module: which ARP requests and ICMP echoes a port
-//! answers for its address, and the ARP table it learns from what it receives.
+//! The data path's responder in the `engine` module: which ARP requests, neighbour
+//! solicitations and ICMP(v6) echoes a port answers for its addresses, the ARP and neighbour
+//! tables it learns from what it receives, and the solicitation it sends.
 
 use engine::Engine;
 use mlua::{Table, Value};
@@ -18,7 +19,15 @@ fn opt_bool(t: &Table, key: &str) -> Result<bool, Fail> {
     }
 }
 
-/// Registers `respond`, `learn_arp` and `arp_table`.
+/// An IPv6 address argument of `func`.
+fn ip6(func: &str, what: &str, v: &Value) -> Result<[u8; 16], Fail> {
+    let s = text(func, what, v)?;
+    s.parse::<std::net::Ipv6Addr>()
+        .map(|a| a.octets())
+        .map_err(|_| Fail(format!("{func}: {what} must be an IPv6 address, got {s:?}")))
+}
+
+/// Registers `respond`, `learn_arp`, `arp_table`, `nd_table` and `solicit`.
 ///
 /// # Errors
 /// Lua failing to allocate.
@@ -44,7 +53,12 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
                     .octets()
             }
         };
+        let ipv6 = match t.raw_get::<Value>("ip6")? {
+            Value::Nil => [0; 16],
+            v => ip6("engine.respond", "ip6", &v)?,
+        };
         let (arp, icmp) = (opt_bool(&t, "arp")?, opt_bool(&t, "icmp")?);
+        e.set_responder6(p, ipv6)?;
         ret(lua, e.set_responder(p, ip, arp, icmp)?)
     })?;
     m.func("learn_arp", move |lua, a| {
@@ -59,5 +73,20 @@ pub fn register(m: &Module, e: &'static Engine) -> mlua::Result<()> {
                 .map(|(ip, m)| (std::net::Ipv4Addr::from(ip).to_string(), mac(m))),
         )?;
         ret(lua, t)
+    })?;
+    m.func("nd_table", move |lua, a| {
+        let entries = e.nd_table(a.port(e, 0)?)?;
+        let t = lua.create_table_from(
+            entries
+                .into_iter()
+                .map(|(ip, m)| (std::net::Ipv6Addr::from(ip).to_string(), mac(m))),
+        )?;
+        ret(lua, t)
+    })?;
+    m.func("solicit", move |lua, a| {
+        let p = a.port(e, 0)?;
+        let src = ip6("engine.solicit", "source", &a.get(1))?;
+        let target = ip6("engine.solicit", "target", &a.get(2))?;
+        ret(lua, e.solicit(p, src, target)?)
     })
 }

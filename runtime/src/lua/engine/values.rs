@@ -72,6 +72,7 @@ pub fn stats_table(lua: &Lua, s: &engine::PortStats) -> mlua::Result<Table> {
             ("ipv4", k.ipv4),
             ("ipv6", k.ipv6),
             ("unknown", k.unknown),
+            ("nd", k.nd),
             ("vlan", k.vlan),
         ],
     )?;
