@@ -46,6 +46,7 @@ function M.Payload(t)
 	return layer.new(payload.Payload, t, 2)
 end
 M.lladdr = ipv6.lladdr
+M.link_local = ipv6.link_local
 M.TCP_FLAGS = transport.FLAGS
 
 local function is_packet(x)

@@ -32,14 +32,6 @@ local function settings()
 	return s
 end
 
---- The link-local address of a MAC: fe80:: and its modified EUI-64.
-local function link_local(mac)
-	local b = {}
-	for h in string.gmatch(mac, "%x%x") do
-		b[#b + 1] = tonumber(h, 16)
-	end
-	return string.format("fe80::%x:%x:%x:%x", (b[1] ~ 2) << 8 | b[2], b[3] << 8 | 0xff, 0xfe00 | b[4], b[5] << 8 | b[6])
-end
 
 pktgen.screen("off")
 local s = settings()
@@ -61,7 +53,7 @@ pktgen.clr()
 
 -- 1. The DUT pings each port's address and port 1's link-local one: it has no neighbour entry,
 -- so each ping first needs our advertisement, then our echo reply. The kernel is the judge.
-for _, target in ipairs { s.port0_ip6, s.port1_ip6, link_local(s.port1_mac) .. "%" .. s.dut1_if } do
+for _, target in ipairs { s.port0_ip6, s.port1_ip6, require("packet").link_local(s.port1_mac) .. "%" .. s.dut1_if } do
 	local out, ok = run(string.format("ip netns exec %s ping -6 -n -c 3 -i 0.2 -W 5 %s", NAME, target))
 	check(ok, "the DUT's ping -6 %s got no answer:\n%s", target, out)
 	print(string.format("ping6 %s: %s", target, string.match(out, "%d+ packets transmitted[^\n]*")))

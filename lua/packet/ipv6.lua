@@ -194,6 +194,12 @@ for _, K in pairs { M.ICMPv6Echo, M.ICMPv6NS, M.ICMPv6NA } do
 end
 layer.kinds.icmpv6 = M.ICMPv6
 
+--- The link-local address of a MAC (fe80:: and its modified EUI-64, RFC 4291 2.5.1), as text.
+function M.link_local(mac)
+	local b = { string.byte(assert(addr.mac(mac)), 1, 6) }
+	return addr.ipv6_text("\254\128" .. string.rep("\0", 6) .. string.char(b[1] ~ 2, b[2], b[3], 0xff, 0xfe, b[4], b[5], b[6]))
+end
+
 --- The link-layer address option (RFC 4861 4.6.1): `kind` 1 source, 2 target.
 function M.lladdr(kind, mac)
 	return string.char(kind, 1) .. assert(addr.mac(mac))

@@ -55,16 +55,7 @@ fn tshark_finds_the_answers_checksums_good() {
 #[test]
 fn through_the_kernel_dut_in_ipv6_neighbours_resolve_and_a_stream_crosses() {
     let _turn = common::heavy();
-    for tool in ["ip", "ping"] {
-        assert!(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("command -v {tool}"))
-                .output()
-                .is_ok_and(|o| o.status.success()),
-            "{tool} is needed for the IPv6 DUT test (iproute2, iputils-ping)"
-        );
-    }
+    common::need_tools(&["ip", "ping"], "for the IPv6 DUT test (iproute2, iputils-ping)");
     let name = format!("nd{}", std::process::id());
     let Some(dut) = Dut::up(&name, true).unwrap_or_else(|e| panic!("setting up the DUT: {e}")) else {
         return;

@@ -26,16 +26,10 @@ const WRONG: &str = "pktgen shell: authentication failed: wrong token; closing";
 const HELLO: &str = "Hello World!!!!";
 
 fn need_tools() {
-    for tool in ["ip", "socat", "openssl", "python3"] {
-        assert!(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("command -v {tool}"))
-                .output()
-                .is_ok_and(|o| o.status.success()),
-            "{tool} is needed for the remote shell tests (make deps installs it)"
-        );
-    }
+    common::need_tools(
+        &["ip", "socat", "openssl", "python3"],
+        "for the remote shell tests (make deps installs it)",
+    );
 }
 
 /// A namespace joined to us by a veth /30: pktgen listens on `ours`, clients come from

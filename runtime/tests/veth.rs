@@ -74,17 +74,7 @@ print(string.format("AFTER arp=%d echo=%d tx_extra=%d", s.arp_pkts, s.echo_pkts,
 #[test]
 fn kernel_peer_answers_and_is_answered() {
     let _turn = common::heavy();
-    for tool in ["ip", "ping"] {
-        assert!(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("command -v {tool}"))
-                .output()
-                .map(|o| o.status)
-                .is_ok_and(|s| s.success()),
-            "{tool} is needed for the veth test (iproute2, iputils-ping)"
-        );
-    }
+    common::need_tools(&["ip", "ping"], "for the veth test (iproute2, iputils-ping)");
     let pid = std::process::id();
     let subnet = format!("10.{}.{}", (pid >> 8) & 0xff, pid & 0xff);
     let peer = Peer::create(&pid.to_string(), &format!("{subnet}.2/24"))

@@ -15,16 +15,8 @@ local P = packet
 local A0, A1 = "2001:db8:6::2", "2001:db8:6::1"
 local MAC0, MAC1 = engine.info(0).mac, engine.info(1).mac
 
---- The link-local address of a MAC: fe80:: and its modified EUI-64.
-local function link_local(mac)
-	local b = {}
-	for h in string.gmatch(mac, "%x%x") do
-		b[#b + 1] = tonumber(h, 16)
-	end
-	return string.format("fe80::%x:%x:%x:%x", (b[1] ~ 2) << 8 | b[2], b[3] << 8 | 0xff, 0xfe00 | b[4], b[5] << 8 | b[6])
-end
--- RFC 5952 text, as engine.nd_table writes its keys.
-local LL1 = (P.IPv6 { src = link_local(MAC1) }).src
+-- RFC 5952 text (as engine.nd_table writes its keys): port 1's link-local address.
+local LL1 = P.link_local(MAC1)
 
 pktgen.screen("off")
 pktgen.set_ipaddr(0, "src", A0 .. "/64")

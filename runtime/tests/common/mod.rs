@@ -26,6 +26,20 @@ pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
 /// How long any one pktgen run may take.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Fails naming each of `tools` that is not on the PATH, and `why` it is needed.
+pub fn need_tools(tools: &[&str], why: &str) {
+    for tool in tools {
+        assert!(
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {tool}"))
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "{tool} is needed {why}"
+        );
+    }
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
