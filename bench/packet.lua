@@ -1,11 +1,12 @@
---- Streams of built packets against the fixed template, in one process: each case sends
--- unpaced on port 0 for `SECS` seconds and prints one JSON line of its packets per second.
--- Run by bench/run.sh on a net_null port (see bench/RESULTS.md for the command); the ratios
--- are taken against the fixed template measured in the same process.
+--- Streams of built packets against the fixed template, in one process: in each of `ROUNDS`
+-- rounds every case sends unpaced on port 0 for `SECS` seconds, one after the other, and prints
+-- one JSON line of its packets per second. Run by bench/packet.sh on a net_null port; ratios are
+-- taken inside a round, against the fixed template measured beside them.
 local engine = require "engine"
 local P = require "packet"
 
-local SECS = tonumber(os.getenv("BENCH_SECS") or "2")
+local SECS = tonumber(os.getenv("BENCH_SECS") or "1")
+local ROUNDS = tonumber(os.getenv("BENCH_ROUNDS") or "3")
 
 local udp = P.Ether {} / P.IPv4 { src = "10.0.0.1", dst = "10.0.1.1" } / P.UDP { sport = 1000, dport = 2000 }
 	/ P.Payload { size = 18 }
@@ -31,7 +32,7 @@ local cases = {
 	{ "16 frames", { frames = frames } },
 }
 
-local function pps(name, def)
+local function pps(round, name, def)
 	def.name, def.rate, def.latency = "bench", "max", false
 	pktgen.streams.add(0, def)
 	pktgen.streams.start(0, "bench")
@@ -41,9 +42,11 @@ local function pps(name, def)
 	local t1, n1 = engine.now(), engine.stats(0).tx_packets
 	pktgen.streams.remove(0, "bench")
 	local v = (n1 - n0) / (t1 - t0)
-	print(string.format('{"case": "%s", "pps": %.0f}', name, v))
+	print(string.format('{"round": %d, "case": "%s", "pps": %.0f}', round, name, v))
 end
 
-for _, c in ipairs(cases) do
-	pps(c[1], c[2])
+for round = 1, ROUNDS do
+	for _, c in ipairs(cases) do
+		pps(round, c[1], c[2])
+	end
 end

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs bench/packet.lua in N processes (default 5) on a net_null port and prints a Markdown table
-# of each case's packets per second and its ratio to its reference, taken inside each process:
+# of each case's packets per second and its ratio to its reference, taken inside each round:
 # built packets and frame lists against the fixed template, the built packet with one walking
-# field against range mode with one. Medians over the processes, with the range.
+# field against range mode with one. Medians over the processes' rounds, with the range.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5}
@@ -14,7 +14,7 @@ import json, sys, statistics
 runs = {}
 for line in sys.stdin:
     r = json.loads(line)
-    runs.setdefault(r["run"], {})[r["case"]] = r["pps"]
+    runs.setdefault((r["run"], r["round"]), {})[r["case"]] = r["pps"]
 ref = {"range mode, 1 field": "fixed template", "built packet, 1 field": "range mode, 1 field",
        "VXLAN, 4 fields (inner IPv4 dst)": "fixed template", "16 frames": "fixed template"}
 goal = {"built packet, 1 field": ">= 0.9x", "VXLAN, 4 fields (inner IPv4 dst)": ">= 0.5x", "16 frames": ">= 0.8x"}
