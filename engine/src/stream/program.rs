@@ -505,16 +505,24 @@ impl Program {
         }
         let mut i = 0;
         while i < n {
-            // Packets until some field wraps: between wraps each packet just adds constants.
+            // Packets until some field wraps: between wraps each packet just adds constants. A
+            // field with room for the rest of the burst needs no division (a 64-bit one costs as
+            // much as several packets).
+            let left = (n - i) as u64;
             let mut free = u64::MAX;
             for f in 0..nf {
                 let st = l.step[f];
-                let room = if st > 0 {
-                    (l.max[f] - v[f]) / st as u64
+                let (gap, s) = if st > 0 {
+                    (l.max[f] - v[f], st as u64)
                 } else if st < 0 {
-                    (v[f] - l.min[f]) / st.unsigned_abs()
+                    (v[f] - l.min[f], st.unsigned_abs())
                 } else {
-                    u64::MAX
+                    continue;
+                };
+                let room = if gap >= s.saturating_mul(left) {
+                    left
+                } else {
+                    gap / s
                 };
                 free = free.min(room);
             }
