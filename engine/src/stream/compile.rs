@@ -240,12 +240,16 @@ fn fast_path(
         .collect();
     // Inner checksums into the outer ones that sum them, in the order they are computed.
     let neg = |x: u32| (M - x) % M;
+    // What each checksum's own field adds to the others, by where it lies in their regions.
+    let Some(csum_weights) = sums
+        .iter()
+        .map(|c| weights(c.at, c.at + 2))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return (targets, Vec::new(), true);
+    };
     for k in 0..sums.len() {
-        for j in 0..sums.len() {
-            let at = sums[j].at;
-            let Some(w) = weights(at, at + 2) else {
-                return (targets, Vec::new(), true);
-            };
+        for (j, w) in csum_weights.iter().enumerate() {
             if j == k || w[k] == 0 {
                 continue;
             }
