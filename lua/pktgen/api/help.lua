@@ -20,6 +20,8 @@ M.LINES = {
 	"  latencyProbes(pl)           ours: {probes, share} sent beside frames too small for a stamp",
 	"  streams.add(port, {name, size, proto, src_ip, dst_ip, sport, dport, vlan, range, rate, count,",
 	"      burst, bursts = {count, size, gap_us}, delay_ms, after, imix, latency, catch_up}) -> id",
+	"      or the frames: packet = p (require 'packet', also pktgen.packet), frame, frames, pcap;",
+	"      fields = {{'ipv4.src', inc = {min, max}}, {'udp.sport', random = {min, max}}, ...}",
 	"  streams.start|stop|pause|resume(pl[, id|name]) streams.stats(port, id|name) streams.histogram(port, id|name)",
 	"  streams.list(port) streams.print(pl) streams.remove(port, id|name)   ours: many streams per port (docs/STREAMS.md)",
 	"  json.encode(v[, {pretty = true}]) json.decode(text) json.null   JSON, e.g. of any getter's result",
